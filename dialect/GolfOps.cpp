@@ -1,0 +1,451 @@
+//===- GolfOps.cpp - ops of the golf dialect ------------------------------===//
+
+#include "dialect/GolfOps.h"
+#include "dialect/GolfSchema.h"
+#include "dialect/ShapeRules.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace golf;
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+static RankedTensorType tensorOf(Value v) {
+  return dyn_cast<RankedTensorType>(v.getType());
+}
+
+/// Appends tensor<shape x elem>, or reports why the shape rule failed.
+static LogicalResult yield(std::optional<Location> loc, const ShapeResult &r,
+                           Type elem, SmallVectorImpl<Type> &types) {
+  if (!r.ok())
+    return emitOptionalError(loc, r.error);
+  types.push_back(RankedTensorType::get(r.shape, elem));
+  return success();
+}
+
+/// Checks that every value is a ranked tensor (the parser may hand others to
+/// inference before the type constraints are verified).
+static LogicalResult requireTensors(std::optional<Location> loc,
+                                    ValueRange values) {
+  for (Value v : values)
+    if (!tensorOf(v))
+      return emitOptionalError(loc, "expected ranked tensor operands");
+  return success();
+}
+
+/// Checks a settings dictionary against a schema: known keys (with a
+/// suggestion), the right kind of value, required keys present.
+static LogicalResult verifySettings(Operation *op, DictionaryAttr settings,
+                                    const std::vector<SettingSpec> &schema,
+                                    StringRef what) {
+  std::vector<std::string> names;
+  for (const SettingSpec &s : schema)
+    names.push_back(s.name);
+  for (NamedAttribute entry : settings) {
+    std::string key = entry.getName().str();
+    const SettingSpec *spec = findSetting(schema, key);
+    if (!spec) {
+      std::string hint = closestMatch(key, names);
+      return op->emitOpError() << "unknown " << what << " setting '" << key
+                               << "'"
+                               << (hint.empty() ? ""
+                                                : "; did you mean '" + hint +
+                                                      "'?");
+    }
+    Attribute v = entry.getValue();
+    bool ok = false;
+    switch (spec->kind) {
+    case ValueKind::Int: {
+      auto i = dyn_cast<IntegerAttr>(v);
+      ok = i && i.getType().isInteger(64);
+      break;
+    }
+    case ValueKind::Float: {
+      auto f = dyn_cast<FloatAttr>(v);
+      ok = f && f.getType().isF64();
+      break;
+    }
+    case ValueKind::Bool:
+      ok = isa<BoolAttr>(v);
+      break;
+    case ValueKind::String:
+      ok = isa<StringAttr>(v);
+      break;
+    }
+    if (!ok)
+      return op->emitOpError() << what << " setting '" << key << "' must be "
+                               << valueKindName(spec->kind) << " ("
+                               << (spec->kind == ValueKind::Int ? "i64"
+                                   : spec->kind == ValueKind::Float
+                                       ? "f64"
+                                       : "attribute")
+                               << ")";
+  }
+  for (const SettingSpec &s : schema)
+    if (!s.defaultValue && !settings.get(s.name))
+      return op->emitOpError() << what << " setting '" << s.name
+                               << "' is required";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Declarations
+//===----------------------------------------------------------------------===//
+
+/// Prints a string attribute as a bare keyword (`muon`, `normal`) when it is
+/// one, so declarations read like the spec.
+static ParseResult parseKeyword(OpAsmParser &parser, StringAttr &attr) {
+  std::string word;
+  if (failed(parser.parseOptionalKeywordOrString(&word)))
+    return parser.emitError(parser.getCurrentLocation(), "expected a keyword");
+  attr = parser.getBuilder().getStringAttr(word);
+  return success();
+}
+
+static void printKeyword(OpAsmPrinter &printer, Operation *, StringAttr attr) {
+  printer.printKeywordOrString(attr.getValue());
+}
+
+/// The names of the declarations of kind `OpT` before `op` in its module must
+/// differ from its own.
+template <typename OpT>
+static LogicalResult verifyUniqueName(OpT op, StringRef what) {
+  for (Operation &other : op->getBlock()->getOperations()) {
+    if (&other == op.getOperation())
+      return success();
+    if (auto o = dyn_cast<OpT>(other); o && o.getName() == op.getName())
+      return op.emitOpError() << what << " '" << op.getName()
+                              << "' is declared twice";
+  }
+  return success();
+}
+
+template <typename OpT>
+static bool hasDeclaration(Operation *op, StringRef name) {
+  for (Operation &other : op->getBlock()->getOperations())
+    if (auto o = dyn_cast<OpT>(other); o && o.getName() == name)
+      return true;
+  return false;
+}
+
+LogicalResult OptimizerOp::verify() {
+  if (failed(verifyUniqueName(*this, "optimizer group")))
+    return failure();
+  const std::vector<SettingSpec> *schema = optimizerSchema(getKind().str());
+  if (!schema)
+    return emitOpError() << "unknown optimizer kind '" << getKind()
+                         << "' (expected muon or adam)";
+  return verifySettings(*this, getSettings(), *schema, getKind());
+}
+
+LogicalResult QuantOp::verify() {
+  if (failed(verifyUniqueName(*this, "export class")))
+    return failure();
+  const std::vector<SettingSpec> *schema = quantSchema(getFormat().str());
+  if (!schema)
+    return emitOpError() << "unknown export format '" << getFormat()
+                         << "' (expected fp32, fp16, int8, int6 or int5)";
+  LogicalResult r = verifySettings(*this, getSettings(), *schema, getFormat());
+  if (failed(r))
+    return r;
+  if (auto clip = getSettings().getAs<FloatAttr>("clip_percentile")) {
+    double p = clip.getValueAsDouble();
+    if (!(p > 0.0 && p <= 100.0))
+      return emitOpError() << "clip_percentile must be in (0, 100], got " << p;
+  }
+  return success();
+}
+
+/// Number of arguments of each initializer; -1 for `rows`, which takes one
+/// value per row.
+static int initArity(StringRef init) {
+  return llvm::StringSwitch<int>(init)
+      .Cases("zeros", "ones", "kaiming_uniform", 0)
+      .Cases("const", "orthogonal", 1)
+      .Cases("normal", "uniform", 2)
+      .Case("rows", -1)
+      .Default(-2);
+}
+
+LogicalResult ParamOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  if (!type.hasStaticShape() || type.getRank() == 0 ||
+      llvm::any_of(type.getShape(), [](int64_t d) { return d <= 0; }))
+    return emitOpError() << "parameter '" << getSymName()
+                         << "' needs a static shape of positive sizes, got "
+                         << type;
+  int arity = initArity(getInit());
+  size_t nargs = getInitArgs().size();
+  if (arity == -2)
+    return emitOpError() << "unknown initializer '" << getInit() << "'";
+  if (arity == -1 && (int64_t)nargs != type.getDimSize(0))
+    return emitOpError() << "initializer 'rows' needs one value per row: "
+                         << type.getDimSize(0) << " rows, " << nargs
+                         << " values";
+  if (arity >= 0 && (size_t)arity != nargs)
+    return emitOpError() << "initializer '" << getInit() << "' takes " << arity
+                         << " argument(s), got " << nargs;
+  if (getInit() == "normal" && getInitArgs()[1] < 0)
+    return emitOpError() << "initializer 'normal' needs a non-negative std";
+  if (getInit() == "uniform" && getInitArgs()[0] > getInitArgs()[1])
+    return emitOpError() << "initializer 'uniform' needs low <= high";
+  if ((getInit() == "kaiming_uniform" || getInit() == "orthogonal") &&
+      type.getRank() != 2)
+    return emitOpError() << "initializer '" << getInit()
+                         << "' needs a matrix, got " << type;
+  if (!hasDeclaration<OptimizerOp>(*this, getGroup()))
+    return emitOpError() << "group '" << getGroup()
+                         << "' names no golf.optimizer";
+  if (!hasDeclaration<QuantOp>(*this, getQuant()))
+    return emitOpError() << "quant '" << getQuant() << "' names no golf.quant";
+  return success();
+}
+
+LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto param = symbols.lookupNearestSymbolFrom<ParamOp>(*this, getNameAttr());
+  if (!param)
+    return emitOpError() << "'" << getName() << "' is not a golf.param";
+  if (param.getType() != getType())
+    return emitOpError() << "type " << getType() << " differs from parameter '"
+                         << getName() << "' of type " << param.getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  if (type.getRank() != 0)
+    return emitOpError() << "result must be a rank-0 tensor, got " << type;
+  double v = getValue().convertToDouble();
+  if (type.getElementType().isInteger(32) &&
+      (v != std::trunc(v) || std::fabs(v) > 2147483647.0))
+    return emitOpError() << "value " << v << " is not a 32-bit integer";
+  if (type.getElementType().isInteger(1) && v != 0.0 && v != 1.0)
+    return emitOpError() << "value " << v << " is not a boolean";
+  return success();
+}
+
+#define GOLF_BROADCAST_INFER(OP)                                               \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
+                                     Adaptor a, SmallVectorImpl<Type> &types) {  \
+    if (failed(requireTensors(loc, {a.getLhs(), a.getRhs()})))                 \
+      return failure();                                                        \
+    return yield(loc,                                                          \
+                 broadcastShapes(tensorOf(a.getLhs()).getShape(),              \
+                                 tensorOf(a.getRhs()).getShape()),             \
+                 tensorOf(a.getLhs()).getElementType(), types);                \
+  }
+GOLF_BROADCAST_INFER(AddOp)
+GOLF_BROADCAST_INFER(SubOp)
+GOLF_BROADCAST_INFER(MulOp)
+GOLF_BROADCAST_INFER(DivOp)
+GOLF_BROADCAST_INFER(MaxOp)
+GOLF_BROADCAST_INFER(MinOp)
+GOLF_BROADCAST_INFER(RemOp)
+GOLF_BROADCAST_INFER(XorOp)
+#undef GOLF_BROADCAST_INFER
+
+LogicalResult CmpOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc, Adaptor a,
+                                      SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getLhs(), a.getRhs()})))
+    return failure();
+  return yield(loc,
+               broadcastShapes(tensorOf(a.getLhs()).getShape(),
+                               tensorOf(a.getRhs()).getShape()),
+               IntegerType::get(ctx, 1), types);
+}
+
+LogicalResult CmpOp::verify() {
+  if (!llvm::is_contained({"lt", "le", "gt", "ge", "eq", "ne"}, getPredicate()))
+    return emitOpError() << "unknown predicate '" << getPredicate()
+                         << "' (expected lt, le, gt, ge, eq or ne)";
+  return success();
+}
+
+LogicalResult SelectOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc, Adaptor a,
+                                         SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getCond(), a.getLhs(), a.getRhs()})))
+    return failure();
+  ShapeResult r = broadcastShapes(tensorOf(a.getLhs()).getShape(),
+                                  tensorOf(a.getRhs()).getShape());
+  if (r.ok())
+    r = broadcastShapes(tensorOf(a.getCond()).getShape(), r.shape);
+  return yield(loc, r, tensorOf(a.getLhs()).getElementType(), types);
+}
+
+LogicalResult SelectOp::verify() {
+  if (getLhs().getType().getElementType() !=
+      getRhs().getType().getElementType())
+    return emitOpError() << "both choices must have the same element type";
+  return success();
+}
+
+
+LogicalResult LeakyReluOp::verify() {
+  double alpha = getAlpha().convertToDouble();
+  if (!(alpha >= 0.0 && alpha <= 1.0))
+    return emitOpError() << "alpha must be in [0, 1], got " << alpha;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  ShapeResult r = reshapeShape(getInput().getType().getShape(),
+                               getResult().getType().getShape());
+  if (!r.ok())
+    return emitOpError() << r.error;
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc, Adaptor a,
+                                        SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, a.getInput())))
+    return failure();
+  RankedTensorType t = tensorOf(a.getInput());
+  return yield(loc,
+               sliceShape(t.getShape(), (int64_t)a.getAxis(),
+                          (int64_t)a.getStart(), (int64_t)a.getEnd()),
+               t.getElementType(), types);
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc, Adaptor a,
+                                         SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, a.getInputs())) || a.getInputs().empty())
+    return emitOptionalError(loc, "concat needs at least one tensor");
+  SmallVector<Shape> shapes;
+  for (Value v : a.getInputs())
+    shapes.push_back(Shape(tensorOf(v).getShape()));
+  return yield(loc, concatShape(shapes, (int64_t)a.getAxis()),
+               tensorOf(a.getInputs().front()).getElementType(), types);
+}
+
+LogicalResult ShiftOp::verify() {
+  ShapeResult r = shiftShape(getType().getShape(), (int64_t)getAmount());
+  if (!r.ok())
+    return emitOpError() << r.error;
+  double fill = getFill().convertToDouble();
+  if (getType().getElementType().isInteger(32) && fill != std::trunc(fill))
+    return emitOpError() << "fill " << fill
+                         << " is not an integer for an integer tensor";
+  return success();
+}
+
+#define GOLF_REDUCE_INFER(OP)                                                  \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
+                                     Adaptor a, SmallVectorImpl<Type> &types) {  \
+    if (failed(requireTensors(loc, a.getInput())))                             \
+      return failure();                                                        \
+    RankedTensorType t = tensorOf(a.getInput());                               \
+    return yield(loc,                                                          \
+                 reduceShape(t.getShape(), (int64_t)a.getAxis(),               \
+                             a.getKeepdim()),                                  \
+                 t.getElementType(), types);                                   \
+  }
+GOLF_REDUCE_INFER(SumOp)
+GOLF_REDUCE_INFER(MeanOp)
+#undef GOLF_REDUCE_INFER
+
+//===----------------------------------------------------------------------===//
+// Model ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a,
+                                            SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getIndices(), a.getTable()})))
+    return failure();
+  RankedTensorType table = tensorOf(a.getTable());
+  return yield(loc,
+               embeddingShape(tensorOf(a.getIndices()).getShape(),
+                              table.getShape()),
+               table.getElementType(), types);
+}
+
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc, Adaptor a,
+                                         SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getInput(), a.getWeight()})))
+    return failure();
+  RankedTensorType x = tensorOf(a.getInput());
+  return yield(loc,
+               linearShape(x.getShape(), tensorOf(a.getWeight()).getShape()),
+               x.getElementType(), types);
+}
+
+LogicalResult RmsNormOp::verify() {
+  if (getEps() && !(getEps()->convertToDouble() > 0.0))
+    return emitOpError() << "eps must be positive";
+  if (getType().getRank() == 0)
+    return emitOpError() << "needs a tensor of rank at least 1";
+  return success();
+}
+
+LogicalResult RopeOp::verify() {
+  ShapeResult r = ropeShape(getType().getShape(), (int64_t)getDims());
+  if (!r.ok())
+    return emitOpError() << r.error;
+  if (!(getBase().convertToDouble() > 1.0))
+    return emitOpError() << "base must be greater than 1, got "
+                         << getBase().convertToDouble();
+  return success();
+}
+
+LogicalResult CausalAttentionOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor a,
+    SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getQ(), a.getK(), a.getV()})))
+    return failure();
+  RankedTensorType q = tensorOf(a.getQ());
+  return yield(loc,
+               attentionShape(q.getShape(), tensorOf(a.getK()).getShape(),
+                              tensorOf(a.getV()).getShape()),
+               q.getElementType(), types);
+}
+
+LogicalResult CausalAttentionOp::verify() {
+  if (getScale() && !(getScale()->convertToDouble() > 0.0))
+    return emitOpError() << "scale must be positive";
+  return success();
+}
+
+LogicalResult SoftcapOp::verify() {
+  if (!(getCap().convertToDouble() > 0.0))
+    return emitOpError() << "cap must be positive, got "
+                         << getCap().convertToDouble();
+  return success();
+}
+
+LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
+                                               std::optional<Location> loc,
+                                               Adaptor a,
+                                               SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getLogits(), a.getTargets()})))
+    return failure();
+  RankedTensorType logits = tensorOf(a.getLogits());
+  return yield(loc,
+               crossEntropyShape(logits.getShape(),
+                                 tensorOf(a.getTargets()).getShape()),
+               logits.getElementType(), types);
+}
+
+#define GET_OP_CLASSES
+#include "dialect/GolfOps.cpp.inc"

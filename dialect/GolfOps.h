@@ -1,0 +1,17 @@
+//===- GolfOps.h - ops of the golf dialect -----------------------*- C++ -*-===//
+
+#ifndef GOLF_DIALECT_GOLFOPS_H
+#define GOLF_DIALECT_GOLFOPS_H
+
+#include "dialect/GolfDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "dialect/GolfOps.h.inc"
+
+#endif // GOLF_DIALECT_GOLFOPS_H

@@ -1,0 +1,444 @@
+//===- GolfOps.td - ops of the golf dialect ---------------*- tablegen -*-===//
+//
+// Every op that computes a tensor infers its result type from its operands
+// and attributes with the rules of ShapeRules.h, which the front end also
+// uses to report spec errors. `?` dimensions are the batch and sequence
+// dimensions; shape rules treat them as compatible with each other only in
+// the same position.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GOLF_OPS_TD
+#define GOLF_OPS_TD
+
+include "dialect/GolfDialect.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Module-level declarations
+//===----------------------------------------------------------------------===//
+
+def Golf_OptimizerOp : Golf_Op<"optimizer", [HasParent<"::mlir::ModuleOp">]> {
+  let summary = "an optimizer group";
+  let description = [{
+    Declares an optimizer group that parameters join with `group`. `kind` is
+    `muon` or `adam`; `settings` holds the group's hyperparameters, resolved
+    to numbers (the schema of each kind is in GolfSchema.cpp: `lr` is always
+    required, unknown keys are rejected).
+
+    ```mlir
+    golf.optimizer "matrix" muon {backend_steps = 5 : i64, lr = 4.000000e-02 : f64, ...}
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$kind, DictionaryAttr:$settings);
+  let assemblyFormat = "$name custom<Keyword>($kind) $settings attr-dict";
+  let hasVerifier = 1;
+}
+
+def Golf_QuantOp : Golf_Op<"quant", [HasParent<"::mlir::ModuleOp">]> {
+  let summary = "an export class: how its tensors are stored in the artifact";
+  let description = [{
+    Declares an export class that parameters join with `quant`. `format` is
+    one of `fp32`, `fp16`, `int8`, `int6`, `int5`; `settings` holds the
+    policy's knobs (e.g. `clip_percentile`), checked against the schema.
+
+    ```mlir
+    golf.quant "matrix" int8 {clip_percentile = 99.99984 : f64}
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, StrAttr:$format, DictionaryAttr:$settings);
+  let assemblyFormat = "$name custom<Keyword>($format) $settings attr-dict";
+  let hasVerifier = 1;
+}
+
+def Golf_ParamOp : Golf_Op<"param", [Symbol, HasParent<"::mlir::ModuleOp">]> {
+  let summary = "a trainable parameter";
+  let description = [{
+    A named trainable tensor. The name is the PyTorch state-dict key. `init`
+    is the initializer (`zeros`, `ones`, `const(v)`, `normal(mean, std)`,
+    `uniform(lo, hi)`, `kaiming_uniform` — PyTorch's `nn.Linear` default —,
+    `orthogonal(gain)`, `rows(v0, v1, ...)` for one constant per row) with
+    its arguments; `group` names a `golf.optimizer`, `quant` a `golf.quant`
+    (these have their own namespaces, so a group and a class may share a
+    name).
+
+    ```mlir
+    golf.param @tok_emb.weight : tensor<1024x512xf32> init normal [0.000000e+00, 5.000000e-03] group "embed" quant "embed"
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                       TypeAttrOf<Golf_FloatTensor>:$type, StrAttr:$init,
+                       DenseF64ArrayAttr:$init_args,
+                       StrAttr:$group, StrAttr:$quant);
+  let assemblyFormat = [{
+    $sym_name `:` $type `init` custom<Keyword>($init) $init_args `group` $group
+    `quant` $quant attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def Golf_ParamRefOp : Golf_Op<"param_ref", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads a parameter";
+  let description = [{
+    The value of the `golf.param` named by `name`; its type must be the
+    parameter's.
+
+    ```mlir
+    %w = golf.param_ref @"blocks.0.attn.c_q.weight" : tensor<512x512xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and elementwise ops
+//===----------------------------------------------------------------------===//
+
+def Golf_ConstantOp : Golf_Op<"constant", [Pure]> {
+  let summary = "a scalar constant";
+  let description = [{
+    A rank-0 tensor holding `value`; broadcasting extends it to any shape.
+    Integer results require an integral value.
+
+    ```mlir
+    %c = golf.constant 3.000000e+01 : tensor<f32>
+    ```
+  }];
+  let arguments = (ins F64Attr:$value);
+  let results = (outs Golf_Tensor:$result);
+  let assemblyFormat = "$value attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+// Broadcasting binary ops (NumPy rules: shapes aligned on the right, a 1
+// stretches). Operands share their element type.
+class Golf_BinaryOp<string mnemonic, Type operandType, string what,
+                    list<Trait> traits = []>
+    : Golf_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsElementType,
+                                             InferTypeOpAdaptor])> {
+  let summary = "elementwise " # what # " with broadcasting";
+  let description = [{
+    Elementwise }] # what # [{ of two tensors of the same element type,
+    broadcast NumPy-style: shapes are aligned on the right and a dimension of
+    size 1 stretches to the other's size.
+
+    ```mlir
+    %y = golf.}] # mnemonic # [{ %a, %b : tensor<?x?x512xf32>, tensor<512xf32> -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins operandType:$lhs, operandType:$rhs);
+  let results = (outs Golf_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+}
+
+def Golf_AddOp : Golf_BinaryOp<"add", RankedTensorOf<[F32, F64, I32]>, "sum", [Commutative]>;
+def Golf_SubOp : Golf_BinaryOp<"sub", RankedTensorOf<[F32, F64, I32]>, "difference">;
+def Golf_MulOp : Golf_BinaryOp<"mul", RankedTensorOf<[F32, F64, I32]>, "product", [Commutative]>;
+def Golf_DivOp : Golf_BinaryOp<"div", Golf_FloatTensor, "quotient">;
+def Golf_MaxOp : Golf_BinaryOp<"max", RankedTensorOf<[F32, F64, I32]>, "maximum", [Commutative]>;
+def Golf_MinOp : Golf_BinaryOp<"min", RankedTensorOf<[F32, F64, I32]>, "minimum", [Commutative]>;
+def Golf_RemOp : Golf_BinaryOp<"rem", Golf_IntTensor, "non-negative remainder (floor modulo)">;
+def Golf_XorOp : Golf_BinaryOp<"xor", Golf_IntTensor, "bitwise exclusive or", [Commutative]>;
+
+def Golf_CmpOp : Golf_Op<"cmp", [Pure, SameOperandsElementType, InferTypeOpAdaptor]> {
+  let summary = "elementwise comparison with broadcasting";
+  let description = [{
+    Compares two tensors elementwise (`lt`, `le`, `gt`, `ge`, `eq`, `ne`)
+    with broadcasting; the result is a mask of `i1`.
+
+    ```mlir
+    %m = golf.cmp "lt" %a, %b : tensor<?x?xi32>, tensor<i32> -> tensor<?x?xi1>
+    ```
+  }];
+  let arguments = (ins StrAttr:$predicate, Golf_Tensor:$lhs, Golf_Tensor:$rhs);
+  let results = (outs Golf_BoolTensor:$result);
+  let assemblyFormat = [{
+    $predicate $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Golf_SelectOp : Golf_Op<"select", [Pure, InferTypeOpAdaptor]> {
+  let summary = "elementwise choice by a mask, with broadcasting";
+  let description = [{
+    `cond ? lhs : rhs` elementwise; all three operands broadcast together.
+
+    ```mlir
+    %y = golf.select %m, %a, %b : tensor<?x?xi1>, tensor<i32>, tensor<?x?xi32> -> tensor<?x?xi32>
+    ```
+  }];
+  let arguments = (ins Golf_BoolTensor:$cond, Golf_Tensor:$lhs, Golf_Tensor:$rhs);
+  let results = (outs Golf_Tensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $lhs `,` $rhs attr-dict `:` type($cond) `,` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class Golf_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
+    : Golf_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType,
+                                             InferTypeOpInterface])> {
+  let summary = "elementwise " # formula;
+  let description = [{
+    Elementwise `}] # formula # [{`.
+
+    ```mlir
+    %y = golf.}] # mnemonic # [{ %x : tensor<?x?x1024xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Golf_NegOp : Golf_UnaryOp<"neg", "-x">;
+def Golf_ReluOp : Golf_UnaryOp<"relu", "max(x, 0)">;
+def Golf_SquareOp : Golf_UnaryOp<"square", "x * x">;
+def Golf_TanhOp : Golf_UnaryOp<"tanh", "tanh(x)">;
+def Golf_SigmoidOp : Golf_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Golf_SqrtOp : Golf_UnaryOp<"sqrt", "sqrt(x)">;
+def Golf_RsqrtOp : Golf_UnaryOp<"rsqrt", "1 / sqrt(x)">;
+def Golf_ExpOp : Golf_UnaryOp<"exp", "exp(x)">;
+def Golf_LogOp : Golf_UnaryOp<"log", "log(x)">;
+def Golf_AbsOp : Golf_UnaryOp<"abs", "|x|">;
+
+def Golf_LeakyReluOp : Golf_Op<"leaky_relu", [Pure, SameOperandsAndResultType,
+                                             InferTypeOpInterface]> {
+  let summary = "elementwise max(x, alpha * x)";
+  let description = [{
+    LeakyReLU with negative slope `alpha` in [0, 1].
+
+    ```mlir
+    %y = golf.leaky_relu %x {alpha = 5.000000e-01 : f64} : tensor<?x?x1536xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, F64Attr:$alpha);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def Golf_ReshapeOp : Golf_Op<"reshape", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "views a tensor with another shape";
+  let description = [{
+    Same elements, row-major, new shape. The `?` (batch and sequence)
+    dimensions are never merged or split: input and result have the same
+    number of them, in the same order, and the static dimensions have the
+    same product.
+
+    ```mlir
+    %q = golf.reshape %x : tensor<?x?x512xf32> -> tensor<?x?x8x64xf32>
+    ```
+  }];
+  let arguments = (ins Golf_Tensor:$input);
+  let results = (outs Golf_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Golf_SliceOp : Golf_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+  let summary = "a contiguous range of one static dimension";
+  let description = [{
+    Keeps indices `[start, end)` of dimension `axis`, which must be static.
+
+    ```mlir
+    %r = golf.slice %x {axis = 0 : i64, end = 1 : i64, start = 0 : i64} : tensor<2x512xf32> -> tensor<1x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_Tensor:$input, I64Attr:$axis, I64Attr:$start,
+                       I64Attr:$end);
+  let results = (outs Golf_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Golf_ConcatOp : Golf_Op<"concat", [Pure, SameOperandsAndResultElementType,
+                                      InferTypeOpAdaptor]> {
+  let summary = "joins tensors along one dimension";
+  let description = [{
+    All inputs agree on every dimension but `axis`.
+
+    ```mlir
+    %y = golf.concat %a, %b {axis = 2 : i64} : tensor<?x?x16xf32>, tensor<?x?x48xf32> -> tensor<?x?x64xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Golf_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Golf_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+}
+
+def Golf_ShiftOp : Golf_Op<"shift", [Pure, SameOperandsAndResultType,
+                                    InferTypeOpInterface]> {
+  let summary = "moves values forward along the sequence dimension";
+  let description = [{
+    `result[b, t] = t >= amount ? input[b, t - amount] : fill` along
+    dimension 1 (the sequence): the previous-token view that SmearGate and
+    BigramHash use. `amount` is positive.
+
+    ```mlir
+    %prev = golf.shift %tokens {amount = 1 : i64, fill = -1.0 : f64} : tensor<?x?xi32>
+    ```
+  }];
+  let arguments = (ins Golf_Tensor:$input, I64Attr:$amount, F64Attr:$fill);
+  let results = (outs Golf_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+class Golf_ReduceOp<string mnemonic, string what>
+    : Golf_Op<mnemonic, [Pure, SameOperandsAndResultElementType, InferTypeOpAdaptor]> {
+  let summary = what # " over one dimension";
+  let description = [{
+    The }] # what # [{ over dimension `axis`; `keepdim` keeps it with size 1.
+
+    ```mlir
+    %s = golf.}] # mnemonic # [{ %x {axis = 3 : i64, keepdim} : tensor<?x?x4x64xf32> -> tensor<?x?x4x1xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, I64Attr:$axis, UnitAttr:$keepdim);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Golf_SumOp : Golf_ReduceOp<"sum", "sum">;
+def Golf_MeanOp : Golf_ReduceOp<"mean", "mean">;
+
+//===----------------------------------------------------------------------===//
+// Model ops
+//===----------------------------------------------------------------------===//
+
+def Golf_EmbeddingOp : Golf_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+  let summary = "rows of a table indexed by token ids";
+  let description = [{
+    `result[..., :] = table[indices[...], :]`.
+
+    ```mlir
+    %e = golf.embedding %tokens, %table : tensor<?x?xi32>, tensor<1024x512xf32> -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_IntTensor:$indices, Golf_FloatTensor:$table);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $indices `,` $table attr-dict `:` type($indices) `,` type($table) `->` type($result)
+  }];
+}
+
+def Golf_LinearOp : Golf_Op<"linear", [Pure, SameOperandsAndResultElementType,
+                                      InferTypeOpAdaptor]> {
+  let summary = "x · Wᵀ with W stored [out, in], as PyTorch's F.linear";
+  let description = [{
+    Contracts the last dimension of `input` with the second of `weight`.
+
+    ```mlir
+    %y = golf.linear %x, %w : tensor<?x?x512xf32>, tensor<256x512xf32> -> tensor<?x?x256xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, Golf_FloatTensor:$weight);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+}
+
+def Golf_RmsNormOp : Golf_Op<"rms_norm", [Pure, SameOperandsAndResultType,
+                                         InferTypeOpInterface]> {
+  let summary = "parameter-free RMSNorm over the last dimension";
+  let description = [{
+    `x / sqrt(mean(x², -1) + eps)`. Without `eps`, the machine epsilon of the
+    element type, as PyTorch's `F.rms_norm(x, (d,))`.
+
+    ```mlir
+    %n = golf.rms_norm %x : tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, OptionalAttr<F64Attr>:$eps);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Golf_RopeOp : Golf_Op<"rope", [Pure, SameOperandsAndResultType,
+                                  InferTypeOpInterface]> {
+  let summary = "rotary position embedding on the first `dims` head dims";
+  let description = [{
+    `input` is [B, T, heads, head_dim]. The first `dims` (even, at most
+    head_dim) dimensions are rotated with the rotate-half convention: pairs
+    (j, j + dims/2) by angle t · base^(-2j/dims); the rest pass through.
+
+    ```mlir
+    %r = golf.rope %q {base = 1.000000e+04 : f64, dims = 16 : i64} : tensor<?x?x8x64xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, I64Attr:$dims, F64Attr:$base);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
+    SameOperandsAndResultElementType, InferTypeOpAdaptor]> {
+  let summary = "causal scaled dot-product attention with grouped KV heads";
+  let description = [{
+    `q` is [B, T, H, D], `k` and `v` are [B, T, H_kv, D] with H a multiple of
+    H_kv: query head h reads KV head h / (H / H_kv). Position t attends to
+    positions 0..t with weights softmax(scale · q·k), `scale` defaulting to
+    1/sqrt(D). The result has the shape of `q`.
+
+    ```mlir
+    %y = golf.causal_attention %q, %k, %v : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32> -> tensor<?x?x8x64xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k,
+                       Golf_FloatTensor:$v, OptionalAttr<F64Attr>:$scale);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v attr-dict `:` type($q) `,` type($k) `,` type($v) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Golf_SoftcapOp : Golf_Op<"softcap", [Pure, SameOperandsAndResultType,
+                                        InferTypeOpInterface]> {
+  let summary = "cap · tanh(x / cap)";
+  let description = [{
+    Smoothly bounds logits to (-cap, cap); `cap` is positive.
+
+    ```mlir
+    %z = golf.softcap %logits {cap = 3.000000e+01 : f64} : tensor<?x?x1024xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, F64Attr:$cap);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+  let summary = "mean cross-entropy of logits against target ids";
+  let description = [{
+    `logits` is [..., V], `targets` has the leading dimensions of `logits`;
+    the result is the mean over all positions of
+    `logsumexp(logits) - logits[target]`, in nats.
+
+    ```mlir
+    %loss = golf.cross_entropy %z, %targets : tensor<?x?x1024xf32>, tensor<?x?xi32> -> tensor<f32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$logits, Golf_IntTensor:$targets);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)
+  }];
+}
+
+#endif // GOLF_OPS_TD

@@ -1,0 +1,165 @@
+//===- GolfSchema.cpp - the settings golfc knows --------------------------===//
+//
+// Defaults follow the challenge's train_gpt.py (reference §3-§6).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/GolfSchema.h"
+
+#include <algorithm>
+#include <map>
+
+namespace golf {
+
+const char *valueKindName(ValueKind kind) {
+  switch (kind) {
+  case ValueKind::Int:
+    return "integer";
+  case ValueKind::Float:
+    return "number";
+  case ValueKind::Bool:
+    return "boolean";
+  case ValueKind::String:
+    return "string";
+  }
+  return "?";
+}
+
+using K = ValueKind;
+
+static const std::vector<SettingSpec> kTrain = {
+    {"train_seq_len", K::Int, "1024", "tokens per training sequence", {}},
+    {"train_batch_tokens", K::Int, "524288", "tokens per optimizer step, all ranks", {}},
+    {"iterations", K::Int, "20000", "optimizer steps", {}},
+    {"warmup_steps", K::Int, "20", "compile-priming steps, then weights and optimizer are restored", {}},
+    {"warmdown_iters", K::Int, "1200", "steps of linear lr decay to 0 at the end", {}},
+    {"max_wallclock_seconds", K::Float, "600.0", "training time cap; 0 disables it", {}},
+    {"grad_clip_norm", K::Float, "0.0", "global gradient-norm clip; 0 disables it", {}},
+    {"seed", K::Int, "1337", "seed of initialization and data order", {}},
+    {"val_loss_every", K::Int, "1000", "steps between validations; 0 disables them", {}},
+    {"train_log_every", K::Int, "200", "steps between log lines", {}},
+    {"ema_enabled", K::Bool, "false", "keep an exponential moving average of the weights", {}},
+    {"ema_decay", K::Float, "0.997", "EMA decay per step", {}},
+    {"swa_enabled", K::Bool, "false", "average snapshots once the lr scale is low", {}},
+    {"swa_every", K::Int, "50", "steps between SWA snapshots", {}},
+    {"swa_start_frac", K::Float, "0.5", "SWA starts when the lr scale falls below this", {}},
+};
+
+static const std::vector<SettingSpec> kEval = {
+    {"eval_seq_len", K::Int, "1024", "tokens per evaluation window", {}},
+    {"eval_stride", K::Int, "0", "sliding-window stride; 0 scores non-overlapping windows", {}},
+    {"val_batch_size", K::Int, "524288", "validation tokens per batch, all ranks", {}},
+};
+
+static const std::vector<SettingSpec> kExport = {
+    {"compressor", K::String, "\"zlib\"", "compression of the quantized weights", {"zlib", "zstd", "lzma"}},
+    {"compress_level", K::Int, "9", "compression level (zlib 0-9, zstd 1-22, lzma 0-9)", {}},
+    {"budget_bytes", K::Int, "16000000", "artifact budget: compressed weights plus spec", {}},
+    {"late_qat_threshold", K::Float, "0.0", "fake quantization starts when the lr scale falls below this; 0 disables it", {}},
+};
+
+static const std::vector<SettingSpec> kMuon = {
+    {"lr", K::Float, nullptr, "learning rate before the schedule", {}},
+    {"momentum", K::Float, "0.95", "momentum after warm-up", {}},
+    {"nesterov", K::Bool, "true", "Nesterov momentum", {}},
+    {"backend_steps", K::Int, "5", "Newton-Schulz iterations", {}},
+    {"momentum_warmup_start", K::Float, "0.85", "momentum at step 0", {}},
+    {"momentum_warmup_steps", K::Int, "500", "steps of linear momentum warm-up", {}},
+    {"weight_decay", K::Float, "0.0", "decoupled weight decay, scaled by the scheduled lr", {}},
+};
+
+static const std::vector<SettingSpec> kAdam = {
+    {"lr", K::Float, nullptr, "learning rate before the schedule", {}},
+    {"beta1", K::Float, "0.9", "first-moment decay", {}},
+    {"beta2", K::Float, "0.95", "second-moment decay", {}},
+    {"eps", K::Float, "1e-8", "denominator epsilon", {}},
+    {"weight_decay", K::Float, "0.0", "decoupled weight decay", {}},
+};
+
+static const std::vector<SettingSpec> kFloat = {};
+static const std::vector<SettingSpec> kInt = {
+    {"clip_percentile", K::Float, "100.0", "per-row clip at this percentile of |w|", {}},
+};
+
+const std::vector<SettingSpec> *sectionSchema(const std::string &section) {
+  if (section == "train")
+    return &kTrain;
+  if (section == "eval")
+    return &kEval;
+  if (section == "export")
+    return &kExport;
+  return nullptr;
+}
+
+const std::vector<SettingSpec> *optimizerSchema(const std::string &kind) {
+  if (kind == "muon")
+    return &kMuon;
+  if (kind == "adam")
+    return &kAdam;
+  return nullptr;
+}
+
+const std::vector<SettingSpec> *quantSchema(const std::string &format) {
+  if (format == "fp32" || format == "fp16")
+    return &kFloat;
+  if (format == "int8" || format == "int6" || format == "int5")
+    return &kInt;
+  return nullptr;
+}
+
+const std::vector<std::string> &optimizerKinds() {
+  static const std::vector<std::string> kinds = {"muon", "adam"};
+  return kinds;
+}
+
+const std::vector<std::string> &quantFormats() {
+  static const std::vector<std::string> formats = {"fp32", "fp16", "int8",
+                                                   "int6", "int5"};
+  return formats;
+}
+
+const std::vector<std::string> &sectionNames() {
+  static const std::vector<std::string> names = {"train", "eval", "export"};
+  return names;
+}
+
+const SettingSpec *findSetting(const std::vector<SettingSpec> &schema,
+                               const std::string &name) {
+  for (const SettingSpec &s : schema)
+    if (name == s.name)
+      return &s;
+  return nullptr;
+}
+
+static size_t editDistance(const std::string &a, const std::string &b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closestMatch(const std::string &word,
+                         const std::vector<std::string> &candidates) {
+  std::string best;
+  size_t bestDist = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string &c : candidates) {
+    size_t d = editDistance(word, c);
+    if (d < bestDist) {
+      bestDist = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+} // namespace golf

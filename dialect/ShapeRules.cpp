@@ -1,0 +1,222 @@
+//===- ShapeRules.cpp - shape inference rules of the golf ops -------------===//
+
+#include "dialect/ShapeRules.h"
+
+#include "mlir/IR/BuiltinTypeInterfaces.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace golf {
+
+static_assert(kDyn == mlir::ShapedType::kDynamic,
+              "golf::kDyn must be MLIR's dynamic size");
+
+using llvm::ArrayRef;
+using llvm::formatv;
+
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += shape[i] == kDyn ? "?" : std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+ShapeResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x == y)
+      out[i] = x;
+    else if (x == 1)
+      out[i] = y;
+    else if (y == 1)
+      out[i] = x;
+    else
+      return ShapeResult::fail(formatv("cannot broadcast {0} with {1}",
+                                       formatShape(a), formatShape(b)));
+  }
+  return {out, ""};
+}
+
+ShapeResult requireRank(ArrayRef<int64_t> x, int64_t minRank, const char *what) {
+  if ((int64_t)x.size() < minRank)
+    return ShapeResult::fail(formatv("{0} needs a tensor of rank at least {1}, "
+                                     "got {2}",
+                                     what, minRank, formatShape(x)));
+  return {Shape(x.begin(), x.end()), ""};
+}
+
+ShapeResult linearShape(ArrayRef<int64_t> x, ArrayRef<int64_t> w) {
+  if (x.empty())
+    return ShapeResult::fail("linear needs an input of rank at least 1");
+  if (w.size() != 2)
+    return ShapeResult::fail(
+        formatv("linear needs a [out, in] weight, got {0}", formatShape(w)));
+  if (x.back() != w[1] || x.back() == kDyn)
+    return ShapeResult::fail(
+        formatv("linear: input {0} has {1} features but the weight {2} expects "
+                "{3}",
+                formatShape(x), x.back() == kDyn ? "?" : std::to_string(x.back()),
+                formatShape(w), w[1]));
+  Shape out(x.begin(), x.end());
+  out.back() = w[0];
+  return {out, ""};
+}
+
+ShapeResult embeddingShape(ArrayRef<int64_t> ids, ArrayRef<int64_t> table) {
+  if (table.size() != 2)
+    return ShapeResult::fail(formatv(
+        "embedding needs a [rows, dim] table, got {0}", formatShape(table)));
+  Shape out(ids.begin(), ids.end());
+  out.push_back(table[1]);
+  return {out, ""};
+}
+
+ShapeResult ropeShape(ArrayRef<int64_t> x, int64_t dims) {
+  if (x.size() != 4)
+    return ShapeResult::fail(formatv(
+        "rope needs a [B, T, heads, head_dim] tensor, got {0}", formatShape(x)));
+  if (x[3] == kDyn)
+    return ShapeResult::fail("rope needs a static head dimension");
+  if (dims <= 0 || dims % 2 != 0)
+    return ShapeResult::fail(
+        formatv("rope rotates pairs of dimensions: dims must be even and "
+                "positive, got {0}",
+                dims));
+  if (dims > x[3])
+    return ShapeResult::fail(formatv(
+        "rope dims {0} exceed the head dimension {1}", dims, x[3]));
+  return {Shape(x.begin(), x.end()), ""};
+}
+
+ShapeResult attentionShape(ArrayRef<int64_t> q, ArrayRef<int64_t> k,
+                           ArrayRef<int64_t> v) {
+  if (q.size() != 4 || k.size() != 4 || v.size() != 4)
+    return ShapeResult::fail(formatv(
+        "causal_attention needs [B, T, heads, head_dim] tensors, got q {0}, "
+        "k {1}, v {2}",
+        formatShape(q), formatShape(k), formatShape(v)));
+  if (k != v)
+    return ShapeResult::fail(formatv(
+        "causal_attention: k {0} and v {1} must have the same shape",
+        formatShape(k), formatShape(v)));
+  if (q[0] != k[0] || q[1] != k[1] || q[3] != k[3])
+    return ShapeResult::fail(formatv(
+        "causal_attention: q {0} and k {1} differ in batch, sequence or "
+        "head dimension",
+        formatShape(q), formatShape(k)));
+  if (q[2] == kDyn || k[2] == kDyn || k[2] <= 0 || q[2] % k[2] != 0)
+    return ShapeResult::fail(formatv(
+        "causal_attention: {0} query heads are not a multiple of {1} KV heads",
+        q[2] == kDyn ? "?" : std::to_string(q[2]),
+        k[2] == kDyn ? "?" : std::to_string(k[2])));
+  return {Shape(q.begin(), q.end()), ""};
+}
+
+ShapeResult crossEntropyShape(ArrayRef<int64_t> logits, ArrayRef<int64_t> targets) {
+  if (logits.empty() || targets.size() + 1 != logits.size() ||
+      logits.drop_back() != targets)
+    return ShapeResult::fail(formatv(
+        "cross_entropy: targets {0} must have the leading dimensions of the "
+        "logits {1}",
+        formatShape(targets), formatShape(logits)));
+  return {Shape(), ""};
+}
+
+static ShapeResult checkAxis(ArrayRef<int64_t> x, int64_t axis, const char *what) {
+  if (axis < 0 || axis >= (int64_t)x.size())
+    return ShapeResult::fail(formatv("{0}: axis {1} is out of range for {2}",
+                                     what, axis, formatShape(x)));
+  return {Shape(x.begin(), x.end()), ""};
+}
+
+ShapeResult sliceShape(ArrayRef<int64_t> x, int64_t axis, int64_t start,
+                       int64_t end) {
+  ShapeResult r = checkAxis(x, axis, "slice");
+  if (!r.ok())
+    return r;
+  if (x[axis] == kDyn)
+    return ShapeResult::fail(
+        formatv("slice: dimension {0} of {1} is the batch or sequence "
+                "dimension and cannot be sliced (use shift)",
+                axis, formatShape(x)));
+  if (start < 0 || end > x[axis] || start >= end)
+    return ShapeResult::fail(formatv("slice [{0}:{1}] is empty or out of "
+                                     "range for dimension {2} of {3}",
+                                     start, end, axis, formatShape(x)));
+  r.shape[axis] = end - start;
+  return r;
+}
+
+ShapeResult concatShape(ArrayRef<Shape> inputs, int64_t axis) {
+  if (inputs.empty())
+    return ShapeResult::fail("concat needs at least one tensor");
+  ShapeResult r = checkAxis(inputs[0], axis, "concat");
+  if (!r.ok())
+    return r;
+  r.shape[axis] = 0;
+  for (const Shape &s : inputs) {
+    bool same = s.size() == inputs[0].size();
+    for (size_t i = 0; same && i < s.size(); ++i)
+      same = (int64_t)i == axis || s[i] == inputs[0][i];
+    if (!same)
+      return ShapeResult::fail(
+          formatv("concat: {0} and {1} differ outside axis {2}",
+                  formatShape(inputs[0]), formatShape(s), axis));
+    if (s[axis] == kDyn)
+      return ShapeResult::fail(formatv(
+          "concat: axis {0} of {1} is not static", axis, formatShape(s)));
+    r.shape[axis] += s[axis];
+  }
+  return r;
+}
+
+ShapeResult reduceShape(ArrayRef<int64_t> x, int64_t axis, bool keepdim) {
+  ShapeResult r = checkAxis(x, axis, "reduction");
+  if (!r.ok())
+    return r;
+  if (keepdim)
+    r.shape[axis] = 1;
+  else
+    r.shape.erase(r.shape.begin() + axis);
+  return r;
+}
+
+ShapeResult shiftShape(ArrayRef<int64_t> x, int64_t amount) {
+  if (x.size() < 2)
+    return ShapeResult::fail(formatv(
+        "shift needs a [B, T, ...] tensor, got {0}", formatShape(x)));
+  if (amount <= 0)
+    return ShapeResult::fail(
+        formatv("shift amount must be positive, got {0}", amount));
+  return {Shape(x.begin(), x.end()), ""};
+}
+
+ShapeResult reshapeShape(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  int64_t fromDyn = 0, toDyn = 0, fromN = 1, toN = 1;
+  for (int64_t d : from)
+    d == kDyn ? ++fromDyn : fromN *= d;
+  for (int64_t d : to) {
+    if (d != kDyn && d <= 0)
+      return ShapeResult::fail(formatv("reshape to {0}: sizes must be positive",
+                                       formatShape(to)));
+    d == kDyn ? ++toDyn : toN *= d;
+  }
+  if (fromDyn != toDyn)
+    return ShapeResult::fail(
+        formatv("reshape from {0} to {1} must keep the batch and sequence "
+                "dimensions",
+                formatShape(from), formatShape(to)));
+  if (fromN != toN)
+    return ShapeResult::fail(
+        formatv("reshape from {0} to {1} changes the number of elements "
+                "({2} vs {3} per batch and sequence position)",
+                formatShape(from), formatShape(to), fromN, toN));
+  return {Shape(to.begin(), to.end()), ""};
+}
+
+} // namespace golf

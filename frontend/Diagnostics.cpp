@@ -1,0 +1,48 @@
+//===- Diagnostics.cpp - spec errors with a caret -------------------------===//
+
+#include "frontend/Diagnostics.h"
+
+using namespace golf;
+
+void Diagnostics::report(Loc loc, const char *kind, const llvm::Twine &message) {
+  if (loc.line == 0) {
+    os << path << ": " << kind << ": " << message << "\n";
+    return;
+  }
+  os << path << ":" << loc.line << ":" << loc.col << ": " << kind << ": "
+     << message << "\n";
+  // The source line, then a caret under the column (tabs kept so the caret
+  // lines up in a terminal).
+  size_t begin = 0;
+  for (uint32_t l = 1; l < loc.line && begin != std::string::npos; ++l) {
+    begin = source.find('\n', begin);
+    if (begin != std::string::npos)
+      ++begin;
+  }
+  if (begin == std::string::npos || begin > source.size())
+    return;
+  size_t end = source.find('\n', begin);
+  std::string line = source.substr(begin, end == std::string::npos
+                                              ? std::string::npos
+                                              : end - begin);
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  os << line << "\n";
+  std::string caret;
+  for (uint32_t c = 1; c < loc.col && c - 1 < line.size(); ++c)
+    caret += line[c - 1] == '\t' ? '\t' : ' ';
+  os << caret << "^\n";
+}
+
+void Diagnostics::error(Loc loc, const llvm::Twine &message) {
+  ++errors;
+  report(loc, "error", message);
+}
+
+void Diagnostics::note(Loc loc, const llvm::Twine &message) {
+  report(loc, "note", message);
+}
+
+void Diagnostics::warning(Loc loc, const llvm::Twine &message) {
+  report(loc, "warning", message);
+}

@@ -1,0 +1,64 @@
+//===- Frontend.h - from a spec to golf IR -----------------------*- C++ -*-===//
+//
+// The front end parses a spec, resolves its settings (spec values, then
+// environment variables named after them in upper case, then --set), runs
+// the spec's compile-time program (loops, conditions, blocks) and emits one
+// golf module: optimizer groups, export classes, parameters and @model.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GOLF_FRONTEND_FRONTEND_H
+#define GOLF_FRONTEND_FRONTEND_H
+
+#include "frontend/Diagnostics.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace golf {
+
+struct CompileOptions {
+  /// `--set name=value`, in command-line order (a later one wins).
+  std::vector<std::pair<std::string, std::string>> sets;
+  /// Reads an environment variable; nullptr skips the environment.
+  std::function<const char *(const char *)> getenv;
+  /// Element type of parameters and activations: f32 or f64.
+  bool f64 = false;
+};
+
+/// A setting in force: its value as the spec would write it and where the
+/// value came from ("spec", "default", "--set", "env NAME").
+struct SettingInfo {
+  std::string name, section, value, origin;
+  Loc loc;
+};
+
+struct ParamInfo {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string init, group, quant;
+  int64_t count = 0; // Elements.
+  int uses = 0;      // Declarations; above 1 the tensor is shared.
+};
+
+struct CompileResult {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::vector<SettingInfo> settings;
+  std::vector<ParamInfo> params;
+};
+
+/// Compiles the spec held by `diags` (its path and text). On failure the
+/// errors are in `diags` and false is returned; the module is then unset.
+bool compileSpec(Diagnostics &diags, const CompileOptions &options,
+                 mlir::MLIRContext &context, CompileResult &result);
+
+/// Registers the dialects the front end emits.
+void registerFrontendDialects(mlir::MLIRContext &context);
+
+} // namespace golf
+
+#endif // GOLF_FRONTEND_FRONTEND_H
