@@ -159,7 +159,8 @@ LogicalResult QuantOp::verify() {
   if (auto clip = getSettings().getAs<FloatAttr>("clip_percentile")) {
     double p = clip.getValueAsDouble();
     if (!(p > 0.0 && p <= 100.0))
-      return emitOpError() << "clip_percentile must be in (0, 100], got " << p;
+      return emitOpError() << "clip_percentile must be in (0, 100], got "
+                         << formatNumber(p);
   }
   return success();
 }
@@ -230,9 +231,10 @@ LogicalResult ConstantOp::verify() {
   double v = getValue().convertToDouble();
   if (type.getElementType().isInteger(32) &&
       (v != std::trunc(v) || std::fabs(v) > 2147483647.0))
-    return emitOpError() << "value " << v << " is not a 32-bit integer";
+    return emitOpError() << "value " << formatNumber(v)
+                         << " is not a 32-bit integer";
   if (type.getElementType().isInteger(1) && v != 0.0 && v != 1.0)
-    return emitOpError() << "value " << v << " is not a boolean";
+    return emitOpError() << "value " << formatNumber(v) << " is not a boolean";
   return success();
 }
 
@@ -297,7 +299,8 @@ LogicalResult SelectOp::verify() {
 LogicalResult LeakyReluOp::verify() {
   double alpha = getAlpha().convertToDouble();
   if (!(alpha >= 0.0 && alpha <= 1.0))
-    return emitOpError() << "alpha must be in [0, 1], got " << alpha;
+    return emitOpError() << "alpha must be in [0, 1], got "
+                         << formatNumber(alpha);
   return success();
 }
 
@@ -343,7 +346,7 @@ LogicalResult ShiftOp::verify() {
     return emitOpError() << r.error;
   double fill = getFill().convertToDouble();
   if (getType().getElementType().isInteger(32) && fill != std::trunc(fill))
-    return emitOpError() << "fill " << fill
+    return emitOpError() << "fill " << formatNumber(fill)
                          << " is not an integer for an integer tensor";
   return success();
 }
@@ -405,7 +408,7 @@ LogicalResult RopeOp::verify() {
     return emitOpError() << r.error;
   if (!(getBase().convertToDouble() > 1.0))
     return emitOpError() << "base must be greater than 1, got "
-                         << getBase().convertToDouble();
+                         << formatNumber(getBase().convertToDouble());
   return success();
 }
 
@@ -430,7 +433,7 @@ LogicalResult CausalAttentionOp::verify() {
 LogicalResult SoftcapOp::verify() {
   if (!(getCap().convertToDouble() > 0.0))
     return emitOpError() << "cap must be positive, got "
-                         << getCap().convertToDouble();
+                         << formatNumber(getCap().convertToDouble());
   return success();
 }
 

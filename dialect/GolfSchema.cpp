@@ -7,6 +7,10 @@
 #include "dialect/GolfSchema.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 
 namespace golf {
@@ -129,6 +133,27 @@ const SettingSpec *findSetting(const std::vector<SettingSpec> &schema,
     if (name == s.name)
       return &s;
   return nullptr;
+}
+
+/// Shortest decimal that reads back as the same double, written as Python
+/// writes floats: fixed notation unless the exponent is below -4 or above 15.
+std::string formatNumber(double v) {
+  if (std::isnan(v))
+    return "nan";
+  if (std::isinf(v))
+    return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  int prec = 1;
+  for (; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
+    if (std::strtod(buf, nullptr) == v)
+      break;
+  }
+  int exp = std::atoi(std::strchr(buf, 'e') + 1);
+  if (exp < -4 || exp >= 16)
+    return buf;
+  std::snprintf(buf, sizeof buf, "%.*f", std::max(1, prec - 1 - exp), v);
+  return buf;
 }
 
 static size_t editDistance(const std::string &a, const std::string &b) {

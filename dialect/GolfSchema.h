@@ -39,6 +39,10 @@ const std::vector<std::string> &sectionNames();
 const SettingSpec *findSetting(const std::vector<SettingSpec> &schema,
                                const std::string &name);
 
+/// The shortest decimal that reads back as `v`, written as Python writes
+/// floats: "600.0", "0.005", "1e-08".
+std::string formatNumber(double v);
+
 /// The candidate closest to `word` by edit distance, or "" when none is close
 /// enough to be a plausible misspelling.
 std::string closestMatch(const std::string &word,

@@ -36,11 +36,15 @@ void Diagnostics::report(Loc loc, const char *kind, const llvm::Twine &message) 
 
 void Diagnostics::error(Loc loc, const llvm::Twine &message) {
   ++errors;
-  report(loc, "error", message);
+  if (errors < kMaxErrors)
+    report(loc, "error", message);
+  else if (errors == kMaxErrors)
+    report({}, "error", "too many errors; stopping");
 }
 
 void Diagnostics::note(Loc loc, const llvm::Twine &message) {
-  report(loc, "note", message);
+  if (errors < kMaxErrors)
+    report(loc, "note", message);
 }
 
 void Diagnostics::warning(Loc loc, const llvm::Twine &message) {

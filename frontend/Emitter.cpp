@@ -73,31 +73,10 @@ const char *kindName(const Val &v) {
   return "?";
 }
 
-/// Shortest decimal that reads back as the same double, written as Python
-/// writes floats: fixed notation unless the exponent is below -4 or above 15.
-std::string formatFloat(double v) {
-  if (std::isnan(v))
-    return "nan";
-  if (std::isinf(v))
-    return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  int prec = 1;
-  for (; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*e", prec - 1, v);
-    if (std::strtod(buf, nullptr) == v)
-      break;
-  }
-  int exp = std::atoi(std::strchr(buf, 'e') + 1);
-  if (exp < -4 || exp >= 16)
-    return buf;
-  std::snprintf(buf, sizeof buf, "%.*f", std::max(1, prec - 1 - exp), v);
-  return buf;
-}
-
 std::string formatVal(const Val &v) {
   switch (v.kind) {
   case Val::Int: return std::to_string(v.i);
-  case Val::Float: return formatFloat(v.f);
+  case Val::Float: return formatNumber(v.f);
   case Val::Bool: return v.b ? "true" : "false";
   case Val::Str: return "\"" + v.s + "\"";
   case Val::Dim: return v.i == 0 ? "B" : "T";
@@ -561,7 +540,7 @@ bool Emitter::emitDeclarations(const Spec &spec) {
         for (const Setting &s : def.settings)
           if (s.name == "clip_percentile")
             return error(s.value->loc, "clip_percentile must be in (0, 100], got " +
-                                           formatFloat(p));
+                                           formatNumber(p));
       }
     }
     builder.create<QuantOp>(mlirLoc(def.loc), def.name, v.s, dict);
@@ -1589,7 +1568,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       return false;
     double r = kMath.at(name)(x);
     if (!std::isfinite(r))
-      return error(e.loc, name + "(" + formatFloat(x) + ") is not a finite number");
+      return error(e.loc, name + "(" + formatNumber(x) + ") is not a finite number");
     out = Val::ofFloat(r);
     return true;
   }
@@ -1756,7 +1735,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     if (!toNumber(*args[0], locs[0], "int()", x))
       return false;
     if (!(std::fabs(x) < 9.2e18))
-      return error(locs[0], "int(): " + formatFloat(x) + " is out of range");
+      return error(locs[0], "int(): " + formatNumber(x) + " is out of range");
     out = Val::ofInt((int64_t)std::trunc(x));
     return true;
   }
@@ -1819,12 +1798,8 @@ bool Emitter::toInt(const Val &v, Loc loc, const char *what, int64_t &out) {
     out = v.i;
     return true;
   }
-  if (v.kind == Val::Float && v.f == std::trunc(v.f) && std::fabs(v.f) < 9.2e18) {
-    out = (int64_t)v.f;
-    return true;
-  }
   return error(loc, Twine(what) + " must be an integer, got " +
-                        (v.kind == Val::Float ? formatFloat(v.f) : kindName(v)) +
+                        (v.kind == Val::Float ? formatNumber(v.f) : kindName(v)) +
                         (v.kind == Val::Float ? " (use // for integer division)" : ""));
 }
 

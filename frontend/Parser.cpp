@@ -70,8 +70,10 @@ private:
     return describe(t.kind);
   }
   void fail(Loc loc, const std::string &message) {
-    if (!diags.tooMany())
-      diags.error(loc, message);
+    // A bad token was reported by the lexer; saying more would be noise.
+    if (at(Tok::Error))
+      return;
+    diags.error(loc, message);
   }
   void skipNewlines() {
     while (accept(Tok::Newline)) {
@@ -168,9 +170,7 @@ Spec Parser::parse() {
       take();
     skipNewlines();
   }
-  if (diags.tooMany())
-    diags.error({}, "too many errors; stopping");
-  else if (!spec.hasModel && !diags.hasErrors())
+  if (!spec.hasModel && !diags.hasErrors())
     diags.error({}, "the spec has no 'model(tokens, targets) { ... }'");
   return spec;
 }
