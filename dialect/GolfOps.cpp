@@ -178,7 +178,7 @@ static int initArity(StringRef init) {
 
 LogicalResult ParamOp::verify() {
   auto type = cast<RankedTensorType>(getType());
-  if (!type.hasStaticShape() || type.getRank() == 0 ||
+  if (!type.hasStaticShape() ||
       llvm::any_of(type.getShape(), [](int64_t d) { return d <= 0; }))
     return emitOpError() << "parameter '" << getSymName()
                          << "' needs a static shape of positive sizes, got "
@@ -187,6 +187,8 @@ LogicalResult ParamOp::verify() {
   size_t nargs = getInitArgs().size();
   if (arity == -2)
     return emitOpError() << "unknown initializer '" << getInit() << "'";
+  if (arity == -1 && type.getRank() == 0)
+    return emitOpError() << "initializer 'rows' needs a tensor with rows";
   if (arity == -1 && (int64_t)nargs != type.getDimSize(0))
     return emitOpError() << "initializer 'rows' needs one value per row: "
                          << type.getDimSize(0) << " rows, " << nargs

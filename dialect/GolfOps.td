@@ -56,7 +56,8 @@ def Golf_QuantOp : Golf_Op<"quant", [HasParent<"::mlir::ModuleOp">]> {
 def Golf_ParamOp : Golf_Op<"param", [Symbol, HasParent<"::mlir::ModuleOp">]> {
   let summary = "a trainable parameter";
   let description = [{
-    A named trainable tensor. The name is the PyTorch state-dict key. `init`
+    A named trainable tensor (a scalar when its shape is empty). The name is
+    the PyTorch state-dict key. `init`
     is the initializer (`zeros`, `ones`, `const(v)`, `normal(mean, std)`,
     `uniform(lo, hi)`, `kaiming_uniform` — PyTorch's `nn.Linear` default —,
     `orthogonal(gain)`, `rows(v0, v1, ...)` for one constant per row) with

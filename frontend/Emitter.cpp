@@ -641,8 +641,6 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
   rec.loc = s.loc;
   rec.info.name = name;
   rec.info.count = 1;
-  if (s.shape.empty())
-    return error(s.loc, "parameter '" + name + "' needs a shape, e.g. [model_dim]");
   for (const ExprPtr &d : s.shape) {
     Val v;
     int64_t n;
@@ -724,6 +722,9 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
     return error(init.loc, "normal(mean, std) needs a non-negative std");
   if (initName == "uniform" && initArgs[0] > initArgs[1])
     return error(init.loc, "uniform(low, high) needs low <= high");
+  if (initName == "rows" && rec.info.shape.empty())
+    return error(init.loc, "rows(...) needs a parameter with rows; '" + name +
+                               "' is a scalar");
   if (initName == "rows" && (int64_t)initArgs.size() != rec.info.shape[0])
     return error(init.loc, "rows(...) gives one value per row: parameter '" +
                                name + "' has " + Twine(rec.info.shape[0]) +

@@ -97,6 +97,13 @@ golf.param @p : tensor<4xf32> init orthogonal [1.0] group "g" quant "q"
 
 // -----
 
+golf.optimizer "g" adam {lr = 1.0 : f64}
+golf.quant "q" fp32 {}
+// expected-error @+1 {{initializer 'rows' needs a tensor with rows}}
+golf.param @p : tensor<f32> init rows [] group "g" quant "q"
+
+// -----
+
 golf.quant "q" fp32 {}
 // expected-error @+1 {{group 'g' names no golf.optimizer}}
 golf.param @p : tensor<4xf32> init zeros [] group "g" quant "q"
