@@ -40,6 +40,7 @@ options:
   --seq N            ir --emit=specialized: tokens per sequence
                      (default: train_seq_len)
   --dtype f32|f64    element type of parameters and activations (default f32)
+  --loc              ir: print each op's position in the spec
   -o FILE            write the output to FILE instead of standard output
 )";
 
@@ -166,6 +167,7 @@ int main(int argc, char **argv) {
   CompileOptions options;
   options.getenv = [](const char *name) { return std::getenv(name); };
   int64_t batch = 1, seq = 0;
+  bool printLocations = false;
   for (int i = 2; i < argc; ++i) {
     llvm::StringRef arg = argv[i];
     auto value = [&](llvm::StringRef flag, std::string &out) {
@@ -189,6 +191,8 @@ int main(int argc, char **argv) {
       if (eq == std::string::npos || eq == 0)
         return usage("--set takes name=value, got '" + v + "'");
       options.sets.push_back({v.substr(0, eq), v.substr(eq + 1)});
+    } else if (arg == "--loc") {
+      printLocations = true;
     } else if (arg == "--no-env") {
       options.getenv = nullptr;
     } else if (value("--emit", v)) {
@@ -260,7 +264,10 @@ int main(int argc, char **argv) {
       if (mlir::failed(pm.run(*result.module)))
         return 1;
     }
-    result.module->print(os);
+    mlir::OpPrintingFlags flags;
+    if (printLocations)
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/true);
+    result.module->print(os, flags);
     os << "\n";
   }
   os.flush();
