@@ -1,4 +1,5 @@
-//===- GolfDialect.h - the golf dialect --------------------------*- C++ -*-===//
+//===- GolfDialect.h - the golf dialect --------------------------*- C++
+//-*-===//
 
 #ifndef GOLF_DIALECT_GOLFDIALECT_H
 #define GOLF_DIALECT_GOLFDIALECT_H

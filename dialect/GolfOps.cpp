@@ -54,11 +54,9 @@ static LogicalResult verifySettings(Operation *op, DictionaryAttr settings,
     const SettingSpec *spec = findSetting(schema, key);
     if (!spec) {
       std::string hint = closestMatch(key, names);
-      return op->emitOpError() << "unknown " << what << " setting '" << key
-                               << "'"
-                               << (hint.empty() ? ""
-                                                : "; did you mean '" + hint +
-                                                      "'?");
+      return op->emitOpError()
+             << "unknown " << what << " setting '" << key << "'"
+             << (hint.empty() ? "" : "; did you mean '" + hint + "'?");
     }
     Attribute v = entry.getValue();
     bool ok = false;
@@ -81,18 +79,18 @@ static LogicalResult verifySettings(Operation *op, DictionaryAttr settings,
       break;
     }
     if (!ok)
-      return op->emitOpError() << what << " setting '" << key << "' must be "
-                               << valueKindName(spec->kind) << " ("
-                               << (spec->kind == ValueKind::Int ? "i64"
-                                   : spec->kind == ValueKind::Float
-                                       ? "f64"
-                                       : "attribute")
-                               << ")";
+      return op->emitOpError()
+             << what << " setting '" << key << "' must be "
+             << valueKindName(spec->kind) << " ("
+             << (spec->kind == ValueKind::Int     ? "i64"
+                 : spec->kind == ValueKind::Float ? "f64"
+                                                  : "attribute")
+             << ")";
   }
   for (const SettingSpec &s : schema)
     if (!s.defaultValue && !settings.get(s.name))
-      return op->emitOpError() << what << " setting '" << s.name
-                               << "' is required";
+      return op->emitOpError()
+             << what << " setting '" << s.name << "' is required";
   return success();
 }
 
@@ -122,8 +120,8 @@ static LogicalResult verifyUniqueName(OpT op, StringRef what) {
     if (&other == op.getOperation())
       return success();
     if (auto o = dyn_cast<OpT>(other); o && o.getName() == op.getName())
-      return op.emitOpError() << what << " '" << op.getName()
-                              << "' is declared twice";
+      return op.emitOpError()
+             << what << " '" << op.getName() << "' is declared twice";
   }
   return success();
 }
@@ -160,7 +158,7 @@ LogicalResult QuantOp::verify() {
     double p = clip.getValueAsDouble();
     if (!(p > 0.0 && p <= 100.0))
       return emitOpError() << "clip_percentile must be in (0, 100], got "
-                         << formatNumber(p);
+                           << formatNumber(p);
   }
   return success();
 }
@@ -241,8 +239,9 @@ LogicalResult ConstantOp::verify() {
 }
 
 #define GOLF_BROADCAST_INFER(OP)                                               \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
-                                     Adaptor a, SmallVectorImpl<Type> &types) {  \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc, Adaptor a,   \
+                                     SmallVectorImpl<Type> &types) {           \
     if (failed(requireTensors(loc, {a.getLhs(), a.getRhs()})))                 \
       return failure();                                                        \
     return yield(loc,                                                          \
@@ -296,7 +295,6 @@ LogicalResult SelectOp::verify() {
     return emitOpError() << "both choices must have the same element type";
   return success();
 }
-
 
 LogicalResult LeakyReluOp::verify() {
   double alpha = getAlpha().convertToDouble();
@@ -354,15 +352,15 @@ LogicalResult ShiftOp::verify() {
 }
 
 #define GOLF_REDUCE_INFER(OP)                                                  \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
-                                     Adaptor a, SmallVectorImpl<Type> &types) {  \
+  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
+                                     std::optional<Location> loc, Adaptor a,   \
+                                     SmallVectorImpl<Type> &types) {           \
     if (failed(requireTensors(loc, a.getInput())))                             \
       return failure();                                                        \
     RankedTensorType t = tensorOf(a.getInput());                               \
-    return yield(loc,                                                          \
-                 reduceShape(t.getShape(), (int64_t)a.getAxis(),               \
-                             a.getKeepdim()),                                  \
-                 t.getElementType(), types);                                   \
+    return yield(                                                              \
+        loc, reduceShape(t.getShape(), (int64_t)a.getAxis(), a.getKeepdim()),  \
+        t.getElementType(), types);                                            \
   }
 GOLF_REDUCE_INFER(SumOp)
 GOLF_REDUCE_INFER(MeanOp)
@@ -379,10 +377,10 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
   if (failed(requireTensors(loc, {a.getIndices(), a.getTable()})))
     return failure();
   RankedTensorType table = tensorOf(a.getTable());
-  return yield(loc,
-               embeddingShape(tensorOf(a.getIndices()).getShape(),
-                              table.getShape()),
-               table.getElementType(), types);
+  return yield(
+      loc,
+      embeddingShape(tensorOf(a.getIndices()).getShape(), table.getShape()),
+      table.getElementType(), types);
 }
 
 LogicalResult LinearOp::inferReturnTypes(MLIRContext *,
@@ -414,9 +412,9 @@ LogicalResult RopeOp::verify() {
   return success();
 }
 
-LogicalResult CausalAttentionOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor a,
-    SmallVectorImpl<Type> &types) {
+LogicalResult
+CausalAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor a, SmallVectorImpl<Type> &types) {
   if (failed(requireTensors(loc, {a.getQ(), a.getK(), a.getV()})))
     return failure();
   RankedTensorType q = tensorOf(a.getQ());
@@ -446,10 +444,10 @@ LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
   if (failed(requireTensors(loc, {a.getLogits(), a.getTargets()})))
     return failure();
   RankedTensorType logits = tensorOf(a.getLogits());
-  return yield(loc,
-               crossEntropyShape(logits.getShape(),
-                                 tensorOf(a.getTargets()).getShape()),
-               logits.getElementType(), types);
+  return yield(
+      loc,
+      crossEntropyShape(logits.getShape(), tensorOf(a.getTargets()).getShape()),
+      logits.getElementType(), types);
 }
 
 #define GET_OP_CLASSES

@@ -1,4 +1,5 @@
-//===- GolfOps.h - ops of the golf dialect -----------------------*- C++ -*-===//
+//===- GolfOps.h - ops of the golf dialect -----------------------*- C++
+//-*-===//
 
 #ifndef GOLF_DIALECT_GOLFOPS_H
 #define GOLF_DIALECT_GOLFOPS_H

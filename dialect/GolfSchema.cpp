@@ -33,33 +33,94 @@ using K = ValueKind;
 
 static const std::vector<SettingSpec> kTrain = {
     {"train_seq_len", K::Int, "1024", "tokens per training sequence", {}},
-    {"train_batch_tokens", K::Int, "524288", "tokens per optimizer step, all ranks", {}},
+    {"train_batch_tokens",
+     K::Int,
+     "524288",
+     "tokens per optimizer step, all ranks",
+     {}},
     {"iterations", K::Int, "20000", "optimizer steps", {}},
-    {"warmup_steps", K::Int, "20", "compile-priming steps, then weights and optimizer are restored", {}},
-    {"warmdown_iters", K::Int, "1200", "steps of linear lr decay to 0 at the end", {}},
-    {"max_wallclock_seconds", K::Float, "600.0", "training time cap; 0 disables it", {}},
-    {"grad_clip_norm", K::Float, "0.0", "global gradient-norm clip; 0 disables it", {}},
+    {"warmup_steps",
+     K::Int,
+     "20",
+     "compile-priming steps, then weights and optimizer are restored",
+     {}},
+    {"warmdown_iters",
+     K::Int,
+     "1200",
+     "steps of linear lr decay to 0 at the end",
+     {}},
+    {"max_wallclock_seconds",
+     K::Float,
+     "600.0",
+     "training time cap; 0 disables it",
+     {}},
+    {"grad_clip_norm",
+     K::Float,
+     "0.0",
+     "global gradient-norm clip; 0 disables it",
+     {}},
     {"seed", K::Int, "1337", "seed of initialization and data order", {}},
-    {"val_loss_every", K::Int, "1000", "steps between validations; 0 disables them", {}},
+    {"val_loss_every",
+     K::Int,
+     "1000",
+     "steps between validations; 0 disables them",
+     {}},
     {"train_log_every", K::Int, "200", "steps between log lines", {}},
-    {"ema_enabled", K::Bool, "false", "keep an exponential moving average of the weights", {}},
+    {"ema_enabled",
+     K::Bool,
+     "false",
+     "keep an exponential moving average of the weights",
+     {}},
     {"ema_decay", K::Float, "0.997", "EMA decay per step", {}},
-    {"swa_enabled", K::Bool, "false", "average snapshots once the lr scale is low", {}},
+    {"swa_enabled",
+     K::Bool,
+     "false",
+     "average snapshots once the lr scale is low",
+     {}},
     {"swa_every", K::Int, "50", "steps between SWA snapshots", {}},
-    {"swa_start_frac", K::Float, "0.5", "SWA starts when the lr scale falls below this", {}},
+    {"swa_start_frac",
+     K::Float,
+     "0.5",
+     "SWA starts when the lr scale falls below this",
+     {}},
 };
 
 static const std::vector<SettingSpec> kEval = {
     {"eval_seq_len", K::Int, "1024", "tokens per evaluation window", {}},
-    {"eval_stride", K::Int, "0", "sliding-window stride; 0 scores non-overlapping windows", {}},
-    {"val_batch_size", K::Int, "524288", "validation tokens per batch, all ranks", {}},
+    {"eval_stride",
+     K::Int,
+     "0",
+     "sliding-window stride; 0 scores non-overlapping windows",
+     {}},
+    {"val_batch_size",
+     K::Int,
+     "524288",
+     "validation tokens per batch, all ranks",
+     {}},
 };
 
 static const std::vector<SettingSpec> kExport = {
-    {"compressor", K::String, "\"zlib\"", "compression of the quantized weights", {"zlib", "zstd", "lzma"}},
-    {"compress_level", K::Int, "9", "compression level (zlib 0-9, zstd 1-22, lzma 0-9)", {}},
-    {"budget_bytes", K::Int, "16000000", "artifact budget: compressed weights plus spec", {}},
-    {"late_qat_threshold", K::Float, "0.0", "fake quantization starts when the lr scale falls below this; 0 disables it", {}},
+    {"compressor",
+     K::String,
+     "\"zlib\"",
+     "compression of the quantized weights",
+     {"zlib", "zstd", "lzma"}},
+    {"compress_level",
+     K::Int,
+     "9",
+     "compression level (zlib 0-9, zstd 1-22, lzma 0-9)",
+     {}},
+    {"budget_bytes",
+     K::Int,
+     "16000000",
+     "artifact budget: compressed weights plus spec",
+     {}},
+    {"late_qat_threshold",
+     K::Float,
+     "0.0",
+     "fake quantization starts when the lr scale falls below this; 0 disables "
+     "it",
+     {}},
 };
 
 static const std::vector<SettingSpec> kMuon = {
@@ -68,8 +129,16 @@ static const std::vector<SettingSpec> kMuon = {
     {"nesterov", K::Bool, "true", "Nesterov momentum", {}},
     {"backend_steps", K::Int, "5", "Newton-Schulz iterations", {}},
     {"momentum_warmup_start", K::Float, "0.85", "momentum at step 0", {}},
-    {"momentum_warmup_steps", K::Int, "500", "steps of linear momentum warm-up", {}},
-    {"weight_decay", K::Float, "0.0", "decoupled weight decay, scaled by the scheduled lr", {}},
+    {"momentum_warmup_steps",
+     K::Int,
+     "500",
+     "steps of linear momentum warm-up",
+     {}},
+    {"weight_decay",
+     K::Float,
+     "0.0",
+     "decoupled weight decay, scaled by the scheduled lr",
+     {}},
 };
 
 static const std::vector<SettingSpec> kAdam = {
@@ -82,7 +151,11 @@ static const std::vector<SettingSpec> kAdam = {
 
 static const std::vector<SettingSpec> kFloat = {};
 static const std::vector<SettingSpec> kInt = {
-    {"clip_percentile", K::Float, "100.0", "per-row clip at this percentile of |w|", {}},
+    {"clip_percentile",
+     K::Float,
+     "100.0",
+     "per-row clip at this percentile of |w|",
+     {}},
 };
 
 const std::vector<SettingSpec> *sectionSchema(const std::string &section) {
@@ -165,8 +238,8 @@ static size_t editDistance(const std::string &a, const std::string &b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
-                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      row[j] = std::min(
+          {row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diag = up;
     }
   }

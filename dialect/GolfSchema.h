@@ -1,4 +1,5 @@
-//===- GolfSchema.h - the settings golfc knows -------------------*- C++ -*-===//
+//===- GolfSchema.h - the settings golfc knows -------------------*- C++
+//-*-===//
 //
 // The single list of every setting with a fixed meaning: the `train`, `eval`
 // and `export` sections of a spec, the keys of each optimizer kind and of

@@ -42,7 +42,8 @@ ShapeResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   return {out, ""};
 }
 
-ShapeResult requireRank(ArrayRef<int64_t> x, int64_t minRank, const char *what) {
+ShapeResult requireRank(ArrayRef<int64_t> x, int64_t minRank,
+                        const char *what) {
   if ((int64_t)x.size() < minRank)
     return ShapeResult::fail(formatv("{0} needs a tensor of rank at least {1}, "
                                      "got {2}",
@@ -57,11 +58,11 @@ ShapeResult linearShape(ArrayRef<int64_t> x, ArrayRef<int64_t> w) {
     return ShapeResult::fail(
         formatv("linear needs a [out, in] weight, got {0}", formatShape(w)));
   if (x.back() != w[1] || x.back() == kDyn)
-    return ShapeResult::fail(
-        formatv("linear: input {0} has {1} features but the weight {2} expects "
-                "{3}",
-                formatShape(x), x.back() == kDyn ? "?" : std::to_string(x.back()),
-                formatShape(w), w[1]));
+    return ShapeResult::fail(formatv(
+        "linear: input {0} has {1} features but the weight {2} expects "
+        "{3}",
+        formatShape(x), x.back() == kDyn ? "?" : std::to_string(x.back()),
+        formatShape(w), w[1]));
   Shape out(x.begin(), x.end());
   out.back() = w[0];
   return {out, ""};
@@ -78,8 +79,9 @@ ShapeResult embeddingShape(ArrayRef<int64_t> ids, ArrayRef<int64_t> table) {
 
 ShapeResult ropeShape(ArrayRef<int64_t> x, int64_t dims) {
   if (x.size() != 4)
-    return ShapeResult::fail(formatv(
-        "rope needs a [B, T, heads, head_dim] tensor, got {0}", formatShape(x)));
+    return ShapeResult::fail(
+        formatv("rope needs a [B, T, heads, head_dim] tensor, got {0}",
+                formatShape(x)));
   if (x[3] == kDyn)
     return ShapeResult::fail("rope needs a static head dimension");
   if (dims <= 0 || dims % 2 != 0)
@@ -88,8 +90,8 @@ ShapeResult ropeShape(ArrayRef<int64_t> x, int64_t dims) {
                 "positive, got {0}",
                 dims));
   if (dims > x[3])
-    return ShapeResult::fail(formatv(
-        "rope dims {0} exceed the head dimension {1}", dims, x[3]));
+    return ShapeResult::fail(
+        formatv("rope dims {0} exceed the head dimension {1}", dims, x[3]));
   return {Shape(x.begin(), x.end()), ""};
 }
 
@@ -101,9 +103,9 @@ ShapeResult attentionShape(ArrayRef<int64_t> q, ArrayRef<int64_t> k,
         "k {1}, v {2}",
         formatShape(q), formatShape(k), formatShape(v)));
   if (k != v)
-    return ShapeResult::fail(formatv(
-        "causal_attention: k {0} and v {1} must have the same shape",
-        formatShape(k), formatShape(v)));
+    return ShapeResult::fail(
+        formatv("causal_attention: k {0} and v {1} must have the same shape",
+                formatShape(k), formatShape(v)));
   if (q[0] != k[0] || q[1] != k[1] || q[3] != k[3])
     return ShapeResult::fail(formatv(
         "causal_attention: q {0} and k {1} differ in batch, sequence or "
@@ -117,7 +119,8 @@ ShapeResult attentionShape(ArrayRef<int64_t> q, ArrayRef<int64_t> k,
   return {Shape(q.begin(), q.end()), ""};
 }
 
-ShapeResult crossEntropyShape(ArrayRef<int64_t> logits, ArrayRef<int64_t> targets) {
+ShapeResult crossEntropyShape(ArrayRef<int64_t> logits,
+                              ArrayRef<int64_t> targets) {
   if (logits.empty() || targets.size() + 1 != logits.size() ||
       logits.drop_back() != targets)
     return ShapeResult::fail(formatv(
@@ -127,7 +130,8 @@ ShapeResult crossEntropyShape(ArrayRef<int64_t> logits, ArrayRef<int64_t> target
   return {Shape(), ""};
 }
 
-static ShapeResult checkAxis(ArrayRef<int64_t> x, int64_t axis, const char *what) {
+static ShapeResult checkAxis(ArrayRef<int64_t> x, int64_t axis,
+                             const char *what) {
   if (axis < 0 || axis >= (int64_t)x.size())
     return ShapeResult::fail(formatv("{0}: axis {1} is out of range for {2}",
                                      what, axis, formatShape(x)));
@@ -168,8 +172,8 @@ ShapeResult concatShape(ArrayRef<Shape> inputs, int64_t axis) {
           formatv("concat: {0} and {1} differ outside axis {2}",
                   formatShape(inputs[0]), formatShape(s), axis));
     if (s[axis] == kDyn)
-      return ShapeResult::fail(formatv(
-          "concat: axis {0} of {1} is not static", axis, formatShape(s)));
+      return ShapeResult::fail(formatv("concat: axis {0} of {1} is not static",
+                                       axis, formatShape(s)));
     r.shape[axis] += s[axis];
   }
   return r;
@@ -188,8 +192,8 @@ ShapeResult reduceShape(ArrayRef<int64_t> x, int64_t axis, bool keepdim) {
 
 ShapeResult shiftShape(ArrayRef<int64_t> x, int64_t amount) {
   if (x.size() < 2)
-    return ShapeResult::fail(formatv(
-        "shift needs a [B, T, ...] tensor, got {0}", formatShape(x)));
+    return ShapeResult::fail(
+        formatv("shift needs a [B, T, ...] tensor, got {0}", formatShape(x)));
   if (amount <= 0)
     return ShapeResult::fail(
         formatv("shift amount must be positive, got {0}", amount));
@@ -202,8 +206,8 @@ ShapeResult reshapeShape(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
     d == kDyn ? ++fromDyn : fromN *= d;
   for (int64_t d : to) {
     if (d != kDyn && d <= 0)
-      return ShapeResult::fail(formatv("reshape to {0}: sizes must be positive",
-                                       formatShape(to)));
+      return ShapeResult::fail(
+          formatv("reshape to {0}: sizes must be positive", formatShape(to)));
     d == kDyn ? ++toDyn : toN *= d;
   }
   if (fromDyn != toDyn)

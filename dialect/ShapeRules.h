@@ -32,9 +32,11 @@ struct ShapeResult {
 /// "[?, ?, 512]".
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 
-ShapeResult broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
+ShapeResult broadcastShapes(llvm::ArrayRef<int64_t> a,
+                            llvm::ArrayRef<int64_t> b);
 ShapeResult linearShape(llvm::ArrayRef<int64_t> x, llvm::ArrayRef<int64_t> w);
-ShapeResult embeddingShape(llvm::ArrayRef<int64_t> ids, llvm::ArrayRef<int64_t> table);
+ShapeResult embeddingShape(llvm::ArrayRef<int64_t> ids,
+                           llvm::ArrayRef<int64_t> table);
 ShapeResult ropeShape(llvm::ArrayRef<int64_t> x, int64_t dims);
 ShapeResult attentionShape(llvm::ArrayRef<int64_t> q, llvm::ArrayRef<int64_t> k,
                            llvm::ArrayRef<int64_t> v);
@@ -46,7 +48,8 @@ ShapeResult concatShape(llvm::ArrayRef<Shape> inputs, int64_t axis);
 ShapeResult reduceShape(llvm::ArrayRef<int64_t> x, int64_t axis, bool keepdim);
 ShapeResult shiftShape(llvm::ArrayRef<int64_t> x, int64_t amount);
 /// Checks a reshape; the result is `to` when it is valid.
-ShapeResult reshapeShape(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
+ShapeResult reshapeShape(llvm::ArrayRef<int64_t> from,
+                         llvm::ArrayRef<int64_t> to);
 /// A shape with at least one dimension whose rank is not below `minRank`.
 ShapeResult requireRank(llvm::ArrayRef<int64_t> x, int64_t minRank,
                         const char *what);

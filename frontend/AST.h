@@ -1,4 +1,5 @@
-//===- AST.h - syntax tree of the golf DSL -----------------------*- C++ -*-===//
+//===- AST.h - syntax tree of the golf DSL -----------------------*- C++
+//-*-===//
 //
 // The parser's output. Nothing here is evaluated: the Emitter walks the tree
 // with the resolved settings and produces golf IR.
@@ -60,6 +61,7 @@ struct Expr {
   std::vector<Arg> args;
   std::vector<PathSegment> scope; // Call with a scope prefix.
   std::string opName;             // Unary `not`/`-`, Binary `and`/`or`.
+  int depth = 1;                  // Height of the tree, bounded by the parser.
 
   Expr(Kind kind, Loc loc) : kind(kind), loc(loc) {}
 };

@@ -4,7 +4,8 @@
 
 using namespace golf;
 
-void Diagnostics::report(Loc loc, const char *kind, const llvm::Twine &message) {
+void Diagnostics::report(Loc loc, const char *kind,
+                         const llvm::Twine &message) {
   if (loc.line == 0) {
     os << path << ": " << kind << ": " << message << "\n";
     return;
@@ -22,16 +23,24 @@ void Diagnostics::report(Loc loc, const char *kind, const llvm::Twine &message) 
   if (begin == std::string::npos || begin > source.size())
     return;
   size_t end = source.find('\n', begin);
-  std::string line = source.substr(begin, end == std::string::npos
-                                              ? std::string::npos
-                                              : end - begin);
+  std::string line = source.substr(
+      begin, end == std::string::npos ? std::string::npos : end - begin);
   if (!line.empty() && line.back() == '\r')
     line.pop_back();
-  os << line << "\n";
+  if (line.size() > kMaxLine)
+    return; // A line this long is not worth echoing.
+  // Control bytes (a binary file given as a spec) print as '?'; the caret
+  // counts characters, not the continuation bytes of UTF-8.
   std::string caret;
-  for (uint32_t c = 1; c < loc.col && c - 1 < line.size(); ++c)
-    caret += line[c - 1] == '\t' ? '\t' : ' ';
-  os << caret << "^\n";
+  for (uint32_t c = 1; c <= line.size(); ++c) {
+    unsigned char b = (unsigned char)line[c - 1];
+    bool continuation = (b & 0xC0) == 0x80;
+    if ((b < 0x20 && b != '\t') || b == 0x7F)
+      line[c - 1] = '?';
+    if (c < loc.col && !continuation)
+      caret += b == '\t' ? '\t' : ' ';
+  }
+  os << line << "\n" << caret << "^\n";
 }
 
 void Diagnostics::error(Loc loc, const llvm::Twine &message) {

@@ -1,4 +1,5 @@
-//===- Diagnostics.h - spec errors with a caret ------------------*- C++ -*-===//
+//===- Diagnostics.h - spec errors with a caret ------------------*- C++
+//-*-===//
 //
 // Every problem in a spec is reported as
 //   path:line:col: error: message
@@ -44,6 +45,7 @@ public:
   const std::string &getSource() const { return source; }
 
   static constexpr unsigned kMaxErrors = 20;
+  static constexpr size_t kMaxLine = 1000;
 
 private:
   void report(Loc loc, const char *kind, const llvm::Twine &message);

@@ -37,56 +37,109 @@ namespace {
 //===----------------------------------------------------------------------===//
 
 struct Val {
-  enum Kind { None, Int, Float, Bool, Str, List, Stack, Tensor, Dim } kind = None;
-  int64_t i = 0;    // Int; Dim: 0 for B, 1 for T.
-  double f = 0;     // Float.
-  bool b = false;   // Bool.
-  std::string s;    // Str.
+  enum Kind {
+    None,
+    Int,
+    Float,
+    Bool,
+    Str,
+    List,
+    Stack,
+    Tensor,
+    Dim
+  } kind = None;
+  int64_t i = 0;                           // Int; Dim: 0 for B, 1 for T.
+  double f = 0;                            // Float.
+  bool b = false;                          // Bool.
+  std::string s;                           // Str.
   std::shared_ptr<std::vector<Val>> items; // List (never mutated), Stack.
-  mlir::Value t;    // Tensor.
+  mlir::Value t;                           // Tensor.
 
   static Val none() { return {}; }
-  static Val ofInt(int64_t v) { Val x; x.kind = Int; x.i = v; return x; }
-  static Val ofFloat(double v) { Val x; x.kind = Float; x.f = v; return x; }
-  static Val ofBool(bool v) { Val x; x.kind = Bool; x.b = v; return x; }
-  static Val ofStr(std::string v) { Val x; x.kind = Str; x.s = std::move(v); return x; }
-  static Val ofList(std::vector<Val> v) {
-    Val x; x.kind = List; x.items = std::make_shared<std::vector<Val>>(std::move(v)); return x;
+  static Val ofInt(int64_t v) {
+    Val x;
+    x.kind = Int;
+    x.i = v;
+    return x;
   }
-  static Val ofTensor(mlir::Value v) { Val x; x.kind = Tensor; x.t = v; return x; }
+  static Val ofFloat(double v) {
+    Val x;
+    x.kind = Float;
+    x.f = v;
+    return x;
+  }
+  static Val ofBool(bool v) {
+    Val x;
+    x.kind = Bool;
+    x.b = v;
+    return x;
+  }
+  static Val ofStr(std::string v) {
+    Val x;
+    x.kind = Str;
+    x.s = std::move(v);
+    return x;
+  }
+  static Val ofList(std::vector<Val> v) {
+    Val x;
+    x.kind = List;
+    x.items = std::make_shared<std::vector<Val>>(std::move(v));
+    return x;
+  }
+  static Val ofTensor(mlir::Value v) {
+    Val x;
+    x.kind = Tensor;
+    x.t = v;
+    return x;
+  }
   bool isNumber() const { return kind == Int || kind == Float; }
   double num() const { return kind == Int ? (double)i : f; }
 };
 
 const char *kindName(const Val &v) {
   switch (v.kind) {
-  case Val::None: return "None";
-  case Val::Int: return "an integer";
-  case Val::Float: return "a number";
-  case Val::Bool: return "a boolean";
-  case Val::Str: return "a string";
-  case Val::List: return "a list";
-  case Val::Stack: return "a stack";
-  case Val::Tensor: return "a tensor";
-  case Val::Dim: return "a batch or sequence dimension";
+  case Val::None:
+    return "None";
+  case Val::Int:
+    return "an integer";
+  case Val::Float:
+    return "a number";
+  case Val::Bool:
+    return "a boolean";
+  case Val::Str:
+    return "a string";
+  case Val::List:
+    return "a list";
+  case Val::Stack:
+    return "a stack";
+  case Val::Tensor:
+    return "a tensor";
+  case Val::Dim:
+    return "a batch or sequence dimension";
   }
   return "?";
 }
 
 std::string formatVal(const Val &v) {
   switch (v.kind) {
-  case Val::Int: return std::to_string(v.i);
-  case Val::Float: return formatNumber(v.f);
-  case Val::Bool: return v.b ? "true" : "false";
-  case Val::Str: return "\"" + v.s + "\"";
-  case Val::Dim: return v.i == 0 ? "B" : "T";
+  case Val::Int:
+    return std::to_string(v.i);
+  case Val::Float:
+    return formatNumber(v.f);
+  case Val::Bool:
+    return v.b ? "true" : "false";
+  case Val::Str:
+    return "\"" + v.s + "\"";
+  case Val::Dim:
+    return v.i == 0 ? "B" : "T";
   case Val::List: {
     std::string s = "[";
     for (size_t k = 0; k < v.items->size(); ++k)
       s += (k ? ", " : "") + formatVal((*v.items)[k]);
     return s + "]";
   }
-  default: return kindName(v);
+  default:
+    return kindName(v);
   }
 }
 
@@ -123,9 +176,10 @@ bool parseLiteral(const std::string &text, ValueKind kind, Val &out) {
     }
     return false;
   case ValueKind::String:
-    out = Val::ofStr(text.size() >= 2 && text.front() == '"' && text.back() == '"'
-                         ? text.substr(1, text.size() - 2)
-                         : text);
+    out =
+        Val::ofStr(text.size() >= 2 && text.front() == '"' && text.back() == '"'
+                       ? text.substr(1, text.size() - 2)
+                       : text);
     return true;
   }
   return false;
@@ -133,11 +187,16 @@ bool parseLiteral(const std::string &text, ValueKind kind, Val &out) {
 
 std::optional<ValueKind> valueKindOf(const Val &v) {
   switch (v.kind) {
-  case Val::Int: return ValueKind::Int;
-  case Val::Float: return ValueKind::Float;
-  case Val::Bool: return ValueKind::Bool;
-  case Val::Str: return ValueKind::String;
-  default: return std::nullopt;
+  case Val::Int:
+    return ValueKind::Int;
+  case Val::Float:
+    return ValueKind::Float;
+  case Val::Bool:
+    return ValueKind::Bool;
+  case Val::Str:
+    return ValueKind::String;
+  default:
+    return std::nullopt;
   }
 }
 
@@ -322,7 +381,8 @@ bool Emitter::resolveSettings(const Spec &spec) {
     if (d.kind == Definition::Assert) {
       Val v;
       bool ok;
-      if (!eval(*d.value, top, v) || !toBool(v, d.value->loc, "an assertion", ok))
+      if (!eval(*d.value, top, v) ||
+          !toBool(v, d.value->loc, "an assertion", ok))
         return false;
       if (!ok)
         return error(d.loc, "assertion failed: " + d.message);
@@ -344,7 +404,8 @@ bool Emitter::resolveSettings(const Spec &spec) {
       return false;
     if (d.kind == Definition::Let) {
       if (v.kind == Val::Tensor || v.kind == Val::Stack)
-        return error(d.value->loc, Twine("a constant cannot hold ") + kindName(v));
+        return error(d.value->loc,
+                     Twine("a constant cannot hold ") + kindName(v));
       globals[d.name] = v;
       continue;
     }
@@ -363,16 +424,19 @@ bool Emitter::resolveSettings(const Spec &spec) {
         std::string hint = closestMatch(d.name, names);
         if (it != known.end())
           return error(d.loc, "'" + d.name + "' is a setting of section '" +
-                                  it->second.first + "', not '" + d.section + "'");
-        return error(d.loc, "unknown " + d.section + " setting '" + d.name + "'" +
-                                (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+                                  it->second.first + "', not '" + d.section +
+                                  "'");
+        return error(
+            d.loc, "unknown " + d.section + " setting '" + d.name + "'" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
       schema = it->second.second;
     }
     std::optional<ValueKind> kind = valueKindOf(v);
     if (!kind)
       return error(d.value->loc, Twine("a setting must be a number, a boolean "
-                                       "or a string, not ") + kindName(v));
+                                       "or a string, not ") +
+                                     kindName(v));
     if (schema) {
       if (schema->kind == ValueKind::Float && v.kind == Val::Int)
         v = Val::ofFloat((double)v.i);
@@ -413,17 +477,20 @@ bool Emitter::resolveSettings(const Spec &spec) {
                            "' is derived with 'let' and cannot be set; set "
                            "the settings it is computed from");
     std::string hint = closestMatch(key, names);
-    return error({}, "--set " + key + "=" + text + ": unknown setting '" + key +
-                         "'" + (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    return error(
+        {}, "--set " + key + "=" + text + ": unknown setting '" + key + "'" +
+                (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
   // Schema settings whose value was checked above only if the spec set them.
   for (const std::string &section : sectionNames())
     for (const SettingSpec &s : *sectionSchema(section))
       if (!s.choices.empty()) {
         const Val &v = globals[s.name];
-        if (std::find(s.choices.begin(), s.choices.end(), v.s) == s.choices.end())
+        if (std::find(s.choices.begin(), s.choices.end(), v.s) ==
+            s.choices.end())
           return error({}, "'" + Twine(s.name) + "' must be one of " +
-                               llvm::join(s.choices, ", ") + ", got \"" + v.s + "\"");
+                               llvm::join(s.choices, ", ") + ", got \"" + v.s +
+                               "\"");
       }
   return true;
 }
@@ -432,8 +499,8 @@ bool Emitter::resolveSettings(const Spec &spec) {
 /// of the schema, given or defaulted, checked and converted.
 bool Emitter::settingsDict(const std::vector<Setting> &given,
                            const std::vector<SettingSpec> &schema,
-                           const char *what, Loc loc,
-                           mlir::DictionaryAttr &out, const std::string &skip) {
+                           const char *what, Loc loc, mlir::DictionaryAttr &out,
+                           const std::string &skip) {
   std::vector<std::string> names;
   for (const SettingSpec &s : schema)
     names.push_back(s.name);
@@ -445,8 +512,9 @@ bool Emitter::settingsDict(const std::vector<Setting> &given,
     const SettingSpec *spec = findSetting(schema, s.name);
     if (!spec) {
       std::string hint = closestMatch(s.name, names);
-      return error(s.loc, Twine("unknown ") + what + " setting '" + s.name + "'" +
-                              (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      return error(s.loc,
+                   Twine("unknown ") + what + " setting '" + s.name + "'" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     }
     if (values.count(s.name))
       return error(s.loc, "'" + s.name + "' is given twice");
@@ -469,13 +537,22 @@ bool Emitter::settingsDict(const std::vector<Setting> &given,
     else if (spec.defaultValue)
       parseLiteral(spec.defaultValue, spec.kind, v);
     else
-      return error(loc, Twine(what) + " setting '" + spec.name + "' is required");
+      return error(loc,
+                   Twine(what) + " setting '" + spec.name + "' is required");
     mlir::Attribute a;
     switch (spec.kind) {
-    case ValueKind::Int: a = builder.getI64IntegerAttr(v.i); break;
-    case ValueKind::Float: a = builder.getF64FloatAttr(v.f); break;
-    case ValueKind::Bool: a = builder.getBoolAttr(v.b); break;
-    case ValueKind::String: a = builder.getStringAttr(v.s); break;
+    case ValueKind::Int:
+      a = builder.getI64IntegerAttr(v.i);
+      break;
+    case ValueKind::Float:
+      a = builder.getF64FloatAttr(v.f);
+      break;
+    case ValueKind::Bool:
+      a = builder.getBoolAttr(v.b);
+      break;
+    case ValueKind::String:
+      a = builder.getStringAttr(v.s);
+      break;
     }
     attrs.push_back(builder.getNamedAttr(spec.name, a));
   }
@@ -495,9 +572,10 @@ bool Emitter::emitDeclarations(const Spec &spec) {
     const std::vector<SettingSpec> *schema = optimizerSchema(def.kind);
     if (!schema) {
       std::string hint = closestMatch(def.kind, optimizerKinds());
-      return error(def.kindLoc, "unknown optimizer kind '" + def.kind +
-                                    "' (expected muon or adam)" +
-                                    (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      return error(def.kindLoc,
+                   "unknown optimizer kind '" + def.kind +
+                       "' (expected muon or adam)" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     }
     mlir::DictionaryAttr dict;
     if (!settingsDict(def.settings, *schema, def.kind.c_str(), def.loc, dict))
@@ -516,8 +594,9 @@ bool Emitter::emitDeclarations(const Spec &spec) {
       if (s.name == "format")
         format = &s;
     if (!format)
-      return error(def.loc, "export class '" + def.name +
-                                "' needs a format (fp32, fp16, int8, int6 or int5)");
+      return error(def.loc,
+                   "export class '" + def.name +
+                       "' needs a format (fp32, fp16, int8, int6 or int5)");
     Val v;
     Frame top;
     if (!eval(*format->value, top, v))
@@ -525,22 +604,27 @@ bool Emitter::emitDeclarations(const Spec &spec) {
     const std::vector<SettingSpec> *schema =
         v.kind == Val::Str ? quantSchema(v.s) : nullptr;
     if (!schema) {
-      std::string hint = v.kind == Val::Str ? closestMatch(v.s, quantFormats()) : "";
-      return error(format->value->loc,
-                   "format must be one of \"fp32\", \"fp16\", \"int8\", \"int6\", "
-                   "\"int5\", got " + formatVal(v) +
-                       (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+      std::string hint =
+          v.kind == Val::Str ? closestMatch(v.s, quantFormats()) : "";
+      return error(
+          format->value->loc,
+          "format must be one of \"fp32\", \"fp16\", \"int8\", \"int6\", "
+          "\"int5\", got " +
+              formatVal(v) +
+              (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
     }
     mlir::DictionaryAttr dict;
-    if (!settingsDict(def.settings, *schema, v.s.c_str(), def.loc, dict, "format"))
+    if (!settingsDict(def.settings, *schema, v.s.c_str(), def.loc, dict,
+                      "format"))
       return false;
     if (auto clip = dict.getAs<mlir::FloatAttr>("clip_percentile")) {
       double p = clip.getValueAsDouble();
       if (!(p > 0.0 && p <= 100.0)) {
         for (const Setting &s : def.settings)
           if (s.name == "clip_percentile")
-            return error(s.value->loc, "clip_percentile must be in (0, 100], got " +
-                                           formatNumber(p));
+            return error(s.value->loc,
+                         "clip_percentile must be in (0, 100], got " +
+                             formatNumber(p));
       }
     }
     builder.create<QuantOp>(mlirLoc(def.loc), def.name, v.s, dict);
@@ -567,8 +651,9 @@ bool Emitter::exec(const StmtList &body, Frame &frame) {
       if (!eval(*s.value, frame, v))
         return false;
       if (globals.count(s.name) && globalLocs.count(s.name)) {
-        error(s.loc, "'" + s.name + "' is a setting or constant of the spec "
-                     "and cannot be assigned");
+        error(s.loc, "'" + s.name +
+                         "' is a setting or constant of the spec "
+                         "and cannot be assigned");
         diags.note(globalLocs[s.name], "defined here");
         return false;
       }
@@ -647,9 +732,8 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
     if (!eval(*d, frame, v) || !toInt(v, d->loc, "a shape dimension", n))
       return false;
     if (n <= 0)
-      return error(d->loc, "parameter '" + name +
-                               "' has a dimension of size " + Twine(n) +
-                               "; sizes must be positive");
+      return error(d->loc, "parameter '" + name + "' has a dimension of size " +
+                               Twine(n) + "; sizes must be positive");
     if (rec.info.count > (int64_t(1) << 40) / n)
       return error(d->loc, "parameter '" + name + "' is too large");
     rec.info.shape.push_back(n);
@@ -659,9 +743,10 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
   for (const ParamAttr &a : s.attrs) {
     if (a.key != "init" && a.key != "group" && a.key != "quant") {
       std::string hint = closestMatch(a.key, {"init", "group", "quant"});
-      return error(a.loc, "unknown parameter attribute '" + a.key +
-                              "' (expected init, group and quant)" +
-                              (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      return error(a.loc,
+                   "unknown parameter attribute '" + a.key +
+                       "' (expected init, group and quant)" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     }
     if (attrs.count(a.key))
       return error(a.loc, "'" + a.key + "' is given twice");
@@ -674,15 +759,17 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
   // init: a name, or a call with numeric arguments.
   const Expr &init = *attrs["init"]->value;
   static const std::map<std::string, std::pair<int, int>> kInits = {
-      {"zeros", {0, 0}},     {"ones", {0, 0}},    {"kaiming_uniform", {0, 0}},
-      {"const", {1, 1}},     {"normal", {1, 2}},  {"uniform", {2, 2}},
-      {"orthogonal", {0, 1}}, {"rows", {1, 1 << 20}}};
+      {"zeros", {0, 0}},           {"ones", {0, 0}},
+      {"kaiming_uniform", {0, 0}}, {"const", {1, 1}},
+      {"normal", {1, 2}},          {"uniform", {2, 2}},
+      {"orthogonal", {0, 1}},      {"rows", {1, 1 << 20}}};
   std::vector<std::string> initNames;
   for (const auto &kv : kInits)
     initNames.push_back(kv.first);
   std::string initName;
   std::vector<double> initArgs;
-  if (init.kind == Expr::Path && init.segments.size() == 1 && !init.segments[0].expr) {
+  if (init.kind == Expr::Path && init.segments.size() == 1 &&
+      !init.segments[0].expr) {
     initName = init.segments[0].name;
   } else if (init.kind == Expr::Call && init.scope.empty()) {
     initName = init.text;
@@ -703,8 +790,9 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
   auto it = kInits.find(initName);
   if (it == kInits.end()) {
     std::string hint = closestMatch(initName, initNames);
-    return error(init.loc, "unknown initializer '" + initName + "'" +
-                               (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    return error(init.loc,
+                 "unknown initializer '" + initName + "'" +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
   int nargs = (int)initArgs.size();
   if (nargs < it->second.first || nargs > it->second.second)
@@ -731,8 +819,8 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
                                " rows, rows() has " + Twine(nargs) + " values");
   if ((initName == "kaiming_uniform" || initName == "orthogonal") &&
       rec.info.shape.size() != 2)
-    return error(init.loc, "initializer '" + initName +
-                               "' needs a matrix; '" + name + "' has rank " +
+    return error(init.loc, "initializer '" + initName + "' needs a matrix; '" +
+                               name + "' has rank " +
                                Twine(rec.info.shape.size()));
   rec.info.init = initName;
   rec.initArgs = initArgs;
@@ -743,18 +831,20 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
     bool isGroup = std::string(key) == "group";
     auto &table = isGroup ? optimizerLocs : quantLocs;
     if (v.kind != Expr::Path || v.segments.size() != 1 || v.segments[0].expr)
-      return error(v.loc, Twine(key) + " must name " +
-                              (isGroup ? "an optimizer group" : "an export class"));
+      return error(v.loc,
+                   Twine(key) + " must name " +
+                       (isGroup ? "an optimizer group" : "an export class"));
     const std::string &ref = v.segments[0].name;
     if (!table.count(ref)) {
       std::vector<std::string> names;
       for (const auto &kv : table)
         names.push_back(kv.first);
       std::string hint = closestMatch(ref, names);
-      return error(v.loc, Twine("unknown ") +
-                              (isGroup ? "optimizer group '" : "export class '") +
-                              ref + "'" +
-                              (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      return error(v.loc,
+                   Twine("unknown ") +
+                       (isGroup ? "optimizer group '" : "export class '") +
+                       ref + "'" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     }
     (isGroup ? rec.info.group : rec.info.quant) = ref;
   }
@@ -810,7 +900,8 @@ bool Emitter::evalPath(const std::vector<PathSegment> &path, Frame &frame,
         part = v.s;
       else
         return error(seg.expr->loc, Twine("a name segment must be an integer "
-                                          "or a string, not ") + kindName(v));
+                                          "or a string, not ") +
+                                        kindName(v));
     }
     out = out.empty() ? part : out + "." + part;
   }
@@ -831,7 +922,8 @@ bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
       return true;
     }
     if (blocks.count(name))
-      return error(e.loc, "'" + name + "' is a block; call it: " + name + "(...)");
+      return error(e.loc,
+                   "'" + name + "' is a block; call it: " + name + "(...)");
   }
   if (!evalPath(e.segments, frame, rel))
     return false;
@@ -846,11 +938,13 @@ bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
     for (const auto &kv : params)
       if (frame.scope.empty() ||
           llvm::StringRef(kv.first).starts_with(frame.scope + "."))
-        candidates.push_back(kv.first.substr(frame.scope.empty() ? 0 : frame.scope.size() + 1));
+        candidates.push_back(
+            kv.first.substr(frame.scope.empty() ? 0 : frame.scope.size() + 1));
     std::string hint = closestMatch(rel, candidates);
-    return error(e.loc, "unknown name '" + rel + "'" +
-                            (simple ? "" : Twine(" (no parameter '") + name + "')") +
-                            (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    return error(e.loc,
+                 "unknown name '" + rel + "'" +
+                     (simple ? "" : Twine(" (no parameter '") + name + "')") +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
   // One read per parameter, where it is first used: @model is one block of
   // straight-line code, so it dominates every later use.
@@ -858,7 +952,8 @@ bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
   if (!ref) {
     const ParamInfo &info = it->second.info;
     ref = builder.create<ParamRefOp>(
-        mlirLoc(e.loc), tensorType(Shape(info.shape.begin(), info.shape.end()), elemType),
+        mlirLoc(e.loc),
+        tensorType(Shape(info.shape.begin(), info.shape.end()), elemType),
         mlir::FlatSymbolRefAttr::get(&ctx, name));
   }
   out = Val::ofTensor(ref);
@@ -960,13 +1055,15 @@ bool Emitter::evalBinary(const Expr &e, Frame &frame, Val &out) {
   Val a, b;
   if (op == "and" || op == "or") {
     bool x, y;
-    if (!eval(*e.items[0], frame, a) || !toBool(a, e.items[0]->loc, ("'" + op + "'").c_str(), x))
+    if (!eval(*e.items[0], frame, a) ||
+        !toBool(a, e.items[0]->loc, ("'" + op + "'").c_str(), x))
       return false;
     if ((op == "and" && !x) || (op == "or" && x)) { // Short-circuit.
       out = Val::ofBool(x);
       return true;
     }
-    if (!eval(*e.items[1], frame, b) || !toBool(b, e.items[1]->loc, ("'" + op + "'").c_str(), y))
+    if (!eval(*e.items[1], frame, b) ||
+        !toBool(b, e.items[1]->loc, ("'" + op + "'").c_str(), y))
       return false;
     out = Val::ofBool(y);
     return true;
@@ -998,23 +1095,33 @@ bool Emitter::evalBinary(const Expr &e, Frame &frame, Val &out) {
       return true;
     }
   }
-  if (a.kind == Val::Bool && b.kind == Val::Bool && (op == "==" || op == "!=")) {
+  if (a.kind == Val::Bool && b.kind == Val::Bool &&
+      (op == "==" || op == "!=")) {
     out = Val::ofBool((a.b == b.b) == (op == "=="));
     return true;
   }
   if (!a.isNumber() || !b.isNumber())
-    return error(e.loc, "cannot apply '" + op + "' to " + kindName(a) + " and " +
-                            kindName(b));
+    return error(e.loc, "cannot apply '" + op + "' to " + kindName(a) +
+                            " and " + kindName(b));
 
-  if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") {
+  if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" ||
+      op == ">=") {
     bool r;
     if (a.kind == Val::Int && b.kind == Val::Int) {
-      r = op == "==" ? a.i == b.i : op == "!=" ? a.i != b.i : op == "<" ? a.i < b.i
-        : op == "<=" ? a.i <= b.i : op == ">" ? a.i > b.i : a.i >= b.i;
+      r = op == "=="   ? a.i == b.i
+          : op == "!=" ? a.i != b.i
+          : op == "<"  ? a.i < b.i
+          : op == "<=" ? a.i <= b.i
+          : op == ">"  ? a.i > b.i
+                       : a.i >= b.i;
     } else {
       double x = a.num(), y = b.num();
-      r = op == "==" ? x == y : op == "!=" ? x != y : op == "<" ? x < y
-        : op == "<=" ? x <= y : op == ">" ? x > y : x >= y;
+      r = op == "=="   ? x == y
+          : op == "!=" ? x != y
+          : op == "<"  ? x < y
+          : op == "<=" ? x <= y
+          : op == ">"  ? x > y
+                       : x >= y;
     }
     out = Val::ofBool(r);
     return true;
@@ -1082,7 +1189,8 @@ bool Emitter::evalBinary(const Expr &e, Frame &frame, Val &out) {
   else
     return error(e.loc, "cannot apply '" + op + "' to numbers");
   if (!std::isfinite(r))
-    return error(e.loc, "'" + op + "' gives a result that is not a finite number");
+    return error(e.loc,
+                 "'" + op + "' gives a result that is not a finite number");
   out = Val::ofFloat(r);
   return true;
 }
@@ -1094,20 +1202,27 @@ bool Emitter::tensorBinary(const Expr &e, const std::string &op, const Val &a,
   if (elem.isInteger(1))
     return error(e.loc, "'" + op + "' does not apply to masks; use where()");
   mlir::Value x, y;
-  if (!toTensor(a, e.items[0]->loc, elem, x) || !toTensor(b, e.items[1]->loc, elem, y))
+  if (!toTensor(a, e.items[0]->loc, elem, x) ||
+      !toTensor(b, e.items[1]->loc, elem, y))
     return false;
   mlir::Type ex = typeOf(x).getElementType(), ey = typeOf(y).getElementType();
   if (ex != ey)
-    return error(e.loc, "'" + op + "' mixes a float tensor and an integer "
-                        "tensor");
+    return error(e.loc, "'" + op +
+                            "' mixes a float tensor and an integer "
+                            "tensor");
   ShapeResult r = broadcastShapes(typeOf(x).getShape(), typeOf(y).getShape());
   if (!checkShape(r, e.loc))
     return false;
   mlir::Location loc = mlirLoc(e.loc);
   bool isInt = ex.isInteger(32);
-  if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") {
-    const char *pred = op == "==" ? "eq" : op == "!=" ? "ne" : op == "<" ? "lt"
-                     : op == "<=" ? "le" : op == ">" ? "gt" : "ge";
+  if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" ||
+      op == ">=") {
+    const char *pred = op == "=="   ? "eq"
+                       : op == "!=" ? "ne"
+                       : op == "<"  ? "lt"
+                       : op == "<=" ? "le"
+                       : op == ">"  ? "gt"
+                                    : "ge";
     out = Val::ofTensor(builder.create<CmpOp>(
         loc, tensorType(r.shape, builder.getI1Type()), pred, x, y));
     return true;
@@ -1135,8 +1250,10 @@ bool Emitter::tensorBinary(const Expr &e, const std::string &op, const Val &a,
 
 bool Emitter::normalizeAxis(int64_t &axis, int64_t rank, Loc loc) {
   if (axis < -rank || axis >= rank)
-    return error(loc, "axis " + Twine(axis) + " is out of range for a tensor of "
-                      "rank " + Twine(rank));
+    return error(loc, "axis " + Twine(axis) +
+                          " is out of range for a tensor of "
+                          "rank " +
+                          Twine(rank));
   if (axis < 0)
     axis += rank;
   return true;
@@ -1155,14 +1272,16 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
     if (sub.kind == Expr::Slice) {
       int64_t lo = 0, hi = n;
       Val v;
-      if (sub.items[0] && (!eval(*sub.items[0], frame, v) || !toInt(v, sub.loc, "a slice bound", lo)))
+      if (sub.items[0] && (!eval(*sub.items[0], frame, v) ||
+                           !toInt(v, sub.loc, "a slice bound", lo)))
         return false;
-      if (sub.items[1] && (!eval(*sub.items[1], frame, v) || !toInt(v, sub.loc, "a slice bound", hi)))
+      if (sub.items[1] && (!eval(*sub.items[1], frame, v) ||
+                           !toInt(v, sub.loc, "a slice bound", hi)))
         return false;
       lo = lo < 0 ? std::max<int64_t>(0, lo + n) : std::min(lo, n);
       hi = hi < 0 ? std::max<int64_t>(0, hi + n) : std::min(hi, n);
-      out = Val::ofList(std::vector<Val>(base.items->begin() + lo,
-                                         base.items->begin() + std::max(lo, hi)));
+      out = Val::ofList(std::vector<Val>(
+          base.items->begin() + lo, base.items->begin() + std::max(lo, hi)));
       return true;
     }
     Val v;
@@ -1170,8 +1289,10 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
     if (!eval(sub, frame, v) || !toInt(v, sub.loc, "a list index", k))
       return false;
     if (k < -n || k >= n)
-      return error(sub.loc, "index " + Twine(k) + " is out of range for a list "
-                            "of " + Twine(n));
+      return error(sub.loc, "index " + Twine(k) +
+                                " is out of range for a list "
+                                "of " +
+                                Twine(n));
     out = (*base.items)[k < 0 ? k + n : k];
     return true;
   }
@@ -1222,8 +1343,10 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
         return error(sub.loc, "the batch and sequence dimensions cannot be "
                               "indexed (use shift)");
       if (lo < -size || lo >= size)
-        return error(sub.loc, "index " + Twine(lo) + " is out of range for "
-                              "dimension " + Twine(dim) + " of size " + Twine(size));
+        return error(sub.loc, "index " + Twine(lo) +
+                                  " is out of range for "
+                                  "dimension " +
+                                  Twine(dim) + " of size " + Twine(size));
       if (lo < 0)
         lo += size;
       hi = lo + 1;
@@ -1239,9 +1362,11 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
         return error(sub.loc, "the batch and sequence dimensions cannot be "
                               "sliced (use shift)");
       lo = 0, hi = size;
-      if (sub.items[0] && (!eval(*sub.items[0], frame, v) || !toInt(v, sub.items[0]->loc, "a slice bound", lo)))
+      if (sub.items[0] && (!eval(*sub.items[0], frame, v) ||
+                           !toInt(v, sub.items[0]->loc, "a slice bound", lo)))
         return false;
-      if (sub.items[1] && (!eval(*sub.items[1], frame, v) || !toInt(v, sub.items[1]->loc, "a slice bound", hi)))
+      if (sub.items[1] && (!eval(*sub.items[1], frame, v) ||
+                           !toInt(v, sub.items[1]->loc, "a slice bound", hi)))
         return false;
       if (lo < 0)
         lo += size;
@@ -1252,10 +1377,10 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
       ShapeResult r = sliceShape(typeOf(x).getShape(), dim, lo, hi);
       if (!checkShape(r, sub.loc))
         return false;
-      x = builder.create<SliceOp>(mlirLoc(sub.loc), tensorType(r.shape, typeOf(x).getElementType()),
-                                  x, builder.getI64IntegerAttr(dim),
-                                  builder.getI64IntegerAttr(lo),
-                                  builder.getI64IntegerAttr(hi));
+      x = builder.create<SliceOp>(
+          mlirLoc(sub.loc), tensorType(r.shape, typeOf(x).getElementType()), x,
+          builder.getI64IntegerAttr(dim), builder.getI64IntegerAttr(lo),
+          builder.getI64IntegerAttr(hi));
     }
     if (drop)
       reshape = true;
@@ -1269,7 +1394,8 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
     ShapeResult r = reshapeShape(typeOf(x).getShape(), outShape);
     if (!checkShape(r, e.loc))
       return false;
-    x = builder.create<ReshapeOp>(mlirLoc(e.loc), tensorType(outShape, typeOf(x).getElementType()), x);
+    x = builder.create<ReshapeOp>(
+        mlirLoc(e.loc), tensorType(outShape, typeOf(x).getElementType()), x);
   }
   out = Val::ofTensor(x);
   return true;
@@ -1279,14 +1405,17 @@ bool Emitter::evalCall(const Expr &e, Frame &frame, Val &out) {
   if (auto it = blocks.find(e.text); it != blocks.end())
     return callBlock(e, *it->second, frame, out);
   if (!e.scope.empty())
-    return error(e.loc, "'" + e.text + "' is not a block; only blocks take a "
-                        "scope prefix");
+    return error(e.loc, "'" + e.text +
+                            "' is not a block; only blocks take a "
+                            "scope prefix");
   return callBuiltin(e, frame, out);
 }
 
-bool Emitter::callBlock(const Expr &e, const BlockDef &def, Frame &frame, Val &out) {
+bool Emitter::callBlock(const Expr &e, const BlockDef &def, Frame &frame,
+                        Val &out) {
   if (depth >= kMaxDepth)
-    return error(e.loc, "blocks call each other too deeply (" + Twine(kMaxDepth) +
+    return error(e.loc, "blocks call each other too deeply (" +
+                            Twine(kMaxDepth) +
                             " levels); is a block recursive?");
   Frame inner;
   std::string rel;
@@ -1305,7 +1434,8 @@ bool Emitter::callBlock(const Expr &e, const BlockDef &def, Frame &frame, Val &o
                                   Twine(def.params.size()) + " argument(s)");
       name = def.params[positional++];
     } else {
-      if (std::find(def.params.begin(), def.params.end(), arg.keyword) == def.params.end())
+      if (std::find(def.params.begin(), def.params.end(), arg.keyword) ==
+          def.params.end())
         return error(arg.loc, "block '" + def.name + "' has no argument '" +
                                   arg.keyword + "'");
       name = arg.keyword;
@@ -1316,7 +1446,8 @@ bool Emitter::callBlock(const Expr &e, const BlockDef &def, Frame &frame, Val &o
   }
   for (const std::string &p : def.params)
     if (!inner.locals.count(p))
-      return error(e.loc, "block '" + def.name + "' needs argument '" + p + "'");
+      return error(e.loc,
+                   "block '" + def.name + "' needs argument '" + p + "'");
   ++depth;
   bool ok = exec(def.body, inner);
   --depth;
@@ -1341,9 +1472,15 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       {"causal_attention", {"q", "k", "v", "scale?"}},
       {"softcap", {"x", "cap"}},
       {"cross_entropy", {"logits", "targets"}},
-      {"relu", {"x"}},        {"square", {"x"}}, {"tanh", {"x"}},
-      {"sigmoid", {"x"}},     {"sqrt", {"x"}},   {"rsqrt", {"x"}},
-      {"exp", {"x"}},         {"log", {"x"}},    {"abs", {"x"}},
+      {"relu", {"x"}},
+      {"square", {"x"}},
+      {"tanh", {"x"}},
+      {"sigmoid", {"x"}},
+      {"sqrt", {"x"}},
+      {"rsqrt", {"x"}},
+      {"exp", {"x"}},
+      {"log", {"x"}},
+      {"abs", {"x"}},
       {"leaky_relu", {"x", "alpha?"}},
       {"reshape", {"x", "shape"}},
       {"concat", {"tensors", "axis?"}},
@@ -1369,8 +1506,9 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     for (const auto &kv : blocks)
       names.push_back(kv.first);
     std::string hint = closestMatch(name, names);
-    return error(e.loc, "unknown function '" + name + "'" +
-                            (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    return error(e.loc,
+                 "unknown function '" + name + "'" +
+                     (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
   const std::vector<std::string> &params = sig->second;
   std::vector<std::optional<Val>> args(params.size());
@@ -1384,17 +1522,19 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     if (arg.keyword.empty()) {
       slot = positional++;
       if (slot >= params.size())
-        return error(arg.loc, name + "() takes at most " + Twine(params.size()) +
-                                  " argument(s)");
+        return error(arg.loc, name + "() takes at most " +
+                                  Twine(params.size()) + " argument(s)");
     } else {
       for (size_t k = 0; k < params.size(); ++k)
         if (paramName(params[k]) == arg.keyword)
           slot = k;
       if (slot == params.size())
-        return error(arg.loc, name + "() has no argument '" + arg.keyword + "'");
+        return error(arg.loc,
+                     name + "() has no argument '" + arg.keyword + "'");
     }
     if (args[slot])
-      return error(arg.loc, "argument '" + paramName(params[slot]) + "' is given twice");
+      return error(arg.loc,
+                   "argument '" + paramName(params[slot]) + "' is given twice");
     Val v;
     if (!eval(*arg.value, frame, v))
       return false;
@@ -1409,7 +1549,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
   auto tensorArg = [&](size_t k, mlir::Value &v) -> bool {
     if (args[k]->kind != Val::Tensor)
       return error(locs[k], name + "(): '" + paramName(params[k]) +
-                                "' must be a tensor, not " + kindName(*args[k]));
+                                "' must be a tensor, not " +
+                                kindName(*args[k]));
     v = args[k]->t;
     return true;
   };
@@ -1434,21 +1575,27 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       v = dflt;
       return true;
     }
-    return toNumber(*args[k], locs[k], (name + "() argument '" + paramName(params[k]) + "'").c_str(), v);
+    return toNumber(
+        *args[k], locs[k],
+        (name + "() argument '" + paramName(params[k]) + "'").c_str(), v);
   };
   auto intArg = [&](size_t k, int64_t dflt, int64_t &v) -> bool {
     if (!args[k]) {
       v = dflt;
       return true;
     }
-    return toInt(*args[k], locs[k], (name + "() argument '" + paramName(params[k]) + "'").c_str(), v);
+    return toInt(*args[k], locs[k],
+                 (name + "() argument '" + paramName(params[k]) + "'").c_str(),
+                 v);
   };
   auto boolArg = [&](size_t k, bool dflt, bool &v) -> bool {
     if (!args[k]) {
       v = dflt;
       return true;
     }
-    return toBool(*args[k], locs[k], (name + "() argument '" + paramName(params[k]) + "'").c_str(), v);
+    return toBool(*args[k], locs[k],
+                  (name + "() argument '" + paramName(params[k]) + "'").c_str(),
+                  v);
   };
   auto yield = [&](mlir::Value v) {
     out = Val::ofTensor(v);
@@ -1460,10 +1607,12 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     mlir::Value ids, table;
     if (!intTensorArg(0, ids) || !floatTensorArg(1, table))
       return false;
-    ShapeResult r = embeddingShape(typeOf(ids).getShape(), typeOf(table).getShape());
+    ShapeResult r =
+        embeddingShape(typeOf(ids).getShape(), typeOf(table).getShape());
     if (!checkShape(r, e.loc))
       return false;
-    return yield(builder.create<EmbeddingOp>(loc, tensorType(r.shape, elemType), ids, table));
+    return yield(builder.create<EmbeddingOp>(loc, tensorType(r.shape, elemType),
+                                             ids, table));
   }
   if (name == "linear") {
     mlir::Value x, w;
@@ -1472,7 +1621,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     ShapeResult r = linearShape(typeOf(x).getShape(), typeOf(w).getShape());
     if (!checkShape(r, e.loc))
       return false;
-    return yield(builder.create<LinearOp>(loc, tensorType(r.shape, elemType), x, w));
+    return yield(
+        builder.create<LinearOp>(loc, tensorType(r.shape, elemType), x, w));
   }
   if (name == "rms_norm") {
     mlir::Value x;
@@ -1498,12 +1648,14 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     Shape s(typeOf(x).getShape());
     int64_t dims;
     double base;
-    if (!intArg(1, s.empty() ? 0 : s.back(), dims) || !numberArg(2, 10000.0, base))
+    if (!intArg(1, s.empty() ? 0 : s.back(), dims) ||
+        !numberArg(2, 10000.0, base))
       return false;
     if (!checkShape(ropeShape(s, dims), e.loc))
       return false;
     if (!(base > 1))
-      return error(args[2] ? locs[2] : e.loc, "rope(): base must be greater than 1");
+      return error(args[2] ? locs[2] : e.loc,
+                   "rope(): base must be greater than 1");
     return yield(builder.create<RopeOp>(loc, x, builder.getI64IntegerAttr(dims),
                                         builder.getF64FloatAttr(base)));
   }
@@ -1524,7 +1676,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
         return error(locs[3], "causal_attention(): scale must be positive");
       scale = builder.getF64FloatAttr(s);
     }
-    return yield(builder.create<CausalAttentionOp>(loc, typeOf(q), q, k, v, scale));
+    return yield(
+        builder.create<CausalAttentionOp>(loc, typeOf(q), q, k, v, scale));
   }
   if (name == "softcap") {
     mlir::Value x;
@@ -1533,16 +1686,19 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       return false;
     if (!(cap > 0))
       return error(locs[1], "softcap(): cap must be positive");
-    return yield(builder.create<SoftcapOp>(loc, x, builder.getF64FloatAttr(cap)));
+    return yield(
+        builder.create<SoftcapOp>(loc, x, builder.getF64FloatAttr(cap)));
   }
   if (name == "cross_entropy") {
     mlir::Value logits, targets;
     if (!floatTensorArg(0, logits) || !intTensorArg(1, targets))
       return false;
-    ShapeResult r = crossEntropyShape(typeOf(logits).getShape(), typeOf(targets).getShape());
+    ShapeResult r = crossEntropyShape(typeOf(logits).getShape(),
+                                      typeOf(targets).getShape());
     if (!checkShape(r, e.loc))
       return false;
-    return yield(builder.create<CrossEntropyOp>(loc, tensorType({}, elemType), logits, targets));
+    return yield(builder.create<CrossEntropyOp>(loc, tensorType({}, elemType),
+                                                logits, targets));
   }
 
   // Elementwise functions of numbers or tensors.
@@ -1569,7 +1725,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       return false;
     double r = kMath.at(name)(x);
     if (!std::isfinite(r))
-      return error(e.loc, name + "(" + formatNumber(x) + ") is not a finite number");
+      return error(e.loc,
+                   name + "(" + formatNumber(x) + ") is not a finite number");
     out = Val::ofFloat(r);
     return true;
   }
@@ -1577,21 +1734,31 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     mlir::Value x;
     if (!floatTensorArg(0, x))
       return false;
-    if (name == "relu") return yield(builder.create<ReluOp>(loc, x));
-    if (name == "square") return yield(builder.create<SquareOp>(loc, x));
-    if (name == "tanh") return yield(builder.create<TanhOp>(loc, x));
-    if (name == "sigmoid") return yield(builder.create<SigmoidOp>(loc, x));
-    if (name == "sqrt") return yield(builder.create<SqrtOp>(loc, x));
-    if (name == "rsqrt") return yield(builder.create<RsqrtOp>(loc, x));
-    if (name == "exp") return yield(builder.create<ExpOp>(loc, x));
-    if (name == "log") return yield(builder.create<LogOp>(loc, x));
-    if (name == "abs") return yield(builder.create<AbsOp>(loc, x));
+    if (name == "relu")
+      return yield(builder.create<ReluOp>(loc, x));
+    if (name == "square")
+      return yield(builder.create<SquareOp>(loc, x));
+    if (name == "tanh")
+      return yield(builder.create<TanhOp>(loc, x));
+    if (name == "sigmoid")
+      return yield(builder.create<SigmoidOp>(loc, x));
+    if (name == "sqrt")
+      return yield(builder.create<SqrtOp>(loc, x));
+    if (name == "rsqrt")
+      return yield(builder.create<RsqrtOp>(loc, x));
+    if (name == "exp")
+      return yield(builder.create<ExpOp>(loc, x));
+    if (name == "log")
+      return yield(builder.create<LogOp>(loc, x));
+    if (name == "abs")
+      return yield(builder.create<AbsOp>(loc, x));
     double alpha;
     if (!numberArg(1, 0.01, alpha))
       return false;
     if (!(alpha >= 0 && alpha <= 1))
       return error(locs[1], "leaky_relu(): alpha must be in [0, 1]");
-    return yield(builder.create<LeakyReluOp>(loc, x, builder.getF64FloatAttr(alpha)));
+    return yield(
+        builder.create<LeakyReluOp>(loc, x, builder.getF64FloatAttr(alpha)));
   }
 
   // Shape functions.
@@ -1603,7 +1770,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     ShapeResult r = reshapeShape(typeOf(x).getShape(), shape);
     if (!checkShape(r, e.loc))
       return false;
-    return yield(builder.create<ReshapeOp>(loc, tensorType(shape, typeOf(x).getElementType()), x));
+    return yield(builder.create<ReshapeOp>(
+        loc, tensorType(shape, typeOf(x).getElementType()), x));
   }
   if (name == "concat") {
     if (args[0]->kind != Val::List || args[0]->items->empty())
@@ -1613,19 +1781,22 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     for (const Val &v : *args[0]->items) {
       if (v.kind != Val::Tensor)
         return error(locs[0], Twine("concat(): the list holds ") + kindName(v));
-      if (!inputs.empty() && typeOf(v.t).getElementType() != typeOf(inputs[0]).getElementType())
+      if (!inputs.empty() &&
+          typeOf(v.t).getElementType() != typeOf(inputs[0]).getElementType())
         return error(locs[0], "concat(): the tensors differ in element type");
       inputs.push_back(v.t);
       shapes.push_back(Shape(typeOf(v.t).getShape()));
     }
     int64_t axis;
-    if (!intArg(1, -1, axis) || !normalizeAxis(axis, typeOf(inputs[0]).getRank(), e.loc))
+    if (!intArg(1, -1, axis) ||
+        !normalizeAxis(axis, typeOf(inputs[0]).getRank(), e.loc))
       return false;
     ShapeResult r = concatShape(shapes, axis);
     if (!checkShape(r, e.loc))
       return false;
-    return yield(builder.create<ConcatOp>(loc, tensorType(r.shape, typeOf(inputs[0]).getElementType()),
-                                          inputs, builder.getI64IntegerAttr(axis)));
+    return yield(builder.create<ConcatOp>(
+        loc, tensorType(r.shape, typeOf(inputs[0]).getElementType()), inputs,
+        builder.getI64IntegerAttr(axis)));
   }
   if (name == "shift") {
     mlir::Value x;
@@ -1636,45 +1807,56 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     if (!checkShape(shiftShape(typeOf(x).getShape(), amount), e.loc))
       return false;
     if (typeOf(x).getElementType().isInteger(32) && fill != std::trunc(fill))
-      return error(locs[2], "shift(): the fill of an integer tensor must be an integer");
-    return yield(builder.create<ShiftOp>(loc, x, builder.getI64IntegerAttr(amount),
+      return error(locs[2],
+                   "shift(): the fill of an integer tensor must be an integer");
+    return yield(builder.create<ShiftOp>(loc, x,
+                                         builder.getI64IntegerAttr(amount),
                                          builder.getF64FloatAttr(fill)));
   }
   if (name == "sum" || name == "mean") {
     mlir::Value x;
     int64_t axis;
     bool keepdim;
-    if (!floatTensorArg(0, x) || !intArg(1, 0, axis) || !boolArg(2, false, keepdim) ||
+    if (!floatTensorArg(0, x) || !intArg(1, 0, axis) ||
+        !boolArg(2, false, keepdim) ||
         !normalizeAxis(axis, typeOf(x).getRank(), locs[1]))
       return false;
     ShapeResult r = reduceShape(typeOf(x).getShape(), axis, keepdim);
     if (!checkShape(r, e.loc))
       return false;
-    mlir::RankedTensorType type = tensorType(r.shape, typeOf(x).getElementType());
+    mlir::RankedTensorType type =
+        tensorType(r.shape, typeOf(x).getElementType());
     mlir::UnitAttr keep = keepdim ? builder.getUnitAttr() : nullptr;
     if (name == "sum")
-      return yield(builder.create<SumOp>(loc, type, x, builder.getI64IntegerAttr(axis), keep));
-    return yield(builder.create<MeanOp>(loc, type, x, builder.getI64IntegerAttr(axis), keep));
+      return yield(builder.create<SumOp>(
+          loc, type, x, builder.getI64IntegerAttr(axis), keep));
+    return yield(builder.create<MeanOp>(loc, type, x,
+                                        builder.getI64IntegerAttr(axis), keep));
   }
   if (name == "where") {
     mlir::Value c, a, b;
     if (!tensorArg(0, c))
       return false;
     if (!typeOf(c).getElementType().isInteger(1))
-      return error(locs[0], "where(): the condition must be a mask (a comparison)");
-    mlir::Type elem = args[1]->kind == Val::Tensor ? typeOf(args[1]->t).getElementType()
-                      : args[2]->kind == Val::Tensor ? typeOf(args[2]->t).getElementType()
-                      : elemType;
-    if (!toTensor(*args[1], locs[1], elem, a) || !toTensor(*args[2], locs[2], elem, b))
+      return error(locs[0],
+                   "where(): the condition must be a mask (a comparison)");
+    mlir::Type elem =
+        args[1]->kind == Val::Tensor   ? typeOf(args[1]->t).getElementType()
+        : args[2]->kind == Val::Tensor ? typeOf(args[2]->t).getElementType()
+                                       : elemType;
+    if (!toTensor(*args[1], locs[1], elem, a) ||
+        !toTensor(*args[2], locs[2], elem, b))
       return false;
     if (typeOf(a).getElementType() != typeOf(b).getElementType())
-      return error(e.loc, "where(): both choices must have the same element type");
+      return error(e.loc,
+                   "where(): both choices must have the same element type");
     ShapeResult r = broadcastShapes(typeOf(a).getShape(), typeOf(b).getShape());
     if (r.ok())
       r = broadcastShapes(typeOf(c).getShape(), r.shape);
     if (!checkShape(r, e.loc))
       return false;
-    return yield(builder.create<SelectOp>(loc, tensorType(r.shape, typeOf(a).getElementType()), c, a, b));
+    return yield(builder.create<SelectOp>(
+        loc, tensorType(r.shape, typeOf(a).getElementType()), c, a, b));
   }
 
   // Compile-time functions.
@@ -1693,7 +1875,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       if (!tick(e.loc))
         return false;
       items.push_back(Val::ofInt(k));
-      if ((step > 0 && k > INT64_MAX - step) || (step < 0 && k < INT64_MIN - step))
+      if ((step > 0 && k > INT64_MAX - step) ||
+          (step < 0 && k < INT64_MIN - step))
         break;
     }
     out = Val::ofList(std::move(items));
@@ -1701,7 +1884,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
   }
   if (name == "len") {
     if (args[0]->kind != Val::List && args[0]->kind != Val::Stack)
-      return error(locs[0], Twine("len() takes a list or a stack, not ") + kindName(*args[0]));
+      return error(locs[0], Twine("len() takes a list or a stack, not ") +
+                                kindName(*args[0]));
     out = Val::ofInt((int64_t)args[0]->items->size());
     return true;
   }
@@ -1751,7 +1935,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     bool isMin = name == "min";
     if (!args[1]) { // min(list)
       if (args[0]->kind != Val::List || args[0]->items->empty())
-        return error(locs[0], name + "() of one argument takes a non-empty list");
+        return error(locs[0],
+                     name + "() of one argument takes a non-empty list");
       Val best = (*args[0]->items)[0];
       for (const Val &v : *args[0]->items) {
         if (!v.isNumber())
@@ -1769,9 +1954,12 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       mlir::Value x, y;
       if (!toTensor(a, locs[0], elem, x) || !toTensor(b, locs[1], elem, y))
         return false;
-      if (typeOf(x).getElementType() != typeOf(y).getElementType() || elem.isInteger(1))
-        return error(e.loc, name + "(): both tensors must be float or both integer");
-      ShapeResult r = broadcastShapes(typeOf(x).getShape(), typeOf(y).getShape());
+      if (typeOf(x).getElementType() != typeOf(y).getElementType() ||
+          elem.isInteger(1))
+        return error(e.loc,
+                     name + "(): both tensors must be float or both integer");
+      ShapeResult r =
+          broadcastShapes(typeOf(x).getShape(), typeOf(y).getShape());
       if (!checkShape(r, e.loc))
         return false;
       mlir::RankedTensorType type = tensorType(r.shape, elem);
@@ -1784,7 +1972,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     if (a.kind == Val::Int && b.kind == Val::Int)
       out = Val::ofInt(isMin ? std::min(a.i, b.i) : std::max(a.i, b.i));
     else
-      out = Val::ofFloat(isMin ? std::min(a.num(), b.num()) : std::max(a.num(), b.num()));
+      out = Val::ofFloat(isMin ? std::min(a.num(), b.num())
+                               : std::max(a.num(), b.num()));
     return true;
   }
   return error(e.loc, "unknown function '" + name + "'");
@@ -1799,9 +1988,10 @@ bool Emitter::toInt(const Val &v, Loc loc, const char *what, int64_t &out) {
     out = v.i;
     return true;
   }
-  return error(loc, Twine(what) + " must be an integer, got " +
-                        (v.kind == Val::Float ? formatNumber(v.f) : kindName(v)) +
-                        (v.kind == Val::Float ? " (use // for integer division)" : ""));
+  return error(
+      loc, Twine(what) + " must be an integer, got " +
+               (v.kind == Val::Float ? formatNumber(v.f) : kindName(v)) +
+               (v.kind == Val::Float ? " (use // for integer division)" : ""));
 }
 
 bool Emitter::toNumber(const Val &v, Loc loc, const char *what, double &out) {
@@ -1823,14 +2013,16 @@ bool Emitter::toBool(const Val &v, Loc loc, const char *what, bool &out) {
                                                : ""));
 }
 
-bool Emitter::toTensor(const Val &v, Loc loc, mlir::Type elem, mlir::Value &out) {
+bool Emitter::toTensor(const Val &v, Loc loc, mlir::Type elem,
+                       mlir::Value &out) {
   if (v.kind == Val::Tensor) {
     out = v.t;
     return true;
   }
   if (v.kind == Val::Int && (elem.isInteger(32))) {
     if (v.i < INT32_MIN || v.i > INT32_MAX)
-      return error(loc, "integer " + Twine(v.i) + " does not fit a 32-bit tensor");
+      return error(loc,
+                   "integer " + Twine(v.i) + " does not fit a 32-bit tensor");
     out = constant(loc, (double)v.i, elem);
     return true;
   }
@@ -1879,10 +2071,12 @@ bool Emitter::run(const Spec &spec, CompileResult &result) {
     return false;
   for (const auto &b : blocks)
     if (globals.count(b.first))
-      return error(b.second->loc, "block '" + b.first +
-                                      "' has the name of a setting or constant");
+      return error(b.second->loc,
+                   "block '" + b.first +
+                       "' has the name of a setting or constant");
 
-  module = mlir::ModuleOp::create(mlir::FileLineColLoc::get(&ctx, diags.getPath(), 1, 1));
+  module = mlir::ModuleOp::create(
+      mlir::FileLineColLoc::get(&ctx, diags.getPath(), 1, 1));
   if (!emitDeclarations(spec)) {
     module.erase();
     return false;
@@ -1903,34 +2097,41 @@ bool Emitter::run(const Spec &spec, CompileResult &result) {
   }
   bool ok = exec(spec.modelBody, frame);
   if (ok && !frame.returned)
-    ok = error(spec.modelLoc, "the model must return its loss: return cross_entropy(...)");
-  if (ok && (frame.returned->kind != Val::Tensor ||
-             typeOf(frame.returned->t).getRank() != 0 ||
-             !mlir::isa<mlir::FloatType>(typeOf(frame.returned->t).getElementType())))
-    ok = error(spec.modelLoc, Twine("the model must return its loss, a scalar "
-                                    "float tensor; it returned ") +
-                                  kindName(*frame.returned) +
-                                  (frame.returned->kind == Val::Tensor
-                                       ? " of shape " + formatShape(typeOf(frame.returned->t).getShape())
-                                       : std::string()));
+    ok = error(spec.modelLoc,
+               "the model must return its loss: return cross_entropy(...)");
+  if (ok &&
+      (frame.returned->kind != Val::Tensor ||
+       typeOf(frame.returned->t).getRank() != 0 ||
+       !mlir::isa<mlir::FloatType>(typeOf(frame.returned->t).getElementType())))
+    ok = error(spec.modelLoc,
+               Twine("the model must return its loss, a scalar "
+                     "float tensor; it returned ") +
+                   kindName(*frame.returned) +
+                   (frame.returned->kind == Val::Tensor
+                        ? " of shape " +
+                              formatShape(typeOf(frame.returned->t).getShape())
+                        : std::string()));
   if (ok && params.empty())
     ok = error(spec.modelLoc, "the model declares no parameters");
   if (!ok) {
     module.erase();
     return false;
   }
-  builder.create<mlir::func::ReturnOp>(mlirLoc(spec.modelLoc), frame.returned->t);
-  model.setFunctionType(builder.getFunctionType({tokens, tokens}, {frame.returned->t.getType()}));
+  builder.create<mlir::func::ReturnOp>(mlirLoc(spec.modelLoc),
+                                       frame.returned->t);
+  model.setFunctionType(
+      builder.getFunctionType({tokens, tokens}, {frame.returned->t.getType()}));
 
   // Settings of the sections go on the module, so every stage shows them.
   llvm::SmallVector<mlir::NamedAttribute> hparams;
   std::map<std::string, llvm::SmallVector<mlir::NamedAttribute>> sections;
   for (const SettingInfo &s : settings) {
     const Val &v = globals[s.name];
-    mlir::Attribute a = v.kind == Val::Int     ? (mlir::Attribute)builder.getI64IntegerAttr(v.i)
-                        : v.kind == Val::Float ? (mlir::Attribute)builder.getF64FloatAttr(v.f)
-                        : v.kind == Val::Bool  ? (mlir::Attribute)builder.getBoolAttr(v.b)
-                                               : (mlir::Attribute)builder.getStringAttr(v.s);
+    mlir::Attribute a =
+        v.kind == Val::Int     ? (mlir::Attribute)builder.getI64IntegerAttr(v.i)
+        : v.kind == Val::Float ? (mlir::Attribute)builder.getF64FloatAttr(v.f)
+        : v.kind == Val::Bool  ? (mlir::Attribute)builder.getBoolAttr(v.b)
+                               : (mlir::Attribute)builder.getStringAttr(v.s);
     sections[s.section].push_back(builder.getNamedAttr(s.name, a));
   }
   for (auto &[section, attrs] : sections)
@@ -1946,7 +2147,8 @@ bool Emitter::run(const Spec &spec, CompileResult &result) {
       return mlir::success();
     });
     if (mlir::failed(mlir::verify(module))) {
-      diags.error({}, "internal error: the emitted IR does not verify:\n" + messages);
+      diags.error({}, "internal error: the emitted IR does not verify:\n" +
+                          messages);
       module.erase();
       return false;
     }
@@ -1954,7 +2156,8 @@ bool Emitter::run(const Spec &spec, CompileResult &result) {
 
   result.module = module;
   // Report settings section by section, each in spec order, then defaults.
-  static const std::vector<std::string> kOrder = {"hparams", "train", "eval", "export"};
+  static const std::vector<std::string> kOrder = {"hparams", "train", "eval",
+                                                  "export"};
   auto rank = [](const SettingInfo &s) {
     return std::find(kOrder.begin(), kOrder.end(), s.section) - kOrder.begin();
   };

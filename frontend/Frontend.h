@@ -1,4 +1,5 @@
-//===- Frontend.h - from a spec to golf IR -----------------------*- C++ -*-===//
+//===- Frontend.h - from a spec to golf IR -----------------------*- C++
+//-*-===//
 //
 // The front end parses a spec, resolves its settings (spec values, then
 // environment variables named after them in upper case, then --set), runs

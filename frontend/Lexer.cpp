@@ -10,38 +10,70 @@ using namespace golf;
 
 const char *golf::describe(Tok kind) {
   switch (kind) {
-  case Tok::Eof: return "end of file";
-  case Tok::Newline: return "end of line";
-  case Tok::Ident: return "a name";
-  case Tok::Int: return "an integer";
-  case Tok::Float: return "a number";
-  case Tok::String: return "a string";
-  case Tok::LParen: return "'('";
-  case Tok::RParen: return "')'";
-  case Tok::LBracket: return "'['";
-  case Tok::RBracket: return "']'";
-  case Tok::LBrace: return "'{'";
-  case Tok::RBrace: return "'}'";
-  case Tok::Comma: return "','";
-  case Tok::Colon: return "':'";
-  case Tok::Dot: return "'.'";
-  case Tok::Ellipsis: return "'...'";
-  case Tok::Assign: return "'='";
-  case Tok::Eq: return "'=='";
-  case Tok::Ne: return "'!='";
-  case Tok::Lt: return "'<'";
-  case Tok::Le: return "'<='";
-  case Tok::Gt: return "'>'";
-  case Tok::Ge: return "'>='";
-  case Tok::Plus: return "'+'";
-  case Tok::Minus: return "'-'";
-  case Tok::Star: return "'*'";
-  case Tok::Slash: return "'/'";
-  case Tok::SlashSlash: return "'//'";
-  case Tok::Percent: return "'%'";
-  case Tok::StarStar: return "'**'";
-  case Tok::Caret: return "'^'";
-  case Tok::Error: return "an invalid character";
+  case Tok::Eof:
+    return "end of file";
+  case Tok::Newline:
+    return "end of line";
+  case Tok::Ident:
+    return "a name";
+  case Tok::Int:
+    return "an integer";
+  case Tok::Float:
+    return "a number";
+  case Tok::String:
+    return "a string";
+  case Tok::LParen:
+    return "'('";
+  case Tok::RParen:
+    return "')'";
+  case Tok::LBracket:
+    return "'['";
+  case Tok::RBracket:
+    return "']'";
+  case Tok::LBrace:
+    return "'{'";
+  case Tok::RBrace:
+    return "'}'";
+  case Tok::Comma:
+    return "','";
+  case Tok::Colon:
+    return "':'";
+  case Tok::Dot:
+    return "'.'";
+  case Tok::Ellipsis:
+    return "'...'";
+  case Tok::Assign:
+    return "'='";
+  case Tok::Eq:
+    return "'=='";
+  case Tok::Ne:
+    return "'!='";
+  case Tok::Lt:
+    return "'<'";
+  case Tok::Le:
+    return "'<='";
+  case Tok::Gt:
+    return "'>'";
+  case Tok::Ge:
+    return "'>='";
+  case Tok::Plus:
+    return "'+'";
+  case Tok::Minus:
+    return "'-'";
+  case Tok::Star:
+    return "'*'";
+  case Tok::Slash:
+    return "'/'";
+  case Tok::SlashSlash:
+    return "'//'";
+  case Tok::Percent:
+    return "'%'";
+  case Tok::StarStar:
+    return "'**'";
+  case Tok::Caret:
+    return "'^'";
+  case Tok::Error:
+    return "an invalid character";
   }
   return "?";
 }
@@ -96,7 +128,8 @@ std::vector<Token> golf::lex(const std::string &src, Diagnostics &diags) {
     if (std::isdigit((unsigned char)c)) {
       size_t j = i;
       bool isFloat = false;
-      while (j < src.size() && (std::isdigit((unsigned char)src[j]) || src[j] == '_'))
+      while (j < src.size() &&
+             (std::isdigit((unsigned char)src[j]) || src[j] == '_'))
         ++j;
       // A '.' followed by a digit continues the number ("blocks.0.attn" is
       // a path: its "0." is not).
@@ -181,31 +214,84 @@ std::vector<Token> golf::lex(const std::string &src, Diagnostics &diags) {
       kind = Tok::StarStar, len = 2;
     } else {
       switch (c) {
-      case '(': kind = Tok::LParen; ++depth; break;
-      case ')': kind = Tok::RParen; depth = depth > 0 ? depth - 1 : 0; break;
-      case '[': kind = Tok::LBracket; ++depth; break;
-      case ']': kind = Tok::RBracket; depth = depth > 0 ? depth - 1 : 0; break;
-      case '{': kind = Tok::LBrace; break;
-      case '}': kind = Tok::RBrace; break;
-      case ',': kind = Tok::Comma; break;
-      case ':': kind = Tok::Colon; break;
-      case '.': kind = Tok::Dot; break;
-      case '=': kind = Tok::Assign; break;
-      case '<': kind = Tok::Lt; break;
-      case '>': kind = Tok::Gt; break;
-      case '+': kind = Tok::Plus; break;
-      case '-': kind = Tok::Minus; break;
-      case '*': kind = Tok::Star; break;
-      case '/': kind = Tok::Slash; break;
-      case '%': kind = Tok::Percent; break;
-      case '^': kind = Tok::Caret; break;
-      default: break;
+      case '(':
+        kind = Tok::LParen;
+        ++depth;
+        break;
+      case ')':
+        kind = Tok::RParen;
+        depth = depth > 0 ? depth - 1 : 0;
+        break;
+      case '[':
+        kind = Tok::LBracket;
+        ++depth;
+        break;
+      case ']':
+        kind = Tok::RBracket;
+        depth = depth > 0 ? depth - 1 : 0;
+        break;
+      case '{':
+        kind = Tok::LBrace;
+        break;
+      case '}':
+        kind = Tok::RBrace;
+        break;
+      case ',':
+        kind = Tok::Comma;
+        break;
+      case ':':
+        kind = Tok::Colon;
+        break;
+      case '.':
+        kind = Tok::Dot;
+        break;
+      case '=':
+        kind = Tok::Assign;
+        break;
+      case '<':
+        kind = Tok::Lt;
+        break;
+      case '>':
+        kind = Tok::Gt;
+        break;
+      case '+':
+        kind = Tok::Plus;
+        break;
+      case '-':
+        kind = Tok::Minus;
+        break;
+      case '*':
+        kind = Tok::Star;
+        break;
+      case '/':
+        kind = Tok::Slash;
+        break;
+      case '%':
+        kind = Tok::Percent;
+        break;
+      case '^':
+        kind = Tok::Caret;
+        break;
+      default:
+        break;
       }
     }
     if (kind == Tok::Error) {
       unsigned char u = (unsigned char)c;
+      // A UTF-8 character outside a comment or string is one error.
+      size_t seq = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+      bool utf8 = seq > 1 && i + seq <= src.size();
+      for (size_t k = 1; utf8 && k < seq; ++k)
+        utf8 = ((unsigned char)src[i + k] & 0xC0) == 0x80;
+      if (utf8) {
+        diags.error(loc, "unexpected character '" + src.substr(i, seq) + "'");
+        push(Tok::Error, "", loc);
+        advance(seq);
+        continue;
+      }
       if (std::isprint(u))
-        diags.error(loc, llvm::Twine("unexpected character '") + llvm::Twine(c) + "'");
+        diags.error(loc, llvm::Twine("unexpected character '") +
+                             llvm::Twine(c) + "'");
       else
         diags.error(loc, "unexpected byte 0x" + llvm::utohexstr(u, false, 2));
       push(Tok::Error, "", loc);

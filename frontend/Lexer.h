@@ -1,4 +1,5 @@
-//===- Lexer.h - tokens of the golf DSL --------------------------*- C++ -*-===//
+//===- Lexer.h - tokens of the golf DSL --------------------------*- C++
+//-*-===//
 
 #ifndef GOLF_FRONTEND_LEXER_H
 #define GOLF_FRONTEND_LEXER_H

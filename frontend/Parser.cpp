@@ -14,9 +14,9 @@ namespace {
 
 /// Words that cannot name a variable, setting or block.
 const std::set<std::string> kReserved = {
-    "and", "or",     "not",    "if",    "else",  "for",   "in",
-    "true", "false", "None",   "return", "param", "assert", "let",
-    "block", "model", "optimizer", "quant", "hparams"};
+    "and",   "or",    "not",       "if",     "else",   "for",    "in",
+    "true",  "false", "None",      "return", "param",  "assert", "let",
+    "block", "model", "optimizer", "quant",  "hparams"};
 
 class Parser {
 public:
@@ -113,7 +113,8 @@ private:
   }
   bool checkName(const Token &t, const char *what) {
     if (kReserved.count(t.text)) {
-      fail(t.loc, "'" + t.text + "' is a reserved word and cannot name " + what);
+      fail(t.loc,
+           "'" + t.text + "' is a reserved word and cannot name " + what);
       return false;
     }
     return true;
@@ -146,10 +147,31 @@ private:
     auto e = std::make_unique<Expr>(Expr::Binary, loc);
     e->op = op;
     e->opName = std::move(name);
+    e->depth = 1 + std::max(lhs->depth, rhs->depth);
     e->items.push_back(std::move(lhs));
     e->items.push_back(std::move(rhs));
-    return e;
+    return bounded(std::move(e));
   }
+  /// Evaluating and destroying trees recurses; a chain like 1+1+...+1 of
+  /// a million terms must be an error, not a stack overflow.
+  ExprPtr bounded(ExprPtr e) {
+    if (e->depth <= kMaxDepth)
+      return e;
+    fail(e->loc, "expression is too long or too deeply nested (over " +
+                     std::to_string(kMaxDepth) + " levels)");
+    // Freed iteratively: the tree may be deeper than the stack allows.
+    std::vector<ExprPtr> pending;
+    pending.push_back(std::move(e));
+    while (!pending.empty()) {
+      ExprPtr node = std::move(pending.back());
+      pending.pop_back();
+      for (ExprPtr &child : node->items)
+        if (child)
+          pending.push_back(std::move(child));
+    }
+    return nullptr;
+  }
+  static constexpr int kMaxDepth = 1000;
 
   std::vector<Token> toks;
   size_t pos = 0;
@@ -189,7 +211,8 @@ bool Parser::parseSettings(std::vector<Setting> &out, const char *context) {
       continue;
     }
     take();
-    if (!checkName(name, "a setting") || !expect(Tok::Assign, "after the setting name")) {
+    if (!checkName(name, "a setting") ||
+        !expect(Tok::Assign, "after the setting name")) {
       synchronize();
       skipNewlines();
       continue;
@@ -203,14 +226,16 @@ bool Parser::parseSettings(std::vector<Setting> &out, const char *context) {
     out.push_back({name.text, std::move(value), name.loc});
     skipNewlines();
   }
-  return expect(Tok::RBrace, std::string("to close the settings ").append(context).c_str());
+  return expect(Tok::RBrace,
+                std::string("to close the settings ").append(context).c_str());
 }
 
 void Parser::parseItem(Spec &spec) {
   Token head = peek();
   if (!at(Tok::Ident)) {
     fail(head.loc, "expected a section, 'let', 'assert', 'optimizer', 'quant', "
-                   "'block' or 'model', found " + found());
+                   "'block' or 'model', found " +
+                       found());
     synchronize();
     return;
   }
@@ -244,8 +269,8 @@ void Parser::parseItem(Spec &spec) {
   if (w == "assert") {
     StmtPtr s = parseStatement();
     if (s)
-      spec.definitions.push_back({Definition::Assert, "", "", std::move(s->value),
-                                  s->message, s->loc});
+      spec.definitions.push_back({Definition::Assert, "", "",
+                                  std::move(s->value), s->message, s->loc});
     return;
   }
   if (w == "optimizer") {
@@ -295,7 +320,8 @@ void Parser::parseItem(Spec &spec) {
     take();
     BlockDef def;
     Token name = peek();
-    if (!expect(Tok::Ident, "naming the block") || !checkName(name, "a block")) {
+    if (!expect(Tok::Ident, "naming the block") ||
+        !checkName(name, "a block")) {
       synchronize();
       return;
     }
@@ -361,9 +387,10 @@ void Parser::parseItem(Spec &spec) {
       synchronize();
     return;
   }
-  fail(head.loc, "unknown item '" + w +
-                     "': expected a section (hparams, train, eval, export), "
-                     "'let', 'assert', 'optimizer', 'quant', 'block' or 'model'");
+  fail(head.loc,
+       "unknown item '" + w +
+           "': expected a section (hparams, train, eval, export), "
+           "'let', 'assert', 'optimizer', 'quant', 'block' or 'model'");
   synchronize();
 }
 
@@ -448,7 +475,8 @@ StmtPtr Parser::parseStatement() {
       return nullptr;
     s->name = var.text;
     if (!atWord("in")) {
-      fail(peek().loc, "expected 'in' after the loop variable, found " + found());
+      fail(peek().loc,
+           "expected 'in' after the loop variable, found " + found());
       return nullptr;
     }
     take();
@@ -508,6 +536,10 @@ StmtPtr Parser::parseStatement() {
 }
 
 StmtPtr Parser::parseIf(Loc loc) {
+  if (nesting >= kMaxNesting) {
+    fail(loc, "too many 'else if' in a row");
+    return nullptr;
+  }
   auto s = std::make_unique<Stmt>(Stmt::If, loc);
   s->value = parseExpr();
   if (!s->value || !parseBody(s->body))
@@ -516,7 +548,9 @@ StmtPtr Parser::parseIf(Loc loc) {
     take();
     if (atWord("if")) {
       Token t = take();
+      ++nesting;
       StmtPtr nested = parseIf(t.loc);
+      --nesting;
       if (!nested)
         return nullptr;
       s->orelse.push_back(std::move(nested));
@@ -546,8 +580,8 @@ ExprPtr Parser::parseExpr() {
       return nullptr;
     }
     if (!atWord("else")) {
-      fail(peek().loc, "expected 'else' in the conditional expression, found " +
-                           found());
+      fail(peek().loc,
+           "expected 'else' in the conditional expression, found " + found());
       --nesting;
       return nullptr;
     }
@@ -558,10 +592,11 @@ ExprPtr Parser::parseExpr() {
       return nullptr;
     }
     auto c = std::make_unique<Expr>(Expr::Cond, loc);
+    c->depth = 1 + std::max({e->depth, cond->depth, other->depth});
     c->items.push_back(std::move(e));
     c->items.push_back(std::move(cond));
     c->items.push_back(std::move(other));
-    e = std::move(c);
+    e = bounded(std::move(c));
   }
   --nesting;
   return e;
@@ -605,6 +640,7 @@ ExprPtr Parser::parseNot() {
       return nullptr;
     auto e = std::make_unique<Expr>(Expr::Unary, loc);
     e->opName = "not";
+    e->depth = operand->depth + 1;
     e->items.push_back(std::move(operand));
     return e;
   }
@@ -698,6 +734,7 @@ ExprPtr Parser::parseUnary() {
       return operand;
     auto e = std::make_unique<Expr>(Expr::Unary, op.loc);
     e->opName = "-";
+    e->depth = operand->depth + 1;
     e->items.push_back(std::move(operand));
     return e;
   }
@@ -711,7 +748,8 @@ ExprPtr Parser::parsePower() {
     ExprPtr exponent = parseUnary();
     if (!exponent)
       return nullptr;
-    return binary(op.kind, op.text, std::move(base), std::move(exponent), op.loc);
+    return binary(op.kind, op.text, std::move(base), std::move(exponent),
+                  op.loc);
   }
   return base;
 }
@@ -753,6 +791,7 @@ ExprPtr Parser::parseSubscript() {
       return nullptr;
   }
   auto e = std::make_unique<Expr>(Expr::Slice, loc);
+  e->depth = 1 + std::max(start ? start->depth : 0, end ? end->depth : 0);
   e->items.push_back(std::move(start));
   e->items.push_back(std::move(end));
   return e;
@@ -772,7 +811,9 @@ ExprPtr Parser::parsePostfix() {
       call->text = e->segments[0].name;
       if (!parseArgs(call->args))
         return nullptr;
-      e = std::move(call);
+      for (const Arg &arg : call->args)
+        call->depth = std::max(call->depth, arg.value->depth + 1);
+      e = bounded(std::move(call));
     } else if (at(Tok::LBracket)) {
       Loc loc = take().loc;
       auto index = std::make_unique<Expr>(Expr::Index, loc);
@@ -791,7 +832,9 @@ ExprPtr Parser::parsePostfix() {
         fail(loc, "empty subscript");
         return nullptr;
       }
-      e = std::move(index);
+      for (const ExprPtr &item : index->items)
+        index->depth = std::max(index->depth, item->depth + 1);
+      e = bounded(std::move(index));
     } else {
       break;
     }
@@ -836,7 +879,9 @@ ExprPtr Parser::parsePrimary() {
     }
     if (!expect(Tok::RBracket, "to close the list"))
       return nullptr;
-    return e;
+    for (const ExprPtr &item : e->items)
+      e->depth = std::max(e->depth, item->depth + 1);
+    return bounded(std::move(e));
   }
   case Tok::Ident: {
     if (t.text == "true" || t.text == "false") {
@@ -856,6 +901,9 @@ ExprPtr Parser::parsePrimary() {
     auto e = std::make_unique<Expr>(Expr::Path, t.loc);
     if (!parsePath(e->segments, "in the name"))
       return nullptr;
+    for (const PathSegment &seg : e->segments)
+      if (seg.expr)
+        e->depth = std::max(e->depth, seg.expr->depth + 1);
     // `path: block(args)` calls a block with `path` added to the scope of
     // the parameters it declares.
     if (at(Tok::Colon) && peek(1).kind == Tok::Ident &&
@@ -868,7 +916,9 @@ ExprPtr Parser::parsePrimary() {
       call->scope = std::move(e->segments);
       if (!parseArgs(call->args))
         return nullptr;
-      return call;
+      for (const Arg &arg : call->args)
+        call->depth = std::max(call->depth, arg.value->depth + 1);
+      return bounded(std::move(call));
     }
     return e;
   }

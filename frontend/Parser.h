@@ -1,4 +1,5 @@
-//===- Parser.h - parser of the golf DSL -------------------------*- C++ -*-===//
+//===- Parser.h - parser of the golf DSL -------------------------*- C++
+//-*-===//
 
 #ifndef GOLF_FRONTEND_PARSER_H
 #define GOLF_FRONTEND_PARSER_H

@@ -1,4 +1,5 @@
-//===- Passes.h - golfc's passes ---------------------------------*- C++ -*-===//
+//===- Passes.h - golfc's passes ---------------------------------*- C++
+//-*-===//
 
 #ifndef GOLF_PASSES_PASSES_H
 #define GOLF_PASSES_PASSES_H

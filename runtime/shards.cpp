@@ -39,8 +39,9 @@ Shard readShard(const std::string &path) {
     return fail("not a token shard: magic " + std::to_string(le32(header)) +
                 ", expected " + std::to_string(kShardMagic));
   if (le32(header + 4) != kShardVersion)
-    return fail("unsupported shard version " + std::to_string(le32(header + 4)) +
-                ", expected " + std::to_string(kShardVersion));
+    return fail("unsupported shard version " +
+                std::to_string(le32(header + 4)) + ", expected " +
+                std::to_string(kShardVersion));
   int32_t count = le32(header + 8);
   if (count < 0)
     return fail("negative token count " + std::to_string(count));
@@ -49,9 +50,9 @@ Shard readShard(const std::string &path) {
   long size = std::ftell(file.f);
   long expected = (long)sizeof header + 2L * count;
   if (size != expected)
-    return fail("size " + std::to_string(size) + " bytes, but its header promises " +
-                std::to_string(count) + " tokens (" + std::to_string(expected) +
-                " bytes)");
+    return fail("size " + std::to_string(size) +
+                " bytes, but its header promises " + std::to_string(count) +
+                " tokens (" + std::to_string(expected) + " bytes)");
   std::fseek(file.f, (long)sizeof header, SEEK_SET);
   std::vector<unsigned char> raw(2 * (size_t)count);
   if (std::fread(raw.data(), 1, raw.size(), file.f) != raw.size())
@@ -62,7 +63,8 @@ Shard readShard(const std::string &path) {
   return shard;
 }
 
-std::string writeShard(const std::string &path, const std::vector<uint16_t> &tokens) {
+std::string writeShard(const std::string &path,
+                       const std::vector<uint16_t> &tokens) {
   if (tokens.size() > (size_t)INT32_MAX)
     return path + ": too many tokens for one shard";
   std::string tmp = path + ".tmp";

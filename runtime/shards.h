@@ -24,6 +24,7 @@ Shard readShard(const std::string &path);
 
 /// Writes a shard atomically (a temporary file, then a rename). Returns an
 /// error message, empty on success.
-std::string writeShard(const std::string &path, const std::vector<uint16_t> &tokens);
+std::string writeShard(const std::string &path,
+                       const std::vector<uint16_t> &tokens);
 
 } // namespace golf::rt

@@ -92,8 +92,9 @@ void printReport(const std::string &path, const CompileResult &r,
     os << "  " << name << std::string(nameWidth + 2 - name.size(), ' ') << shape
        << std::string(shapeWidth + 2 - shape.size(), ' ')
        << std::string(count.size() < 11 ? 11 - count.size() : 0, ' ') << count
-       << "  " << group << std::string(group.size() < 8 ? 8 - group.size() : 1, ' ')
-       << quant << extra << "\n";
+       << "  " << group
+       << std::string(group.size() < 8 ? 8 - group.size() : 1, ' ') << quant
+       << extra << "\n";
   };
   row("name", "shape", "count", "group", "quant", "");
   int64_t total = 0;
@@ -198,13 +199,15 @@ int main(int argc, char **argv) {
     } else if (value("--emit", v)) {
       emit = v;
       if (emit != "parsed" && emit != "specialized")
-        return usage("unknown stage '" + emit + "' (stages: parsed, specialized)");
+        return usage("unknown stage '" + emit +
+                     "' (stages: parsed, specialized)");
     } else if (value("--batch", v) || value("--seq", v)) {
       bool isBatch = llvm::StringRef(argv[i]).starts_with("--batch") ||
                      (i > 0 && llvm::StringRef(argv[i - 1]) == "--batch");
       long long n;
       if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0)
-        return usage("--batch and --seq take a positive integer, got '" + v + "'");
+        return usage("--batch and --seq take a positive integer, got '" + v +
+                     "'");
       (isBatch ? batch : seq) = n;
     } else if (value("--dtype", v)) {
       if (v != "f32" && v != "f64")
@@ -219,7 +222,8 @@ int main(int argc, char **argv) {
     } else if (specPath.empty()) {
       specPath = arg.str();
     } else {
-      return usage("more than one spec given ('" + specPath + "', '" + arg.str() + "')");
+      return usage("more than one spec given ('" + specPath + "', '" +
+                   arg.str() + "')");
     }
   }
   if (specPath.empty())
@@ -247,7 +251,9 @@ int main(int argc, char **argv) {
   } else {
     if (emit == "specialized") {
       if (seq == 0)
-        if (auto train = result.module->getOperation()->getAttrOfType<mlir::DictionaryAttr>("golf.train"))
+        if (auto train =
+                result.module->getOperation()
+                    ->getAttrOfType<mlir::DictionaryAttr>("golf.train"))
           if (auto s = train.getAs<mlir::IntegerAttr>("train_seq_len"))
             seq = s.getInt();
       mlir::PassManager pm(&context);

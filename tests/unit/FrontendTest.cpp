@@ -130,7 +130,8 @@ TEST_P(BadSpec, ReportsExactError) {
   int lines = 0;
   for (char ch : c.expected)
     lines += ch == '\n';
-  EXPECT_EQ(firstLines(o.errors, lines), c.expected) << "all errors:\n" << o.errors;
+  EXPECT_EQ(firstLines(o.errors, lines), c.expected) << "all errors:\n"
+                                                     << o.errors;
 }
 
 std::vector<BadCase> badCases() {
@@ -155,22 +156,33 @@ std::vector<BadCase> badCases() {
        "  model_dim 32\n"
        "            ^\n"},
       {"UnknownItem", replaced(t, "let head_dim", "lett head_dim"),
-       "spec.golf:8:1: error: unknown item 'lett': expected a section (hparams, "
-       "train, eval, export), 'let', 'assert', 'optimizer', 'quant', 'block' or "
+       "spec.golf:8:1: error: unknown item 'lett': expected a section "
+       "(hparams, "
+       "train, eval, export), 'let', 'assert', 'optimizer', 'quant', 'block' "
+       "or "
        "'model'\n"},
-      {"MissingExpression", replaced(t, "y = causal_attention(q, k, k)", "y = "),
+      {"MissingExpression",
+       replaced(t, "y = causal_attention(q, k, k)", "y = "),
        "spec.golf:20:7: error: expected an expression, found end of line\n"},
-      {"UnclosedParen", replaced(t, "linear(x, tok_emb.weight), targets)", "linear(x, tok_emb.weight, targets)"),
-       "spec.golf:30:1: error: expected ')' to close the arguments, found '}'\n"},
-      {"ChainedComparison", replaced(t, "let head_dim = model_dim // num_heads",
-                                     "let head_dim = 1 < 2 < 3"),
+      {"UnclosedParen",
+       replaced(t, "linear(x, tok_emb.weight), targets)",
+                "linear(x, tok_emb.weight, targets)"),
+       "spec.golf:30:1: error: expected ')' to close the arguments, found "
+       "'}'\n"},
+      {"ChainedComparison",
+       replaced(t, "let head_dim = model_dim // num_heads",
+                "let head_dim = 1 < 2 < 3"),
        "spec.golf:8:22: error: comparisons do not chain; use 'and'\n"},
       {"ReservedName", replaced(t, "lr = 0.05", "for = 0.05"),
-       "spec.golf:6:3: error: 'for' is a reserved word and cannot name a setting\n"},
-      {"AssignToExpression", replaced(t, "y = causal_attention(q, k, k)", "y.z = causal_attention(q, k, k)"),
+       "spec.golf:6:3: error: 'for' is a reserved word and cannot name a "
+       "setting\n"},
+      {"AssignToExpression",
+       replaced(t, "y = causal_attention(q, k, k)",
+                "y.z = causal_attention(q, k, k)"),
        "spec.golf:20:7: error: only a plain name can be assigned to\n"},
       {"TwoModels", t + "model(a, b) {\n  return a\n}\n",
-       "spec.golf:31:1: error: a spec has one model; the first is at line 23\n"},
+       "spec.golf:31:1: error: a spec has one model; the first is at line "
+       "23\n"},
       {"NoModel", t.substr(0, t.find("model(tokens")),
        "spec.golf: error: the spec has no 'model(tokens, targets) { ... }'\n"},
       {"ModelArity", replaced(t, "model(tokens, targets)", "model(tokens)"),
@@ -190,108 +202,162 @@ std::vector<BadCase> badCases() {
       {"BadCompressor", t + "export {\n  compressor = \"gzip\"\n}\n",
        "spec.golf:32:16: error: 'compressor' must be one of zlib, zstd, lzma, "
        "got \"gzip\"\n"},
-      {"DuplicateSetting", replaced(t, "  lr = 0.05", "  lr = 0.05\n  lr = 0.1"),
+      {"DuplicateSetting",
+       replaced(t, "  lr = 0.05", "  lr = 0.05\n  lr = 0.1"),
        "spec.golf:7:3: error: 'lr' is already defined\n"
        "  lr = 0.1\n"
        "  ^\n"
        "spec.golf:6:3: note: first defined here\n"},
-      {"AssertionFails", replaced(t, "let head_dim", "assert num_heads % 3 == 0, \"three heads\"\nlet head_dim"),
+      {"AssertionFails",
+       replaced(t, "let head_dim",
+                "assert num_heads % 3 == 0, \"three heads\"\nlet head_dim"),
        "spec.golf:8:1: error: assertion failed: three heads\n"},
-      {"UseBeforeDefinition", replaced(t, "  vocab_size = 64", "  vocab_size = model_dim * 2"),
+      {"UseBeforeDefinition",
+       replaced(t, "  vocab_size = 64", "  vocab_size = model_dim * 2"),
        "spec.golf:2:16: error: unknown name 'model_dim'\n"},
       // Optimizers and export classes.
-      {"UnknownOptimizerKind", replaced(t, "adam_group adam", "adam_group adamw"),
-       "spec.golf:9:22: error: unknown optimizer kind 'adamw' (expected muon or "
+      {"UnknownOptimizerKind",
+       replaced(t, "adam_group adam", "adam_group adamw"),
+       "spec.golf:9:22: error: unknown optimizer kind 'adamw' (expected muon "
+       "or "
        "adam); did you mean 'adam'?\n"},
-      {"UnknownOptimizerSetting", replaced(t, "  lr = lr\n", "  lr = lr\n  betta1 = 0.9\n"),
+      {"UnknownOptimizerSetting",
+       replaced(t, "  lr = lr\n", "  lr = lr\n  betta1 = 0.9\n"),
        "spec.golf:11:3: error: unknown adam setting 'betta1'; did you mean "
        "'beta1'?\n"},
       {"MissingLr", replaced(t, "  lr = lr\n", "  beta1 = 0.9\n"),
        "spec.golf:9:11: error: adam setting 'lr' is required\n"},
       {"BadQuantFormat", replaced(t, "\"fp32\"", "\"int4\""),
-       "spec.golf:13:12: error: format must be one of \"fp32\", \"fp16\", \"int8\", "
+       "spec.golf:13:12: error: format must be one of \"fp32\", \"fp16\", "
+       "\"int8\", "
        "\"int6\", \"int5\", got \"int4\"; did you mean \"int8\"?\n"},
       // Parameters.
-      {"UnknownGroup", replaced(t, "init=normal(0, 0.02) group=adam_group", "init=normal(0, 0.02) group=adam_grop"),
+      {"UnknownGroup",
+       replaced(t, "init=normal(0, 0.02) group=adam_group",
+                "init=normal(0, 0.02) group=adam_grop"),
        "spec.golf:24:75: error: unknown optimizer group 'adam_grop'; did you "
        "mean 'adam_group'?\n"},
-      {"UnknownQuant", replaced(t, "group=adam_group quant=plain\n  x =", "group=adam_group quant=plane\n  x ="),
+      {"UnknownQuant",
+       replaced(t, "group=adam_group quant=plain\n  x =",
+                "group=adam_group quant=plane\n  x ="),
        "spec.golf:24:92: error: unknown export class 'plane'; did you mean "
        "'plain'?\n"},
-      {"UnknownInit", replaced(t, "init=normal(0, 0.02)", "init=gaussian(0, 0.02)"),
+      {"UnknownInit",
+       replaced(t, "init=normal(0, 0.02)", "init=gaussian(0, 0.02)"),
        "spec.golf:24:53: error: unknown initializer 'gaussian'\n"},
-      {"InitArity", replaced(t, "init=normal(0, 0.02)", "init=normal(0, 0.02, 3)"),
-       "spec.golf:24:53: error: initializer 'normal' takes 1 to 2 argument(s), got 3\n"},
-      {"ZeroDimension", replaced(t, "[vocab_size, model_dim]", "[vocab_size, 0]"),
+      {"InitArity",
+       replaced(t, "init=normal(0, 0.02)", "init=normal(0, 0.02, 3)"),
+       "spec.golf:24:53: error: initializer 'normal' takes 1 to 2 argument(s), "
+       "got 3\n"},
+      {"ZeroDimension",
+       replaced(t, "[vocab_size, model_dim]", "[vocab_size, 0]"),
        "spec.golf:24:37: error: parameter 'tok_emb.weight' has a dimension of "
        "size 0; sizes must be positive\n"},
-      {"FloatDimension", replaced(t, "[vocab_size, model_dim]", "[vocab_size, model_dim / 2]"),
+      {"FloatDimension",
+       replaced(t, "[vocab_size, model_dim]", "[vocab_size, model_dim / 2]"),
        "spec.golf:24:47: error: a shape dimension must be an integer, got 16.0 "
        "(use // for integer division)\n"},
       {"MissingAttribute", replaced(t, " quant=plain\n  x =", "\n  x ="),
        "spec.golf:24:3: error: parameter 'tok_emb.weight' needs quant=...\n"},
-      {"RedeclaredDifferently", replaced(t, "  return cross_entropy", "  param tok_emb.weight [vocab_size, 16] init=zeros group=adam_group quant=plain\n  return cross_entropy"),
+      {"RedeclaredDifferently",
+       replaced(t, "  return cross_entropy",
+                "  param tok_emb.weight [vocab_size, 16] init=zeros "
+                "group=adam_group quant=plain\n  return cross_entropy"),
        "spec.golf:29:3: error: parameter 'tok_emb.weight' is declared again "
        "differently; a shared parameter must be declared identically\n"},
       // Names and calls.
-      {"UnknownName", replaced(t, "rms_norm(embedding(tokens, tok_emb.weight))", "rms_norm(embedding(tokns, tok_emb.weight))"),
-       "spec.golf:25:26: error: unknown name 'tokns'; did you mean 'tokens'?\n"},
-      {"UnknownParameter", replaced(t, "linear(x, c_q.weight)", "linear(x, c_v.weight)"),
+      {"UnknownName",
+       replaced(t, "rms_norm(embedding(tokens, tok_emb.weight))",
+                "rms_norm(embedding(tokns, tok_emb.weight))"),
+       "spec.golf:25:26: error: unknown name 'tokns'; did you mean "
+       "'tokens'?\n"},
+      {"UnknownParameter",
+       replaced(t, "linear(x, c_q.weight)", "linear(x, c_v.weight)"),
        "spec.golf:18:39: error: unknown name 'c_v.weight' (no parameter "
        "'blocks.0.c_v.weight'); did you mean 'c_k.weight'?\n"},
-      {"UnknownFunction", replaced(t, "rms_norm(embedding", "rmsnorm(embedding"),
+      {"UnknownFunction",
+       replaced(t, "rms_norm(embedding", "rmsnorm(embedding"),
        "spec.golf:25:7: error: unknown function 'rmsnorm'; did you mean "
        "'rms_norm'?\n"},
-      {"BlockArity", replaced(t, "blocks.{i}: attn(x)", "blocks.{i}: attn(x, x)"),
+      {"BlockArity",
+       replaced(t, "blocks.{i}: attn(x)", "blocks.{i}: attn(x, x)"),
        "spec.golf:27:33: error: block 'attn' takes 1 argument(s)\n"},
-      {"BuiltinKeyword", replaced(t, "causal_attention(q, k, k)", "causal_attention(q, k, k, scal=1.0)"),
+      {"BuiltinKeyword",
+       replaced(t, "causal_attention(q, k, k)",
+                "causal_attention(q, k, k, scal=1.0)"),
        "spec.golf:20:33: error: causal_attention() has no argument 'scal'\n"},
       // Shapes.
-      {"UnknownTopLevelParameter", replaced(t, "linear(x, tok_emb.weight), targets", "linear(x, c.weight), targets"),
-       "spec.golf:29:34: error: unknown name 'c.weight' (no parameter 'c.weight')\n"},
-      {"LinearFeatures", replaced(t, "[model_dim, model_dim] init", "[model_dim, 16] init"),
-       "spec.golf:18:29: error: linear: input [?, ?, 32] has 32 features but the "
+      {"UnknownTopLevelParameter",
+       replaced(t, "linear(x, tok_emb.weight), targets",
+                "linear(x, c.weight), targets"),
+       "spec.golf:29:34: error: unknown name 'c.weight' (no parameter "
+       "'c.weight')\n"},
+      {"LinearFeatures",
+       replaced(t, "[model_dim, model_dim] init", "[model_dim, 16] init"),
+       "spec.golf:18:29: error: linear: input [?, ?, 32] has 32 features but "
+       "the "
        "weight [32, 16] expects 16\n"
-       "  q = rope(rms_norm(reshape(linear(x, c_q.weight), [B, T, num_heads, head_dim])))\n"
+       "  q = rope(rms_norm(reshape(linear(x, c_q.weight), [B, T, num_heads, "
+       "head_dim])))\n"
        "                            ^\n"},
-      {"ReshapeCount", replaced(t, "[B, T, num_heads, head_dim])))", "[B, T, num_heads, 6])))"),
-       "spec.golf:18:21: error: reshape from [?, ?, 32] to [?, ?, 4, 6] changes "
+      {"ReshapeCount",
+       replaced(t, "[B, T, num_heads, head_dim])))", "[B, T, num_heads, 6])))"),
+       "spec.golf:18:21: error: reshape from [?, ?, 32] to [?, ?, 4, 6] "
+       "changes "
        "the number of elements (32 vs 24 per batch and sequence position)\n"},
       {"HeadsNotMultiple", replaced(t, "num_kv_heads = 2", "num_kv_heads = 3"),
        "spec.golf:20:7: error: causal_attention: 4 query heads are not a "
        "multiple of 3 KV heads\n"},
-      {"OddRopeDims", replaced(t, "q = rope(rms_norm(", "q = rope(dims=3, x=rms_norm("),
+      {"OddRopeDims",
+       replaced(t, "q = rope(rms_norm(", "q = rope(dims=3, x=rms_norm("),
        "spec.golf:18:7: error: rope rotates pairs of dimensions: dims must be "
        "even and positive, got 3\n"},
       {"Broadcast", replaced(t, "x = x + blocks", "x = tokens + blocks"),
-       "spec.golf:27:16: error: '+' mixes a float tensor and an integer tensor\n"},
-      {"BroadcastShapes", replaced(t, "x = x + blocks.{i}: attn(x)", "x = x + tok_emb.weight"),
+       "spec.golf:27:16: error: '+' mixes a float tensor and an integer "
+       "tensor\n"},
+      {"BroadcastShapes",
+       replaced(t, "x = x + blocks.{i}: attn(x)", "x = x + tok_emb.weight"),
        "spec.golf:27:11: error: cannot broadcast [?, ?, 32] with [64, 32]\n"},
-      {"SliceSequence", replaced(t, "return reshape(y, [B, T, model_dim])", "return reshape(y[:, 0:2], [B, T, model_dim])"),
+      {"SliceSequence",
+       replaced(t, "return reshape(y, [B, T, model_dim])",
+                "return reshape(y[:, 0:2], [B, T, model_dim])"),
        "spec.golf:21:23: error: the batch and sequence dimensions cannot be "
        "sliced (use shift)\n"},
-      {"IndexOutOfRange", replaced(t, "x = x + blocks", "x = x + tok_emb.weight[64] + blocks"),
-       "spec.golf:27:28: error: index 64 is out of range for dimension 0 of size 64\n"},
-      {"DimInArithmetic", replaced(t, "[B, T, model_dim])", "[B * 2, T, model_dim])"),
+      {"IndexOutOfRange",
+       replaced(t, "x = x + blocks", "x = x + tok_emb.weight[64] + blocks"),
+       "spec.golf:27:28: error: index 64 is out of range for dimension 0 of "
+       "size 64\n"},
+      {"DimInArithmetic",
+       replaced(t, "[B, T, model_dim])", "[B * 2, T, model_dim])"),
        "spec.golf:21:24: error: B and T are the batch and sequence dimensions; "
        "they have no value at compile time and may only appear in a reshape's "
        "shape\n"},
-      {"TensorCondition", replaced(t, "for i in range(2) {", "if x {\n  }\n  for i in range(2) {"),
-       "spec.golf:26:6: error: an 'if' condition must be a boolean, not a tensor "
+      {"TensorCondition",
+       replaced(t, "for i in range(2) {", "if x {\n  }\n  for i in range(2) {"),
+       "spec.golf:26:6: error: an 'if' condition must be a boolean, not a "
+       "tensor "
        "(conditions are decided at compile time; use where())\n"},
       // Compile-time arithmetic.
-      {"DivisionByZero", replaced(t, "model_dim // num_heads", "model_dim // 0"),
+      {"DivisionByZero",
+       replaced(t, "model_dim // num_heads", "model_dim // 0"),
        "spec.golf:8:26: error: integer division by zero\n"},
-      {"Overflow", replaced(t, "model_dim // num_heads", "9223372036854775807 + 1"),
+      {"Overflow",
+       replaced(t, "model_dim // num_heads", "9223372036854775807 + 1"),
        "spec.golf:8:36: error: integer overflow in '+'\n"},
-      {"HugeLiteral", replaced(t, "model_dim // num_heads", "99999999999999999999"),
+      {"HugeLiteral",
+       replaced(t, "model_dim // num_heads", "99999999999999999999"),
        "spec.golf:8:16: error: integer 99999999999999999999 is too large\n"},
-      {"PopEmpty", replaced(t, "  for i in range(2) {", "  s = stack()\n  z = pop(s)\n  for i in range(2) {"),
+      {"PopEmpty",
+       replaced(t, "  for i in range(2) {",
+                "  s = stack()\n  z = pop(s)\n  for i in range(2) {"),
        "spec.golf:27:7: error: pop() from an empty stack\n"},
-      {"RunawayLoop", replaced(t, "for i in range(2)", "for i in range(100000000)"),
+      {"RunawayLoop",
+       replaced(t, "for i in range(2)", "for i in range(100000000)"),
        "spec.golf:26:12: error: the spec does too much work at compile time "
        "(over 2000000 steps); is a loop unbounded?\n"},
-      {"ModelReturnsTensor", replaced(t, "return cross_entropy(linear(x, tok_emb.weight), targets)", "return x"),
+      {"ModelReturnsTensor",
+       replaced(t, "return cross_entropy(linear(x, tok_emb.weight), targets)",
+                "return x"),
        "spec.golf:23:1: error: the model must return its loss, a scalar float "
        "tensor; it returned a tensor of shape [?, ?, 32]\n"},
   };
@@ -306,21 +372,32 @@ TEST(Frontend, RecursionIsAnError) {
   std::string t = replaced(kTiny, "x = x + blocks.{i}: attn(x)", "x = r(x)");
   Outcome o = compile(t + "block r(x) {\n  return r(x)\n}\n");
   EXPECT_FALSE(o.ok);
-  EXPECT_NE(o.errors.find("error: blocks call each other too deeply (64 levels); "
-                          "is a block recursive?"),
-            std::string::npos)
+  EXPECT_NE(
+      o.errors.find("error: blocks call each other too deeply (64 levels); "
+                    "is a block recursive?"),
+      std::string::npos)
       << o.errors;
 }
 
 TEST(Frontend, RecoversAndReportsEverySyntaxError) {
   std::string t = replaced(kTiny, "model_dim = 32", "model_dim 32");
-  t = replaced(t, "y = causal_attention(q, k, k)", "y = causal_attention(q, k, k))");
+  t = replaced(t, "y = causal_attention(q, k, k)",
+               "y = causal_attention(q, k, k))");
   t = replaced(t, "x = rms_norm(", "x = = rms_norm(");
   Outcome o = compile(t);
   EXPECT_FALSE(o.ok);
-  EXPECT_NE(o.errors.find("spec.golf:3:13: error: expected '=' after the setting name"), std::string::npos) << o.errors;
-  EXPECT_NE(o.errors.find("spec.golf:20:32: error: expected end of line, found ')'"), std::string::npos) << o.errors;
-  EXPECT_NE(o.errors.find("spec.golf:25:7: error: expected an expression, found '='"), std::string::npos) << o.errors;
+  EXPECT_NE(o.errors.find(
+                "spec.golf:3:13: error: expected '=' after the setting name"),
+            std::string::npos)
+      << o.errors;
+  EXPECT_NE(
+      o.errors.find("spec.golf:20:32: error: expected end of line, found ')'"),
+      std::string::npos)
+      << o.errors;
+  EXPECT_NE(
+      o.errors.find("spec.golf:25:7: error: expected an expression, found '='"),
+      std::string::npos)
+      << o.errors;
 }
 
 TEST(Frontend, StopsAfterTooManyErrors) {
@@ -334,6 +411,61 @@ TEST(Frontend, StopsAfterTooManyErrors) {
        at = o.errors.find(": error: ", at + 1))
     ++count;
   EXPECT_LE(count, Diagnostics::kMaxErrors + 1);
+}
+
+TEST(Frontend, HostileNestingIsAnErrorNotACrash) {
+  auto errorsOf = [](const std::string &expr) {
+    return compile(replaced(kTiny, "model_dim // num_heads", expr)).errors;
+  };
+  std::string chain = "1";
+  for (int i = 0; i < 200000; ++i)
+    chain += "+1";
+  EXPECT_NE(errorsOf(chain).find("expression is too long or too deeply nested "
+                                 "(over 1000 levels)"),
+            std::string::npos);
+  std::string parens(100000, '(');
+  EXPECT_NE(errorsOf(parens + "1" + std::string(100000, ')'))
+                .find("expression is nested too deeply"),
+            std::string::npos);
+  std::string minus(100000, '-');
+  EXPECT_NE(errorsOf(minus + "1").find("expression is nested too deeply"),
+            std::string::npos);
+  std::string calls;
+  for (int i = 0; i < 300; ++i)
+    calls += "max(1, ";
+  calls += chain.substr(0, 1800) + std::string(300, ')');
+  EXPECT_NE(errorsOf(calls).find("error: "), std::string::npos);
+  std::string elses = "  if true {\n  }";
+  for (int i = 0; i < 100000; ++i)
+    elses += " else if true {\n  }";
+  Outcome o = compile(replaced(kTiny, "  for i in range(2) {",
+                               elses + "\n  for i in range(2) {"));
+  EXPECT_NE(o.errors.find("too many 'else if' in a row"), std::string::npos)
+      << o.errors.substr(0, 500);
+  std::string indexes = "[1]";
+  for (int i = 0; i < 100000; ++i)
+    indexes += "[0]";
+  EXPECT_NE(errorsOf(indexes).find("error: "), std::string::npos);
+}
+
+TEST(Frontend, EchoedLinesArePrintable) {
+  Outcome o =
+      compile(std::string("hparams {\n  x = 1 \x01\x7f \xe2\x9c\x93 $\n}\n"));
+  EXPECT_EQ(firstLines(o.errors, 3),
+            "spec.golf:2:9: error: unexpected byte 0x01\n"
+            "  x = 1 ?? \xe2\x9c\x93 $\n"
+            "        ^\n");
+  // A UTF-8 character is one error, and after it the caret still lines up:
+  // byte column 16 is the 14th character.
+  EXPECT_NE(o.errors.find("spec.golf:2:12: error: unexpected character "
+                          "'\xe2\x9c\x93'\n"),
+            std::string::npos)
+      << o.errors;
+  EXPECT_NE(o.errors.find("spec.golf:2:16: error: unexpected character '$'\n"
+                          "  x = 1 ?? \xe2\x9c\x93 $\n"
+                          "             ^\n"),
+            std::string::npos)
+      << o.errors;
 }
 
 TEST(Frontend, OverridesFollowTheChallengesHabit) {
@@ -372,15 +504,17 @@ TEST(Frontend, BadOverridesAreErrors) {
   EXPECT_EQ(compile(kTiny, {{"model_dim", "big"}}).errors,
             "spec.golf: error: --set model_dim=big: expected integer for "
             "'model_dim'\n");
-  EXPECT_EQ(compile(kTiny, {{"head_dim", "4"}}).errors,
-            "spec.golf: error: --set head_dim=4: 'head_dim' is derived with 'let' "
-            "and cannot be set; set the settings it is computed from\n");
+  EXPECT_EQ(
+      compile(kTiny, {{"head_dim", "4"}}).errors,
+      "spec.golf: error: --set head_dim=4: 'head_dim' is derived with 'let' "
+      "and cannot be set; set the settings it is computed from\n");
   EXPECT_EQ(compile(kTiny, {}, {{"NUM_HEADS", "four"}}).errors,
             "spec.golf: error: environment variable NUM_HEADS='four' is not "
             "integer (setting 'num_heads')\n");
-  EXPECT_EQ(compile(kTiny, {{"compressor", "gzip"}}).errors,
-            "spec.golf: error: 'compressor' must be one of zlib, zstd, lzma, got "
-            "\"gzip\"\n");
+  EXPECT_EQ(
+      compile(kTiny, {{"compressor", "gzip"}}).errors,
+      "spec.golf: error: 'compressor' must be one of zlib, zstd, lzma, got "
+      "\"gzip\"\n");
 }
 
 /// Mutations of the baseline spec (byte flips, deletions, insertions,
@@ -401,15 +535,24 @@ TEST(Frontend, MutatedSpecsNeverCrash) {
     for (int e = 0; e < edits && !s.empty(); ++e) {
       size_t at = rng() % s.size();
       switch (rng() % 5) {
-      case 0: s[at] = alphabet[rng() % alphabet.size()]; break;
-      case 1: s.erase(at, 1 + rng() % 8); break;
-      case 2: s.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
-      case 3: s[at] = (char)(rng() % 256); break;
+      case 0:
+        s[at] = alphabet[rng() % alphabet.size()];
+        break;
+      case 1:
+        s.erase(at, 1 + rng() % 8);
+        break;
+      case 2:
+        s.insert(at, 1, alphabet[rng() % alphabet.size()]);
+        break;
+      case 3:
+        s[at] = (char)(rng() % 256);
+        break;
       case 4: {
         size_t end = s.find('\n', at);
         size_t begin = s.rfind('\n', at);
         begin = begin == std::string::npos ? 0 : begin;
-        s.insert(begin, s.substr(begin, end == std::string::npos ? 0 : end - begin));
+        s.insert(begin,
+                 s.substr(begin, end == std::string::npos ? 0 : end - begin));
         break;
       }
       }
@@ -418,9 +561,11 @@ TEST(Frontend, MutatedSpecsNeverCrash) {
     if (!o.ok) {
       ++failures;
       ASSERT_NE(o.errors.find("error: "), std::string::npos)
-          << "failed without a message on:\n" << s;
+          << "failed without a message on:\n"
+          << s;
       ASSERT_EQ(o.errors.find("internal error"), std::string::npos)
-          << o.errors << "\non:\n" << s;
+          << o.errors << "\non:\n"
+          << s;
     }
   }
   EXPECT_GT(failures, 2000); // The mutations do break specs.

@@ -1,4 +1,5 @@
-//===- ShapeRulesTest.cpp - the shape rules shared by verifiers and front end -===//
+//===- ShapeRulesTest.cpp - the shape rules shared by verifiers and front end
+//-===//
 
 #include "dialect/ShapeRules.h"
 
@@ -13,7 +14,8 @@ constexpr int64_t D = kDyn;
 
 TEST(ShapeRules, Broadcast) {
   EXPECT_EQ(broadcastShapes(S({D, D, 512}), S({512})).shape, S({D, D, 512}));
-  EXPECT_EQ(broadcastShapes(S({D, D, 8, 64}), S({8, 1})).shape, S({D, D, 8, 64}));
+  EXPECT_EQ(broadcastShapes(S({D, D, 8, 64}), S({8, 1})).shape,
+            S({D, D, 8, 64}));
   EXPECT_EQ(broadcastShapes(S({}), S({3, 1})).shape, S({3, 1}));
   EXPECT_EQ(broadcastShapes(S({4, 1}), S({1, 5})).shape, S({4, 5}));
   EXPECT_EQ(broadcastShapes(S({D, D, 512}), S({256})).error,
@@ -30,12 +32,21 @@ TEST(ShapeRules, Linear) {
 }
 
 TEST(ShapeRules, Attention) {
-  EXPECT_EQ(attentionShape(S({D, D, 8, 64}), S({D, D, 4, 64}), S({D, D, 4, 64})).shape,
+  EXPECT_EQ(attentionShape(S({D, D, 8, 64}), S({D, D, 4, 64}), S({D, D, 4, 64}))
+                .shape,
             S({D, D, 8, 64}));
-  EXPECT_TRUE(attentionShape(S({D, D, 8, 64}), S({D, D, 8, 64}), S({D, D, 8, 64})).ok());
-  EXPECT_FALSE(attentionShape(S({D, D, 8, 64}), S({D, D, 3, 64}), S({D, D, 3, 64})).ok());
-  EXPECT_FALSE(attentionShape(S({D, D, 8, 64}), S({D, D, 4, 32}), S({D, D, 4, 32})).ok());
-  EXPECT_FALSE(attentionShape(S({2, 16, 8, 64}), S({2, 8, 4, 64}), S({2, 8, 4, 64})).ok());
+  EXPECT_TRUE(
+      attentionShape(S({D, D, 8, 64}), S({D, D, 8, 64}), S({D, D, 8, 64}))
+          .ok());
+  EXPECT_FALSE(
+      attentionShape(S({D, D, 8, 64}), S({D, D, 3, 64}), S({D, D, 3, 64}))
+          .ok());
+  EXPECT_FALSE(
+      attentionShape(S({D, D, 8, 64}), S({D, D, 4, 32}), S({D, D, 4, 32}))
+          .ok());
+  EXPECT_FALSE(
+      attentionShape(S({2, 16, 8, 64}), S({2, 8, 4, 64}), S({2, 8, 4, 64}))
+          .ok());
 }
 
 TEST(ShapeRules, Rope) {
@@ -60,7 +71,8 @@ TEST(ShapeRules, SliceConcatReduceShift) {
   EXPECT_FALSE(sliceShape(S({D, D, 8}), 1, 0, 1).ok());
   EXPECT_FALSE(sliceShape(S({4, 8}), 1, 4, 4).ok());
   EXPECT_FALSE(sliceShape(S({4, 8}), 2, 0, 1).ok());
-  EXPECT_EQ(concatShape({S({D, D, 16}), S({D, D, 48})}, 2).shape, S({D, D, 64}));
+  EXPECT_EQ(concatShape({S({D, D, 16}), S({D, D, 48})}, 2).shape,
+            S({D, D, 64}));
   EXPECT_FALSE(concatShape({S({D, D, 16}), S({D, 2, 48})}, 2).ok());
   EXPECT_FALSE(concatShape({}, 0).ok());
   EXPECT_EQ(reduceShape(S({D, D, 4, 64}), 3, true).shape, S({D, D, 4, 1}));

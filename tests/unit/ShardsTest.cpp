@@ -17,13 +17,15 @@ std::string tempPath(const char *name) {
   return ::testing::TempDir() + "golf_shard_" + name;
 }
 
-void writeBytes(const std::string &path, const std::vector<unsigned char> &bytes) {
+void writeBytes(const std::string &path,
+                const std::vector<unsigned char> &bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write((const char *)bytes.data(), (std::streamsize)bytes.size());
 }
 
 /// A shard written byte by byte, as the challenge's writer lays it out.
-std::vector<unsigned char> shardBytes(int32_t magic, int32_t version, int32_t count,
+std::vector<unsigned char> shardBytes(int32_t magic, int32_t version,
+                                      int32_t count,
                                       const std::vector<uint16_t> &tokens) {
   std::vector<unsigned char> b(1024 + 2 * tokens.size(), 0);
   auto put = [&](size_t at, int32_t v) {
@@ -70,10 +72,13 @@ TEST(Shards, BadFilesAreClearErrors) {
   EXPECT_EQ(readShard(path).error,
             path + ": not a token shard: magic 12345, expected 20240520");
   writeBytes(path, shardBytes(20240520, 2, 0, {}));
-  EXPECT_EQ(readShard(path).error, path + ": unsupported shard version 2, expected 1");
-  writeBytes(path, shardBytes(20240520, 1, 10, {1, 2, 3}));
   EXPECT_EQ(readShard(path).error,
-            path + ": size 1030 bytes, but its header promises 10 tokens (1044 bytes)");
+            path + ": unsupported shard version 2, expected 1");
+  writeBytes(path, shardBytes(20240520, 1, 10, {1, 2, 3}));
+  EXPECT_EQ(
+      readShard(path).error,
+      path +
+          ": size 1030 bytes, but its header promises 10 tokens (1044 bytes)");
   writeBytes(path, {1, 2, 3});
   EXPECT_EQ(readShard(path).error,
             path + ": not a token shard: shorter than its 1024-byte header");
