@@ -39,4 +39,66 @@ def GolfSpecializeShapes : Pass<"golf-specialize-shapes", "mlir::ModuleOp"> {
   ];
 }
 
+def GolfBindParams : Pass<"golf-bind-params", "mlir::ModuleOp"> {
+  let summary = "Makes every parameter an argument of @model";
+  let description = [{
+    The runtime owns the parameter buffers. This pass gives `@model` one
+    leading argument per `golf.param`, in declaration order, named by a
+    `golf.param` argument attribute, and replaces every `golf.param_ref` with
+    its argument. The declarations stay: they carry each parameter's
+    initializer, optimizer group and export class for the runtime's plan.
+
+    Before:
+    ```mlir
+    golf.param @w : tensor<4x8xf32> init zeros [] group "g" quant "q"
+    func.func @model(%tokens: tensor<2x3xi32>, %targets: tensor<2x3xi32>) -> tensor<f32> {
+      %w = golf.param_ref @w : tensor<4x8xf32>
+    ```
+    After:
+    ```mlir
+    func.func @model(%w: tensor<4x8xf32> {golf.param = "w"}, %tokens: tensor<2x3xi32>,
+                     %targets: tensor<2x3xi32>) -> tensor<f32> {
+    ```
+  }];
+  let dependentDialects = ["::golf::GolfDialect"];
+}
+
+def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lowers golf ops on static tensors to linalg, tensor, arith and math";
+  let description = [{
+    Every golf compute op of `@model` becomes target-independent MLIR on
+    tensors: elementwise ops and broadcasts are `linalg.generic` with
+    broadcasting indexing maps, reductions are `linalg.generic` with a
+    reduction iterator, gathers (`embedding`, `shift`, the target logit of
+    `cross_entropy`) are `tensor.extract` in a generic body, `linear` is
+    `linalg.matmul_transpose_b` on the flattened rows and causal attention is
+    a call to the runtime's tiled online-softmax kernel on memrefs
+    (`golf_rt_attention_f32` / `_f64`), which never stores a T×T matrix.
+    Shapes must be static (run `golf-specialize-shapes` first) and
+    parameters bound (`golf-bind-params`).
+
+    Before:
+    ```mlir
+    %y = golf.relu %x : tensor<2x3xf32>
+    ```
+    After:
+    ```mlir
+    %e = tensor.empty() : tensor<2x3xf32>
+    %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+        ins(%x : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+      ^bb0(%a: f32, %b: f32):
+        %z = arith.constant 0.0 : f32
+        %r = arith.maximumf %a, %z : f32
+        linalg.yield %r : f32
+    } -> tensor<2x3xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
+  ];
+}
+
 #endif // GOLF_PASSES_TD

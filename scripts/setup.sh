@@ -11,6 +11,8 @@ packages=(
   # Runtime libraries.
   libzstd-dev liblzma-dev libfmt-dev libgtest-dev libgmock-dev
   libsentencepiece-dev sentencepiece libopenblas-dev nlohmann-json3-dev
+  # PyTorch (CPU) for the reference checks of the tests, never for training.
+  python3-torch python3-numpy
 )
 
 missing=()

@@ -2,24 +2,31 @@
 //
 //   golfc ir SPEC [--emit=STAGE] [--set name=value]... [-o FILE]
 //   golfc report SPEC [--set name=value]...
+//   golfc loss SPEC --weights W.safetensors --tokens T.bin --batch B --seq T
 //
 // Exit status: 0 on success, 1 when the spec (or a setting) is wrong, 2 when
 // the command line is.
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
 #include "passes/Passes.h"
+#include "runtime/safetensors.h"
+#include "runtime/shards.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
 #include <map>
+#include <set>
 
 using namespace golf;
 
@@ -30,15 +37,21 @@ const char *kUsage = R"(usage: golfc COMMAND SPEC [options]
 commands:
   ir SPEC       print the golf IR of a stage
   report SPEC   print the settings in force and every parameter with its count
+  loss SPEC     compile @model for this CPU and print its loss on given weights
+                and tokens (--weights, --tokens, --batch, --seq)
 
 options:
   --set name=value   override a setting (repeatable; wins over the
                      environment variable NAME, which wins over the spec)
   --no-env           ignore environment variables
-  --emit=STAGE       ir: parsed (default) or specialized (B and T fixed)
-  --batch N          ir --emit=specialized: sequences per batch (default 1)
-  --seq N            ir --emit=specialized: tokens per sequence
-                     (default: train_seq_len)
+  --emit=STAGE       ir: parsed (default), specialized (B and T fixed),
+                     bound (parameters as arguments), lowered (linalg),
+                     llvm (the LLVM dialect)
+  --batch N          sequences per batch (default 1)
+  --seq N            tokens per sequence (default: train_seq_len)
+  --weights FILE     loss: the parameters, a safetensors file keyed by name
+  --tokens FILE      loss: a token shard; its first batch*seq+1 tokens are
+                     the inputs and the targets shifted by one
   --dtype f32|f64    element type of parameters and activations (default f32)
   --loc              ir: print each op's position in the spec
   -o FILE            write the output to FILE instead of standard output
@@ -151,6 +164,141 @@ bool writeAtomically(const std::string &path, const std::string &text) {
   return true;
 }
 
+int64_t trainSeqLen(mlir::ModuleOp module) {
+  if (auto train = module->getAttrOfType<mlir::DictionaryAttr>("golf.train"))
+    if (auto s = train.getAs<mlir::IntegerAttr>("train_seq_len"))
+      return s.getInt();
+  return 1024;
+}
+
+/// Runs the pipeline from `parsed` to `stage`. Errors of passes point into
+/// the spec (every op carries its position) and print in the spec's format.
+bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
+             const std::string &stage, int64_t batch, int64_t seq) {
+  mlir::PassManager pm(module.getContext());
+  if (mlir::failed(buildPipeline(pm, "parsed", stage, batch, seq))) {
+    diags.error({}, "internal error: cannot build the pipeline to " + stage);
+    return false;
+  }
+  mlir::ScopedDiagnosticHandler handler(
+      module.getContext(), [&](mlir::Diagnostic &d) {
+        Loc loc;
+        if (auto fl = mlir::dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
+          loc = {fl.getLine(), fl.getColumn()};
+        diags.error(loc, d.str());
+        return mlir::success();
+      });
+  return mlir::succeeded(pm.run(module));
+}
+
+/// The largest token id the model can take: the rows of every embedding
+/// table indexed by the tokens, the classes of every cross-entropy over the
+/// targets. Data beyond it is refused before any kernel reads out of range.
+int64_t tokenLimit(mlir::ModuleOp module) {
+  int64_t limit = INT64_MAX;
+  auto model = module.lookupSymbol<mlir::func::FuncOp>("model");
+  model.walk([&](mlir::Operation *op) {
+    if (auto e = mlir::dyn_cast<EmbeddingOp>(op))
+      if (mlir::isa<mlir::BlockArgument>(e.getIndices()))
+        limit = std::min(limit, e.getTable().getType().getDimSize(0));
+    if (auto c = mlir::dyn_cast<CrossEntropyOp>(op))
+      if (mlir::isa<mlir::BlockArgument>(c.getTargets()))
+        limit = std::min(limit, c.getLogits().getType().getShape().back());
+  });
+  return limit;
+}
+
+int runLoss(Diagnostics &diags, CompileResult &result, int64_t batch,
+            int64_t seq, const std::string &weightsPath,
+            const std::string &tokensPath) {
+  if (weightsPath.empty() || tokensPath.empty()) {
+    llvm::errs() << "golfc: error: loss needs --weights and --tokens\n";
+    return 2;
+  }
+  mlir::ModuleOp module = *result.module;
+  if (seq == 0)
+    seq = trainSeqLen(module);
+  int64_t limit = tokenLimit(module);
+  bool f64 = false;
+  for (ParamOp p : module.getOps<ParamOp>())
+    f64 = p.getType().getElementType().isF64();
+
+  // Inputs first: a bad file is reported before the compile.
+  rt::SafeTensors weights = rt::readSafetensors(weightsPath);
+  if (!weights.ok()) {
+    llvm::errs() << weights.error << "\n";
+    return 1;
+  }
+  std::vector<HostTensor> args;
+  for (ParamOp p : module.getOps<ParamOp>()) {
+    std::string name = p.getSymName().str();
+    auto it = weights.tensors.find(name);
+    std::vector<int64_t> shape(p.getType().getShape().begin(),
+                               p.getType().getShape().end());
+    if (it == weights.tensors.end()) {
+      llvm::errs() << weightsPath << ": no tensor '" << name << "'\n";
+      return 1;
+    }
+    if (it->second.shape != shape) {
+      llvm::errs() << weightsPath << ": tensor '" << name << "' has shape "
+                   << shapeText(it->second.shape) << ", the spec declares "
+                   << shapeText(shape) << "\n";
+      return 1;
+    }
+    HostTensor t;
+    t.shape = shape;
+    std::vector<double> values;
+    if (!rt::toDoubles(it->second, values)) {
+      llvm::errs() << weightsPath << ": tensor '" << name << "' has dtype "
+                   << it->second.dtype << ", not a floating-point type\n";
+      return 1;
+    }
+    if (f64)
+      t.f64 = values;
+    else
+      t.f32.assign(values.begin(), values.end());
+    args.push_back(std::move(t));
+  }
+  rt::Shard shard = rt::readShard(tokensPath);
+  if (!shard.ok()) {
+    llvm::errs() << shard.error << "\n";
+    return 1;
+  }
+  if ((int64_t)shard.tokens.size() < batch * seq + 1) {
+    llvm::errs() << tokensPath << ": " << shard.tokens.size()
+                 << " tokens, but --batch " << batch << " --seq " << seq
+                 << " needs " << batch * seq + 1 << "\n";
+    return 1;
+  }
+  HostTensor inputs, targets;
+  inputs.shape = targets.shape = {batch, seq};
+  for (int64_t i = 0; i < batch * seq; ++i) {
+    for (int64_t at : {i, i + 1})
+      if (shard.tokens[at] >= limit) {
+        llvm::errs() << tokensPath << ": token " << shard.tokens[at]
+                     << " at position " << at << " is not below the model's "
+                     << limit << " token ids\n";
+        return 1;
+      }
+    inputs.i32.push_back(shard.tokens[i]);
+    targets.i32.push_back(shard.tokens[i + 1]);
+  }
+  args.push_back(std::move(inputs));
+  args.push_back(std::move(targets));
+
+  if (!lowerTo(diags, module, "lowered", batch, seq))
+    return 1;
+  std::string error;
+  auto compiled = CompiledModel::create(module, error);
+  if (!compiled) {
+    llvm::errs() << "golfc: error: " << error << "\n";
+    return 1;
+  }
+  double loss = compiled->run(args);
+  llvm::outs() << llvm::format("loss: %.17g\n", loss);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -161,69 +309,72 @@ int main(int argc, char **argv) {
     llvm::outs() << kUsage;
     return 0;
   }
-  if (command != "ir" && command != "report")
+  if (command != "ir" && command != "report" && command != "loss")
     return usage("unknown command '" + command + "'");
 
-  std::string specPath, emit = "parsed", outPath;
+  std::string specPath, emit = "parsed", outPath, weightsPath, tokensPath;
   CompileOptions options;
   options.getenv = [](const char *name) { return std::getenv(name); };
   int64_t batch = 1, seq = 0;
   bool printLocations = false;
   for (int i = 2; i < argc; ++i) {
-    llvm::StringRef arg = argv[i];
-    auto value = [&](llvm::StringRef flag, std::string &out) {
-      if (arg.consume_front(flag)) {
-        if (arg.consume_front("=")) {
-          out = arg.str();
-          return true;
-        }
-        if (arg.empty() && i + 1 < argc) {
-          out = argv[++i];
-          return true;
-        }
-        out.clear();
-        return true;
-      }
-      return false;
-    };
-    std::string v;
-    if (value("--set", v)) {
+    std::string arg = argv[i];
+    // "--flag=value" or "--flag value" for the flags that take a value.
+    std::string flag = arg, v;
+    bool hasValue = false;
+    static const std::set<std::string> withValue = {
+        "--set",   "--emit",    "--batch",  "--seq",
+        "--dtype", "--weights", "--tokens", "-o"};
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
+                                   eq != std::string::npos &&
+                                   withValue.count(arg.substr(0, eq))) {
+      flag = arg.substr(0, eq);
+      v = arg.substr(eq + 1);
+      hasValue = true;
+    } else if (withValue.count(arg)) {
+      if (i + 1 >= argc)
+        return usage(arg + " needs a value");
+      v = argv[++i];
+      hasValue = true;
+    }
+    (void)hasValue;
+    if (flag == "--set") {
       size_t eq = v.find('=');
       if (eq == std::string::npos || eq == 0)
         return usage("--set takes name=value, got '" + v + "'");
       options.sets.push_back({v.substr(0, eq), v.substr(eq + 1)});
-    } else if (arg == "--loc") {
+    } else if (flag == "--loc") {
       printLocations = true;
-    } else if (arg == "--no-env") {
+    } else if (flag == "--no-env") {
       options.getenv = nullptr;
-    } else if (value("--emit", v)) {
+    } else if (flag == "--emit") {
       emit = v;
-      if (emit != "parsed" && emit != "specialized")
+      const std::vector<std::string> &stages = stageNames();
+      if (std::find(stages.begin(), stages.end(), emit) == stages.end())
         return usage("unknown stage '" + emit +
-                     "' (stages: parsed, specialized)");
-    } else if (value("--batch", v) || value("--seq", v)) {
-      bool isBatch = llvm::StringRef(argv[i]).starts_with("--batch") ||
-                     (i > 0 && llvm::StringRef(argv[i - 1]) == "--batch");
+                     "' (stages: " + llvm::join(stages, ", ") + ")");
+    } else if (flag == "--batch" || flag == "--seq") {
       long long n;
-      if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0)
-        return usage("--batch and --seq take a positive integer, got '" + v +
-                     "'");
-      (isBatch ? batch : seq) = n;
-    } else if (value("--dtype", v)) {
+      if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0 || n > (1 << 24))
+        return usage(flag + " takes a positive integer, got '" + v + "'");
+      (flag == "--batch" ? batch : seq) = n;
+    } else if (flag == "--dtype") {
       if (v != "f32" && v != "f64")
         return usage("--dtype is f32 or f64, got '" + v + "'");
       options.f64 = v == "f64";
-    } else if (value("-o", v)) {
-      if (v.empty())
-        return usage("-o needs a file name");
+    } else if (flag == "--weights") {
+      weightsPath = v;
+    } else if (flag == "--tokens") {
+      tokensPath = v;
+    } else if (flag == "-o") {
       outPath = v;
-    } else if (arg.starts_with("-") && arg != "-") {
-      return usage("unknown option '" + arg.str() + "'");
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return usage("unknown option '" + arg + "'");
     } else if (specPath.empty()) {
-      specPath = arg.str();
+      specPath = arg;
     } else {
-      return usage("more than one spec given ('" + specPath + "', '" +
-                   arg.str() + "')");
+      return usage("more than one spec given ('" + specPath + "', '" + arg +
+                   "')");
     }
   }
   if (specPath.empty())
@@ -238,38 +389,27 @@ int main(int argc, char **argv) {
   }
   Diagnostics diags(specPath == "-" ? "<stdin>" : specPath,
                     (*buffer)->getBuffer().str(), llvm::errs());
-  mlir::MLIRContext context;
+  registerCompilerPasses();
+  mlir::DialectRegistry registry;
+  registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
   context.printOpOnDiagnostic(false);
   CompileResult result;
   if (!compileSpec(diags, options, context, result))
     return 1;
+
+  if (command == "loss")
+    return runLoss(diags, result, batch, seq, weightsPath, tokensPath);
 
   std::string text;
   llvm::raw_string_ostream os(text);
   if (command == "report") {
     printReport(specPath, result, os);
   } else {
-    if (emit == "specialized") {
-      if (seq == 0)
-        if (auto train =
-                result.module->getOperation()
-                    ->getAttrOfType<mlir::DictionaryAttr>("golf.train"))
-          if (auto s = train.getAs<mlir::IntegerAttr>("train_seq_len"))
-            seq = s.getInt();
-      mlir::PassManager pm(&context);
-      pm.addPass(createGolfSpecializeShapes({batch, seq}));
-      // Errors of the pass point into the spec (the ops carry its
-      // positions); print them in the spec's format.
-      mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &d) {
-        Loc loc;
-        if (auto fl = mlir::dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
-          loc = {fl.getLine(), fl.getColumn()};
-        diags.error(loc, d.str());
-        return mlir::success();
-      });
-      if (mlir::failed(pm.run(*result.module)))
-        return 1;
-    }
+    if (seq == 0)
+      seq = trainSeqLen(*result.module);
+    if (!lowerTo(diags, *result.module, emit, batch, seq))
+      return 1;
     mlir::OpPrintingFlags flags;
     if (printLocations)
       flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/true);

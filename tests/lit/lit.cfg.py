@@ -10,6 +10,8 @@ config.test_source_root = os.path.dirname(__file__)
 config.excludes = ["lit.cfg.py", "lit.site.cfg.py.in", "Inputs"]
 
 config.substitutions.append(("%golf_src", config.golf_source_dir))
+# The reference checks use Debian's python3 with python3-torch.
+config.substitutions.append(("%python", "/usr/bin/python3"))
 config.environment["PATH"] = os.pathsep.join(
     [config.golf_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 )

@@ -1,0 +1,67 @@
+//===- Codegen.h - from golf IR to machine code on the CPU -------*- C++
+//-*-===//
+//
+// The CPU backend: the registry of every dialect and pass the pipeline
+// uses, the ordered pipeline from golf IR to the LLVM dialect, and a JIT
+// that compiles @model for the host and calls it on host buffers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef GOLF_CODEGEN_CODEGEN_H
+#define GOLF_CODEGEN_CODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace golf {
+
+/// Every dialect, interface and translation the compiler can meet.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+/// golfc's passes, the MLIR passes its pipelines name, and the named
+/// pipelines (`golf-cpu-to-llvm`) for golf-opt.
+void registerCompilerPasses();
+
+/// The stages of the pipeline, in order, as `golfc ir --emit=` names them.
+const std::vector<std::string> &stageNames();
+
+/// Appends to `pm` the passes that take a module at stage `from` to stage
+/// `to`. `batch` and `seq` fix B and T.
+mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm,
+                                  const std::string &from,
+                                  const std::string &to, int64_t batch,
+                                  int64_t seq);
+
+/// A buffer handed to or returned by compiled code: row-major, contiguous.
+struct HostTensor {
+  std::vector<int64_t> shape;
+  std::vector<double> f64; // When the element type is f64.
+  std::vector<float> f32;  // When it is f32.
+  std::vector<int32_t> i32;
+};
+
+/// @model compiled for this machine by LLVM's ORC JIT.
+class CompiledModel {
+public:
+  ~CompiledModel();
+  /// Compiles a module at the `lowered` stage (consumed). Errors are
+  /// returned as text.
+  static std::unique_ptr<CompiledModel> create(mlir::ModuleOp module,
+                                               std::string &error);
+  /// Runs @model on its arguments (the parameters, then the tokens and the
+  /// targets) and returns its scalar result.
+  double run(std::vector<HostTensor> &args);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> impl;
+};
+
+} // namespace golf
+
+#endif // GOLF_CODEGEN_CODEGEN_H

@@ -1,0 +1,62 @@
+//===- Pipeline.cpp - the ordered list of stages --------------------------===//
+
+#include "codegen/Codegen.h"
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+
+using namespace mlir;
+
+namespace {
+
+/// From linalg on tensors to the LLVM dialect, as toolchain notes measured
+/// it on MLIR 19: bufferize with identity layouts at function boundaries,
+/// free buffers by ownership, loops, then the standard conversions (math
+/// functions without an LLVM intrinsic become libm calls).
+const char *kToLLVM = "one-shot-bufferize{bufferize-function-boundaries "
+                      "function-boundary-type-conversion=identity-layout-map},"
+                      "buffer-deallocation-pipeline,"
+                      "convert-bufferization-to-memref,"
+                      "convert-linalg-to-loops,"
+                      "convert-scf-to-cf,"
+                      "expand-strided-metadata,"
+                      "lower-affine,"
+                      "finalize-memref-to-llvm,"
+                      "convert-math-to-libm,"
+                      "convert-math-to-llvm,"
+                      "convert-arith-to-llvm,"
+                      "convert-cf-to-llvm,"
+                      "convert-func-to-llvm,"
+                      "convert-index-to-llvm,"
+                      "reconcile-unrealized-casts";
+
+} // namespace
+
+const std::vector<std::string> &golf::stageNames() {
+  static const std::vector<std::string> names = {"parsed", "specialized",
+                                                 "bound", "lowered", "llvm"};
+  return names;
+}
+
+LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
+                                  const std::string &to, int64_t batch,
+                                  int64_t seq) {
+  const std::vector<std::string> &names = stageNames();
+  auto first = std::find(names.begin(), names.end(), from);
+  auto last = std::find(names.begin(), names.end(), to);
+  if (first == names.end() || last == names.end() || first > last)
+    return failure();
+  // Stage i is produced by the passes of step i.
+  for (size_t i = first - names.begin() + 1; i <= size_t(last - names.begin());
+       ++i) {
+    if (i == 1)
+      pm.addPass(createGolfSpecializeShapes({batch, seq}));
+    else if (i == 2)
+      pm.addPass(createGolfBindParams());
+    else if (i == 3)
+      pm.addPass(createGolfLowerToLinalg());
+    else if (i == 4 && failed(parsePassPipeline(kToLLVM, pm)))
+      return failure();
+  }
+  return success();
+}

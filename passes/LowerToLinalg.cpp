@@ -1,0 +1,659 @@
+//===- LowerToLinalg.cpp - golf ops to linalg, tensor, arith, math --------===//
+//
+// Each golf compute op of @model is replaced, in program order, by
+// target-independent MLIR on tensors. The rules follow the ops' documented
+// semantics (dialect/GolfOps.td), which match PyTorch's: rotate-half RoPE
+// with (x1 cos + x2 sin, x2 cos - x1 sin), rms_norm as x·rsqrt(mean(x²)+eps),
+// cross-entropy through a max-shifted log-sum-exp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AffineMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace golf {
+#define GEN_PASS_DEF_GOLFLOWERTOLINALG
+#include "passes/Passes.h.inc"
+} // namespace golf
+
+using namespace mlir;
+using namespace golf;
+
+namespace {
+
+using utils::IteratorType;
+using BodyFn =
+    llvm::function_ref<Value(OpBuilder &, Location, ValueRange, ValueRange)>;
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+class Lowering {
+public:
+  Lowering(OpBuilder &b, ModuleOp module) : b(b), module(module) {}
+
+  FailureOr<Value> lower(Operation *op);
+
+private:
+  MLIRContext *ctx() { return b.getContext(); }
+
+  Value empty(Location loc, RankedTensorType t) {
+    return b.create<tensor::EmptyOp>(loc, t.getShape(), t.getElementType());
+  }
+  Value scalar(Location loc, Type elem, double v) {
+    if (isa<FloatType>(elem))
+      return b.create<arith::ConstantOp>(loc, b.getFloatAttr(elem, v));
+    return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(elem, (int64_t)v));
+  }
+  Value index(Location loc, int64_t v) {
+    return b.create<arith::ConstantIndexOp>(loc, v);
+  }
+
+  /// The map from the loops of a result to an operand broadcast into it:
+  /// right-aligned, size-1 dimensions read index 0.
+  AffineMap broadcastMap(RankedTensorType operand, RankedTensorType result) {
+    unsigned r = result.getRank(), o = operand.getRank();
+    SmallVector<AffineExpr> exprs;
+    for (unsigned i = 0; i < o; ++i) {
+      unsigned rd = r - o + i;
+      if (operand.getDimSize(i) == 1 && result.getDimSize(rd) != 1)
+        exprs.push_back(getAffineConstantExpr(0, ctx()));
+      else
+        exprs.push_back(getAffineDimExpr(rd, ctx()));
+    }
+    return AffineMap::get(r, 0, exprs, ctx());
+  }
+
+  /// A parallel linalg.generic over `result`'s shape reading `inputs` with
+  /// broadcasting; `body` gets the input scalars and the loop indices.
+  Value elementwise(Location loc, RankedTensorType result, ValueRange inputs,
+                    BodyFn body) {
+    SmallVector<AffineMap> maps;
+    for (Value in : inputs)
+      maps.push_back(broadcastMap(typeOf(in), result));
+    maps.push_back(b.getMultiDimIdentityMap(result.getRank()));
+    SmallVector<IteratorType> iters(result.getRank(), IteratorType::parallel);
+    auto generic = b.create<linalg::GenericOp>(
+        loc, result, inputs, ValueRange{empty(loc, result)}, maps, iters,
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          SmallVector<Value> idx;
+          for (int64_t d = 0; d < result.getRank(); ++d)
+            idx.push_back(nb.create<linalg::IndexOp>(l, d));
+          nb.create<linalg::YieldOp>(l, body(nb, l, args.drop_back(), idx));
+        });
+    return generic.getResult(0);
+  }
+
+  /// Reduces dimension `axis` of the loops of `inputs[0]`'s shape into a
+  /// tensor that keeps it with size 1; `combine(inputs..., acc)`.
+  Value reduceKeep(Location loc, ValueRange inputs, int64_t axis, double init,
+                   BodyFn combine) {
+    RankedTensorType in = typeOf(inputs[0]);
+    SmallVector<int64_t> shape(in.getShape());
+    shape[axis] = 1;
+    auto out = RankedTensorType::get(shape, in.getElementType());
+    Value acc =
+        b.create<linalg::FillOp>(loc, scalar(loc, in.getElementType(), init),
+                                 empty(loc, out))
+            .getResult(0);
+    SmallVector<AffineMap> maps;
+    for (Value v : inputs)
+      maps.push_back(broadcastMap(typeOf(v), in));
+    SmallVector<AffineExpr> outExprs;
+    for (int64_t d = 0; d < in.getRank(); ++d)
+      outExprs.push_back(d == axis ? getAffineConstantExpr(0, ctx())
+                                   : getAffineDimExpr(d, ctx()));
+    maps.push_back(AffineMap::get(in.getRank(), 0, outExprs, ctx()));
+    SmallVector<IteratorType> iters(in.getRank(), IteratorType::parallel);
+    iters[axis] = IteratorType::reduction;
+    return b
+        .create<linalg::GenericOp>(
+            loc, out, inputs, ValueRange{acc}, maps, iters,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              nb.create<linalg::YieldOp>(l, combine(nb, l, args, {}));
+            })
+        .getResult(0);
+  }
+
+  /// Sums every element of `input` into a rank-0 tensor.
+  Value reduceAll(Location loc, Value input) {
+    RankedTensorType in = typeOf(input);
+    auto out = RankedTensorType::get({}, in.getElementType());
+    Value acc = b.create<linalg::FillOp>(
+                     loc, scalar(loc, in.getElementType(), 0), empty(loc, out))
+                    .getResult(0);
+    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(in.getRank()),
+                                   AffineMap::get(in.getRank(), 0, {}, ctx())};
+    SmallVector<IteratorType> iters(in.getRank(), IteratorType::reduction);
+    return b
+        .create<linalg::GenericOp>(
+            loc, out, ValueRange{input}, ValueRange{acc}, maps, iters,
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              nb.create<linalg::YieldOp>(
+                  l, nb.create<arith::AddFOp>(l, args[1], args[0]).getResult());
+            })
+        .getResult(0);
+  }
+
+  Value reshape(Location loc, Value v, ArrayRef<int64_t> shape) {
+    RankedTensorType from = typeOf(v);
+    if (from.getShape() == shape)
+      return v;
+    auto to = RankedTensorType::get(shape, from.getElementType());
+    auto shapeType =
+        RankedTensorType::get({(int64_t)shape.size()}, b.getI64Type());
+    Value dims = b.create<arith::ConstantOp>(
+        loc, DenseIntElementsAttr::get(shapeType, shape));
+    return b.create<tensor::ReshapeOp>(loc, to, v, dims);
+  }
+
+  Value castIndex(OpBuilder &nb, Location l, Value v) {
+    return nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v);
+  }
+
+  Value binary(Operation *op, Value lhs, Value rhs);
+  Value unary(Operation *op, Value x);
+  FailureOr<Value> attention(CausalAttentionOp op);
+  Value rmsNorm(RmsNormOp op);
+  Value rope(RopeOp op);
+  Value crossEntropy(CrossEntropyOp op);
+
+  OpBuilder &b;
+  ModuleOp module;
+};
+
+Value Lowering::binary(Operation *op, Value lhs, Value rhs) {
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  return elementwise(
+      op->getLoc(), result, {lhs, rhs},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        Value x = a[0], y = a[1];
+        bool isFloat = isa<FloatType>(x.getType());
+        return TypeSwitch<Operation *, Value>(op)
+            .Case([&](AddOp) -> Value {
+              return isFloat ? nb.create<arith::AddFOp>(l, x, y).getResult()
+                             : nb.create<arith::AddIOp>(l, x, y).getResult();
+            })
+            .Case([&](SubOp) -> Value {
+              return isFloat ? nb.create<arith::SubFOp>(l, x, y).getResult()
+                             : nb.create<arith::SubIOp>(l, x, y).getResult();
+            })
+            .Case([&](MulOp) -> Value {
+              return isFloat ? nb.create<arith::MulFOp>(l, x, y).getResult()
+                             : nb.create<arith::MulIOp>(l, x, y).getResult();
+            })
+            .Case([&](DivOp) { return nb.create<arith::DivFOp>(l, x, y); })
+            .Case([&](MaxOp) -> Value {
+              return isFloat ? nb.create<arith::MaximumFOp>(l, x, y).getResult()
+                             : nb.create<arith::MaxSIOp>(l, x, y).getResult();
+            })
+            .Case([&](MinOp) -> Value {
+              return isFloat ? nb.create<arith::MinimumFOp>(l, x, y).getResult()
+                             : nb.create<arith::MinSIOp>(l, x, y).getResult();
+            })
+            .Case([&](XorOp) { return nb.create<arith::XOrIOp>(l, x, y); })
+            .Case([&](RemOp) -> Value {
+              // Floor modulo: the remainder takes the divisor's sign.
+              Value r = nb.create<arith::RemSIOp>(l, x, y);
+              Value zero = nb.create<arith::ConstantOp>(
+                  l, nb.getIntegerAttr(x.getType(), 0));
+              Value nonzero = nb.create<arith::CmpIOp>(
+                  l, arith::CmpIPredicate::ne, r, zero);
+              Value rNeg = nb.create<arith::CmpIOp>(
+                  l, arith::CmpIPredicate::slt, r, zero);
+              Value yNeg = nb.create<arith::CmpIOp>(
+                  l, arith::CmpIPredicate::slt, y, zero);
+              Value differ = nb.create<arith::XOrIOp>(l, rNeg, yNeg);
+              Value fix = nb.create<arith::AndIOp>(l, nonzero, differ);
+              return nb.create<arith::SelectOp>(
+                  l, fix, nb.create<arith::AddIOp>(l, r, y), r);
+            })
+            .Case([&](CmpOp cmp) -> Value {
+              StringRef p = cmp.getPredicate();
+              if (isFloat) {
+                auto pred = llvm::StringSwitch<arith::CmpFPredicate>(p)
+                                .Case("lt", arith::CmpFPredicate::OLT)
+                                .Case("le", arith::CmpFPredicate::OLE)
+                                .Case("gt", arith::CmpFPredicate::OGT)
+                                .Case("ge", arith::CmpFPredicate::OGE)
+                                .Case("eq", arith::CmpFPredicate::OEQ)
+                                .Default(arith::CmpFPredicate::UNE);
+                return nb.create<arith::CmpFOp>(l, pred, x, y);
+              }
+              auto pred = llvm::StringSwitch<arith::CmpIPredicate>(p)
+                              .Case("lt", arith::CmpIPredicate::slt)
+                              .Case("le", arith::CmpIPredicate::sle)
+                              .Case("gt", arith::CmpIPredicate::sgt)
+                              .Case("ge", arith::CmpIPredicate::sge)
+                              .Case("eq", arith::CmpIPredicate::eq)
+                              .Default(arith::CmpIPredicate::ne);
+              return nb.create<arith::CmpIOp>(l, pred, x, y);
+            });
+      });
+}
+
+Value Lowering::unary(Operation *op, Value x) {
+  auto result = typeOf(x);
+  Type elem = result.getElementType();
+  return elementwise(
+      op->getLoc(), result, {x},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        Value v = a[0];
+        auto c = [&](double d) {
+          return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, d));
+        };
+        return TypeSwitch<Operation *, Value>(op)
+            .Case([&](NegOp) { return nb.create<arith::NegFOp>(l, v); })
+            .Case([&](ReluOp) {
+              return nb.create<arith::MaximumFOp>(l, v, c(0));
+            })
+            .Case([&](SquareOp) { return nb.create<arith::MulFOp>(l, v, v); })
+            .Case([&](TanhOp) { return nb.create<math::TanhOp>(l, v); })
+            .Case([&](SigmoidOp) -> Value {
+              Value e =
+                  nb.create<math::ExpOp>(l, nb.create<arith::NegFOp>(l, v));
+              return nb.create<arith::DivFOp>(
+                  l, c(1), nb.create<arith::AddFOp>(l, c(1), e));
+            })
+            .Case([&](SqrtOp) { return nb.create<math::SqrtOp>(l, v); })
+            .Case([&](RsqrtOp) -> Value {
+              // 1 / sqrt: math.rsqrt has no scalar LLVM lowering.
+              return nb.create<arith::DivFOp>(l, c(1),
+                                              nb.create<math::SqrtOp>(l, v));
+            })
+            .Case([&](ExpOp) { return nb.create<math::ExpOp>(l, v); })
+            .Case([&](LogOp) { return nb.create<math::LogOp>(l, v); })
+            .Case([&](AbsOp) { return nb.create<math::AbsFOp>(l, v); })
+            .Case([&](LeakyReluOp lr) -> Value {
+              Value pos = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT,
+                                                   v, c(0));
+              Value neg = nb.create<arith::MulFOp>(
+                  l, v, c(lr.getAlpha().convertToDouble()));
+              return nb.create<arith::SelectOp>(l, pos, v, neg);
+            })
+            .Case([&](SoftcapOp sc) -> Value {
+              double cap = sc.getCap().convertToDouble();
+              Value t = nb.create<math::TanhOp>(
+                  l, nb.create<arith::DivFOp>(l, v, c(cap)));
+              return nb.create<arith::MulFOp>(l, c(cap), t);
+            });
+      });
+}
+
+Value Lowering::rmsNorm(RmsNormOp op) {
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  RankedTensorType t = typeOf(x);
+  Type elem = t.getElementType();
+  int64_t last = t.getRank() - 1;
+  double eps = op.getEps() ? op.getEps()->convertToDouble()
+               : elem.isF64()
+                   ? 2.220446049250313e-16   // torch.finfo(float64).eps
+                   : 1.1920928955078125e-07; // torch.finfo(float32).eps
+  double n = (double)t.getDimSize(last);
+  Value ss = reduceKeep(
+      loc, {x}, last, 0.0,
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        Value sq = nb.create<arith::MulFOp>(l, a[0], a[0]);
+        return nb.create<arith::AddFOp>(l, a[1], sq);
+      });
+  return elementwise(
+      loc, t, {x, ss},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        Value mean = nb.create<arith::DivFOp>(
+            l, a[1], nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, n)));
+        Value root = nb.create<math::SqrtOp>(
+            l, nb.create<arith::AddFOp>(l, mean,
+                                        nb.create<arith::ConstantOp>(
+                                            l, nb.getFloatAttr(elem, eps))));
+        Value r = nb.create<arith::DivFOp>(
+            l, nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1.0)),
+            root);
+        return nb.create<arith::MulFOp>(l, a[0], r);
+      });
+}
+
+Value Lowering::rope(RopeOp op) {
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  RankedTensorType t = typeOf(x);
+  Type elem = t.getElementType();
+  int64_t dims = (int64_t)op.getDims(), half = dims / 2;
+  double base = op.getBase().convertToDouble();
+  return elementwise(
+      loc, t, {x},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange idx) -> Value {
+        auto ci = [&](int64_t v) {
+          return nb.create<arith::ConstantIndexOp>(l, v);
+        };
+        auto cf = [&](double v) {
+          return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, v));
+        };
+        Value d = idx[3];
+        Value lowHalf =
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, d, ci(half));
+        Value rotated =
+            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, d, ci(dims));
+        // The pair of d: d + half in the first half, d - half in the second;
+        // d itself beyond the rotated dimensions.
+        Value partner = nb.create<arith::SelectOp>(
+            l, lowHalf, nb.create<arith::AddIOp>(l, d, ci(half)),
+            nb.create<arith::SelectOp>(
+                l, rotated, nb.create<arith::SubIOp>(l, d, ci(half)), d));
+        Value j = nb.create<arith::SelectOp>(
+            l, lowHalf, d,
+            nb.create<arith::SelectOp>(
+                l, rotated, nb.create<arith::SubIOp>(l, d, ci(half)), ci(0)));
+        Value pos = nb.create<arith::UIToFPOp>(
+            l, elem, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), idx[1]));
+        Value jf = nb.create<arith::UIToFPOp>(
+            l, elem, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), j));
+        // inv_freq_j = 1 / base^(2j / dims), angle = t * inv_freq_j.
+        Value exponent = nb.create<arith::DivFOp>(
+            l, nb.create<arith::MulFOp>(l, cf(2), jf), cf((double)dims));
+        Value inv = nb.create<arith::DivFOp>(
+            l, cf(1), nb.create<math::PowFOp>(l, cf(base), exponent));
+        Value angle = nb.create<arith::MulFOp>(l, pos, inv);
+        Value cos = nb.create<math::CosOp>(l, angle);
+        Value sin = nb.create<math::SinOp>(l, angle);
+        Value p = nb.create<tensor::ExtractOp>(
+            l, x, ValueRange{idx[0], idx[1], idx[2], partner});
+        Value xc = nb.create<arith::MulFOp>(l, a[0], cos);
+        Value ps = nb.create<arith::MulFOp>(l, p, sin);
+        // (x1 cos + x2 sin, x2 cos - x1 sin).
+        Value y = nb.create<arith::SelectOp>(
+            l, lowHalf, nb.create<arith::AddFOp>(l, xc, ps),
+            nb.create<arith::SubFOp>(l, xc, ps));
+        return nb.create<arith::SelectOp>(l, rotated, y, a[0]);
+      });
+}
+
+FailureOr<Value> Lowering::attention(CausalAttentionOp op) {
+  Location loc = op.getLoc();
+  RankedTensorType qt = typeOf(op.getQ());
+  Type elem = qt.getElementType();
+  double scale = op.getScale() ? op.getScale()->convertToDouble()
+                               : 1.0 / std::sqrt((double)qt.getDimSize(3));
+  // The runtime kernel takes strided memrefs of any shape.
+  auto anyLayout =
+      StridedLayoutAttr::get(ctx(), ShapedType::kDynamic,
+                             SmallVector<int64_t>(4, ShapedType::kDynamic));
+  auto anyMemref = MemRefType::get(
+      SmallVector<int64_t>(4, ShapedType::kDynamic), elem, anyLayout);
+  std::string name =
+      elem.isF64() ? "golf_rt_attention_f64" : "golf_rt_attention_f32";
+  auto fnType = b.getFunctionType(
+      {anyMemref, anyMemref, anyMemref, anyMemref, b.getF64Type()}, {});
+  if (!module.lookupSymbol<func::FuncOp>(name)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(module.getBody());
+    auto decl = b.create<func::FuncOp>(loc, name, fnType);
+    decl.setPrivate();
+    decl->setAttr("llvm.emit_c_interface", b.getUnitAttr());
+  }
+  auto asMemref = [&](Value v) -> Value {
+    auto t = typeOf(v);
+    auto m = b.create<bufferization::ToMemrefOp>(
+        loc, MemRefType::get(t.getShape(), elem), v);
+    return b.create<memref::CastOp>(loc, anyMemref, m);
+  };
+  Value q = asMemref(op.getQ()), k = asMemref(op.getK()),
+        v = asMemref(op.getV());
+  Value out =
+      b.create<memref::AllocOp>(loc, MemRefType::get(qt.getShape(), elem));
+  b.create<func::CallOp>(
+      loc, name, TypeRange{},
+      ValueRange{q, k, v, b.create<memref::CastOp>(loc, anyMemref, out),
+                 b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(scale))});
+  return b
+      .create<bufferization::ToTensorOp>(loc, qt, out, /*restrict=*/true,
+                                         /*writable=*/true)
+      .getResult();
+}
+
+Value Lowering::crossEntropy(CrossEntropyOp op) {
+  Location loc = op.getLoc();
+  Value logits = op.getLogits(), targets = op.getTargets();
+  RankedTensorType lt = typeOf(logits);
+  Type elem = lt.getElementType();
+  int64_t last = lt.getRank() - 1;
+  // log-sum-exp shifted by the row maximum.
+  Value mx = reduceKeep(
+      loc, {logits}, last, -std::numeric_limits<double>::infinity(),
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
+      });
+  Value se = reduceKeep(
+      loc, {logits, mx}, last, 0.0,
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        Value e =
+            nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
+        return nb.create<arith::AddFOp>(l, a[2], e);
+      });
+  // Per position: lse - logits[target], over the targets' shape plus a
+  // trailing 1 to meet the kept reductions.
+  SmallVector<int64_t> rowShape(lt.getShape());
+  rowShape[last] = 1;
+  auto rowType = RankedTensorType::get(rowShape, elem);
+  Value targets1 = reshape(loc, targets, rowShape);
+  Value nll = elementwise(
+      loc, rowType, {mx, se, targets1},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange idx) -> Value {
+        Value lse =
+            nb.create<arith::AddFOp>(l, a[0], nb.create<math::LogOp>(l, a[1]));
+        SmallVector<Value> at(idx.drop_back());
+        at.push_back(castIndex(nb, l, a[2]));
+        Value picked = nb.create<tensor::ExtractOp>(l, logits, at);
+        return nb.create<arith::SubFOp>(l, lse, picked);
+      });
+  Value total = reduceAll(loc, nll);
+  double count = (double)typeOf(targets).getNumElements();
+  return elementwise(
+      loc, RankedTensorType::get({}, elem), {total},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        return nb.create<arith::DivFOp>(
+            l, a[0],
+            nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, count)));
+      });
+}
+
+FailureOr<Value> Lowering::lower(Operation *op) {
+  Location loc = op->getLoc();
+  return TypeSwitch<Operation *, FailureOr<Value>>(op)
+      .Case([&](ConstantOp c) -> FailureOr<Value> {
+        auto t = typeOf(c.getResult());
+        double v = c.getValue().convertToDouble();
+        Attribute attr =
+            isa<FloatType>(t.getElementType())
+                ? (Attribute)DenseElementsAttr::get(
+                      t, b.getFloatAttr(t.getElementType(), v))
+                : (Attribute)DenseElementsAttr::get(
+                      t, b.getIntegerAttr(t.getElementType(), (int64_t)v));
+        return b.create<arith::ConstantOp>(loc, cast<TypedAttr>(attr))
+            .getResult();
+      })
+      .Case<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, RemOp, XorOp, CmpOp>(
+          [&](Operation *o) -> FailureOr<Value> {
+            return binary(o, o->getOperand(o->getNumOperands() - 2),
+                          o->getOperand(o->getNumOperands() - 1));
+          })
+      .Case([&](SelectOp s) -> FailureOr<Value> {
+        return elementwise(
+            loc, typeOf(s.getResult()), {s.getCond(), s.getLhs(), s.getRhs()},
+            [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+              return nb.create<arith::SelectOp>(l, a[0], a[1], a[2]);
+            });
+      })
+      .Case<NegOp, ReluOp, SquareOp, TanhOp, SigmoidOp, SqrtOp, RsqrtOp, ExpOp,
+            LogOp, AbsOp, LeakyReluOp, SoftcapOp>(
+          [&](Operation *o) -> FailureOr<Value> {
+            return unary(o, o->getOperand(0));
+          })
+      .Case([&](ReshapeOp r) -> FailureOr<Value> {
+        return reshape(loc, r.getInput(), r.getType().getShape());
+      })
+      .Case([&](SliceOp s) -> FailureOr<Value> {
+        RankedTensorType in = typeOf(s.getInput());
+        SmallVector<OpFoldResult> offsets(in.getRank(), b.getIndexAttr(0)),
+            strides(in.getRank(), b.getIndexAttr(1)), sizes;
+        offsets[s.getAxis()] = b.getIndexAttr((int64_t)s.getStart());
+        for (int64_t d : s.getType().getShape())
+          sizes.push_back(b.getIndexAttr(d));
+        return b
+            .create<tensor::ExtractSliceOp>(loc, s.getType(), s.getInput(),
+                                            offsets, sizes, strides)
+            .getResult();
+      })
+      .Case([&](ConcatOp c) -> FailureOr<Value> {
+        RankedTensorType out = c.getType();
+        Value acc = empty(loc, out);
+        int64_t at = 0;
+        for (Value in : c.getInputs()) {
+          RankedTensorType t = typeOf(in);
+          SmallVector<OpFoldResult> offsets(out.getRank(), b.getIndexAttr(0)),
+              strides(out.getRank(), b.getIndexAttr(1)), sizes;
+          offsets[c.getAxis()] = b.getIndexAttr(at);
+          for (int64_t d : t.getShape())
+            sizes.push_back(b.getIndexAttr(d));
+          acc = b.create<tensor::InsertSliceOp>(loc, in, acc, offsets, sizes,
+                                                strides);
+          at += t.getDimSize(c.getAxis());
+        }
+        return acc;
+      })
+      .Case([&](ShiftOp s) -> FailureOr<Value> {
+        RankedTensorType t = s.getType();
+        int64_t amount = (int64_t)s.getAmount();
+        double fill = s.getFill().convertToDouble();
+        Value input = s.getInput();
+        return elementwise(
+            loc, t, {},
+            [&](OpBuilder &nb, Location l, ValueRange,
+                ValueRange idx) -> Value {
+              Value amt = nb.create<arith::ConstantIndexOp>(l, amount);
+              Value valid = nb.create<arith::CmpIOp>(
+                  l, arith::CmpIPredicate::uge, idx[1], amt);
+              Value src = nb.create<arith::SelectOp>(
+                  l, valid, nb.create<arith::SubIOp>(l, idx[1], amt),
+                  nb.create<arith::ConstantIndexOp>(l, 0));
+              SmallVector<Value> at(idx);
+              at[1] = src;
+              Value v = nb.create<tensor::ExtractOp>(l, input, at);
+              Type elem = t.getElementType();
+              Value f = isa<FloatType>(elem)
+                            ? nb.create<arith::ConstantOp>(
+                                  l, nb.getFloatAttr(elem, fill))
+                            : nb.create<arith::ConstantOp>(
+                                  l, nb.getIntegerAttr(elem, (int64_t)fill));
+              return nb.create<arith::SelectOp>(l, valid, v, f);
+            });
+      })
+      .Case<SumOp, MeanOp>([&](Operation *o) -> FailureOr<Value> {
+        Value input = o->getOperand(0);
+        int64_t axis = o->getAttrOfType<IntegerAttr>("axis").getInt();
+        Value kept = reduceKeep(
+            loc, {input}, axis, 0.0,
+            [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+              return nb.create<arith::AddFOp>(l, a[1], a[0]);
+            });
+        if (isa<MeanOp>(o)) {
+          double n = (double)typeOf(input).getDimSize(axis);
+          Type elem = typeOf(input).getElementType();
+          kept = elementwise(
+              loc, typeOf(kept), {kept},
+              [&](OpBuilder &nb, Location l, ValueRange a,
+                  ValueRange) -> Value {
+                return nb.create<arith::DivFOp>(
+                    l, a[0],
+                    nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, n)));
+              });
+        }
+        return reshape(
+            loc, kept,
+            cast<RankedTensorType>(o->getResult(0).getType()).getShape());
+      })
+      .Case([&](EmbeddingOp e) -> FailureOr<Value> {
+        RankedTensorType out = e.getType();
+        Value ids = e.getIndices(), table = e.getTable();
+        // The ids with a trailing 1 broadcast along the embedding dimension.
+        SmallVector<int64_t> idShape(typeOf(ids).getShape());
+        idShape.push_back(1);
+        return elementwise(
+            loc, out, {reshape(loc, ids, idShape)},
+            [&](OpBuilder &nb, Location l, ValueRange a,
+                ValueRange idx) -> Value {
+              return nb.create<tensor::ExtractOp>(
+                  l, table, ValueRange{castIndex(nb, l, a[0]), idx.back()});
+            });
+      })
+      .Case([&](LinearOp lin) -> FailureOr<Value> {
+        RankedTensorType xt = typeOf(lin.getInput());
+        RankedTensorType wt = typeOf(lin.getWeight());
+        int64_t k = xt.getShape().back(), n = wt.getDimSize(0);
+        int64_t m = xt.getNumElements() / k;
+        Value x2 = reshape(loc, lin.getInput(), {m, k});
+        auto outType = RankedTensorType::get({m, n}, xt.getElementType());
+        Value acc =
+            b.create<linalg::FillOp>(loc, scalar(loc, xt.getElementType(), 0),
+                                     empty(loc, outType))
+                .getResult(0);
+        Value y = b.create<linalg::MatmulTransposeBOp>(
+                       loc, TypeRange{outType}, ValueRange{x2, lin.getWeight()},
+                       ValueRange{acc})
+                      .getResult(0);
+        return reshape(loc, y, lin.getType().getShape());
+      })
+      .Case([&](RmsNormOp r) -> FailureOr<Value> { return rmsNorm(r); })
+      .Case([&](RopeOp r) -> FailureOr<Value> { return rope(r); })
+      .Case([&](CausalAttentionOp a) { return attention(a); })
+      .Case(
+          [&](CrossEntropyOp c) -> FailureOr<Value> { return crossEntropy(c); })
+      .Default([&](Operation *o) -> FailureOr<Value> {
+        return o->emitOpError("golf-lower-to-linalg: no lowering");
+      });
+}
+
+struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto model = module.lookupSymbol<func::FuncOp>("model");
+    if (!model) {
+      module.emitError("golf-lower-to-linalg: no func.func @model");
+      return signalPassFailure();
+    }
+    SmallVector<Operation *> ops;
+    WalkResult check = model.walk([&](Operation *op) -> WalkResult {
+      if (isa<ParamRefOp>(op)) {
+        op->emitOpError("golf-lower-to-linalg: bind parameters first "
+                        "(golf-bind-params)");
+        return WalkResult::interrupt();
+      }
+      if (op->getDialect() && isa<GolfDialect>(op->getDialect())) {
+        for (Type t : op->getResultTypes())
+          if (!cast<RankedTensorType>(t).hasStaticShape()) {
+            op->emitOpError("golf-lower-to-linalg: shapes must be static "
+                            "(golf-specialize-shapes)");
+            return WalkResult::interrupt();
+          }
+        ops.push_back(op);
+      }
+      return WalkResult::advance();
+    });
+    if (check.wasInterrupted())
+      return signalPassFailure();
+    OpBuilder b(&getContext());
+    Lowering lowering(b, module);
+    for (Operation *op : ops) {
+      b.setInsertionPoint(op);
+      FailureOr<Value> v = lowering.lower(op);
+      if (failed(v))
+        return signalPassFailure();
+      op->getResult(0).replaceAllUsesWith(*v);
+      op->erase();
+    }
+  }
+};
+
+} // namespace

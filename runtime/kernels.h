@@ -1,0 +1,35 @@
+// Kernels that compiled code calls through MLIR's C interface: each takes
+// pointers to memref descriptors. Plain C++: no MLIR header here; the
+// descriptor layout is MLIR's documented ABI.
+#pragma once
+
+#include <cstdint>
+
+namespace golf::rt {
+
+/// A strided memref descriptor of rank N, as MLIR lowers memref<...>.
+template <typename T, int N> struct MemRef {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[N];
+  int64_t strides[N];
+};
+
+} // namespace golf::rt
+
+extern "C" {
+/// Causal attention with grouped KV heads, tiled with an online softmax so
+/// that no T×T score matrix is ever stored. q and out are [B, T, H, D], k and
+/// v [B, T, H_kv, D]; query head h reads KV head h / (H / H_kv).
+void _mlir_ciface_golf_rt_attention_f32(golf::rt::MemRef<float, 4> *q,
+                                        golf::rt::MemRef<float, 4> *k,
+                                        golf::rt::MemRef<float, 4> *v,
+                                        golf::rt::MemRef<float, 4> *out,
+                                        double scale);
+void _mlir_ciface_golf_rt_attention_f64(golf::rt::MemRef<double, 4> *q,
+                                        golf::rt::MemRef<double, 4> *k,
+                                        golf::rt::MemRef<double, 4> *v,
+                                        golf::rt::MemRef<double, 4> *out,
+                                        double scale);
+}

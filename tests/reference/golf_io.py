@@ -1,0 +1,54 @@
+"""The file formats golfc reads, written without third-party packages:
+safetensors (weights) and the challenge's token shards."""
+import json
+import struct
+
+import numpy as np
+
+DTYPES = {np.dtype("float64"): "F64", np.dtype("float32"): "F32"}
+
+
+def write_safetensors(path, tensors):
+    """tensors: list of (name, numpy array), written in that order."""
+    header, offset, blobs = {}, 0, []
+    for name, array in tensors:
+        array = np.ascontiguousarray(array)
+        blob = array.astype(array.dtype.newbyteorder("<")).tobytes()
+        header[name] = {
+            "dtype": DTYPES[array.dtype],
+            "shape": list(array.shape),
+            "data_offsets": [offset, offset + len(blob)],
+        }
+        offset += len(blob)
+        blobs.append(blob)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for blob in blobs:
+            f.write(blob)
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = {"F64": "<f8", "F32": "<f4"}[entry["dtype"]]
+        begin, end = entry["data_offsets"]
+        out[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(entry["shape"])
+    return out
+
+
+def write_shard(path, tokens):
+    """The challenge's shard: 256 int32 header (magic, version, count), uint16 tokens."""
+    header = np.zeros(256, dtype="<i4")
+    header[0], header[1], header[2] = 20240520, 1, len(tokens)
+    with open(path, "wb") as f:
+        f.write(header.tobytes())
+        f.write(np.asarray(tokens, dtype="<u2").tobytes())
