@@ -345,9 +345,14 @@ LogicalResult ShiftOp::verify() {
   if (!r.ok())
     return emitOpError() << r.error;
   double fill = getFill().convertToDouble();
-  if (getType().getElementType().isInteger(32) && fill != std::trunc(fill))
+  Type elem = getType().getElementType();
+  if (elem.isInteger(32) &&
+      (fill != std::trunc(fill) || std::fabs(fill) > 2147483647.0))
     return emitOpError() << "fill " << formatNumber(fill)
-                         << " is not an integer for an integer tensor";
+                         << " is not a 32-bit integer";
+  if (elem.isInteger(1) && fill != 0.0 && fill != 1.0)
+    return emitOpError() << "fill " << formatNumber(fill)
+                         << " is not a boolean";
   return success();
 }
 

@@ -145,7 +145,7 @@ def Golf_MulOp : Golf_BinaryOp<"mul", RankedTensorOf<[F32, F64, I32]>, "product"
 def Golf_DivOp : Golf_BinaryOp<"div", Golf_FloatTensor, "quotient">;
 def Golf_MaxOp : Golf_BinaryOp<"max", RankedTensorOf<[F32, F64, I32]>, "maximum", [Commutative]>;
 def Golf_MinOp : Golf_BinaryOp<"min", RankedTensorOf<[F32, F64, I32]>, "minimum", [Commutative]>;
-def Golf_RemOp : Golf_BinaryOp<"rem", Golf_IntTensor, "non-negative remainder (floor modulo)">;
+def Golf_RemOp : Golf_BinaryOp<"rem", Golf_IntTensor, "floor modulo (the remainder takes the divisor's sign, as Python's %)">;
 def Golf_XorOp : Golf_BinaryOp<"xor", Golf_IntTensor, "bitwise exclusive or", [Commutative]>;
 
 def Golf_CmpOp : Golf_Op<"cmp", [Pure, SameOperandsElementType, InferTypeOpAdaptor]> {

@@ -3,6 +3,7 @@
 #include "dialect/ShapeRules.h"
 
 #include "mlir/IR/BuiltinTypeInterfaces.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace golf {
@@ -23,7 +24,18 @@ std::string formatShape(ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
+static bool hasDynamic(ArrayRef<int64_t> s) {
+  return llvm::is_contained(s, kDyn);
+}
+
 ShapeResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  // Aligned on the right, the batch dimension of the shorter shape would
+  // meet the sequence dimension of the longer one.
+  if (hasDynamic(a) && hasDynamic(b) && a.size() != b.size())
+    return ShapeResult::fail(formatv(
+        "cannot broadcast {0} with {1}: tensors with the batch and sequence "
+        "dimensions must have the same rank",
+        formatShape(a), formatShape(b)));
   size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
   for (size_t i = 0; i < rank; ++i) {
@@ -174,7 +186,9 @@ ShapeResult concatShape(ArrayRef<Shape> inputs, int64_t axis) {
     if (s[axis] == kDyn)
       return ShapeResult::fail(formatv("concat: axis {0} of {1} is not static",
                                        axis, formatShape(s)));
-    r.shape[axis] += s[axis];
+    if (__builtin_add_overflow(r.shape[axis], s[axis], &r.shape[axis]) ||
+        r.shape[axis] > kMaxElements)
+      return ShapeResult::fail("concat: the result is too large");
   }
   return r;
 }
@@ -183,6 +197,11 @@ ShapeResult reduceShape(ArrayRef<int64_t> x, int64_t axis, bool keepdim) {
   ShapeResult r = checkAxis(x, axis, "reduction");
   if (!r.ok())
     return r;
+  if (x[axis] == kDyn)
+    return ShapeResult::fail(
+        formatv("reduction: dimension {0} of {1} is the batch or sequence "
+                "dimension and cannot be reduced",
+                axis, formatShape(x)));
   if (keepdim)
     r.shape[axis] = 1;
   else
@@ -200,20 +219,37 @@ ShapeResult shiftShape(ArrayRef<int64_t> x, int64_t amount) {
   return {Shape(x.begin(), x.end()), ""};
 }
 
+/// The product of the static sizes, or -1 beyond kMaxElements.
+static int64_t staticProduct(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d != kDyn && (__builtin_mul_overflow(n, d, &n) || n > kMaxElements))
+      return -1;
+  return n;
+}
+
 ShapeResult reshapeShape(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
-  int64_t fromDyn = 0, toDyn = 0, fromN = 1, toN = 1;
-  for (int64_t d : from)
-    d == kDyn ? ++fromDyn : fromN *= d;
-  for (int64_t d : to) {
+  for (int64_t d : to)
     if (d != kDyn && d <= 0)
       return ShapeResult::fail(
           formatv("reshape to {0}: sizes must be positive", formatShape(to)));
-    d == kDyn ? ++toDyn : toN *= d;
-  }
+  int64_t fromN = staticProduct(from), toN = staticProduct(to);
+  if (fromN < 0 || toN < 0)
+    return ShapeResult::fail(formatv("reshape from {0} to {1}: too many "
+                                     "elements",
+                                     formatShape(from), formatShape(to)));
+  // The batch and sequence dimensions stay where they are.
+  llvm::SmallVector<size_t> fromDyn, toDyn;
+  for (size_t i = 0; i < from.size(); ++i)
+    if (from[i] == kDyn)
+      fromDyn.push_back(i);
+  for (size_t i = 0; i < to.size(); ++i)
+    if (to[i] == kDyn)
+      toDyn.push_back(i);
   if (fromDyn != toDyn)
     return ShapeResult::fail(
         formatv("reshape from {0} to {1} must keep the batch and sequence "
-                "dimensions",
+                "dimensions in place",
                 formatShape(from), formatShape(to)));
   if (fromN != toN)
     return ShapeResult::fail(

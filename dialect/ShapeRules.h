@@ -19,6 +19,9 @@
 namespace golf {
 
 constexpr int64_t kDyn = std::numeric_limits<int64_t>::min();
+/// No tensor has more elements (or a dimension larger): shapes stay far from
+/// overflow, and from kDyn.
+constexpr int64_t kMaxElements = int64_t(1) << 40;
 using Shape = llvm::SmallVector<int64_t, 4>;
 
 /// A shape, or the reason there is none.

@@ -240,8 +240,10 @@ private:
   mlir::Location mlirLoc(Loc loc) {
     return mlir::FileLineColLoc::get(&ctx, diags.getPath(), loc.line, loc.col);
   }
-  bool tick(Loc loc) {
-    if (++work > kMaxWork)
+  /// Counts compile-time work (and memory: a list or string costs its
+  /// length), so that no spec runs away.
+  bool tick(Loc loc, int64_t cost = 1) {
+    if ((work += cost) > kMaxWork)
       return error(loc, "the spec does too much work at compile time (over " +
                             Twine(kMaxWork) + " steps); is a loop unbounded?");
     return true;
@@ -293,8 +295,32 @@ private:
   bool tensorBinary(const Expr &e, const std::string &op, const Val &a,
                     const Val &b, Val &out);
   bool normalizeAxis(int64_t &axis, int64_t rank, Loc loc);
+  /// Settings, constants, B, T and blocks cannot be assigned.
+  bool checkAssignable(const std::string &name, Loc loc) {
+    if (name == "B" || name == "T")
+      return error(loc, "'" + name + "' is the " +
+                            (name == "B" ? "batch" : "sequence") +
+                            " dimension and cannot be assigned");
+    if (globals.count(name)) {
+      error(loc, "'" + name +
+                     "' is a setting or constant of the spec and "
+                     "cannot be assigned");
+      if (globalLocs.count(name))
+        diags.note(globalLocs[name], "defined here");
+      return false;
+    }
+    if (blocks.count(name))
+      return error(loc, "'" + name + "' is a block and cannot be assigned");
+    return true;
+  }
 
   static constexpr int64_t kMaxWork = 2000000;
+  static constexpr int kMaxEvalDepth = 3000;
+  struct DepthGuard {
+    int &depth;
+    explicit DepthGuard(int &depth) : depth(depth) { ++depth; }
+    ~DepthGuard() { --depth; }
+  };
   static constexpr int kMaxDepth = 64;
 
   Diagnostics &diags;
@@ -315,6 +341,8 @@ private:
   std::map<std::string, mlir::Value> paramRefs;
   int64_t work = 0;
   int depth = 0;
+  int evalDepth = 0;
+  std::vector<std::string> callStack; // Blocks being called, outermost first.
 };
 
 //===----------------------------------------------------------------------===//
@@ -358,11 +386,18 @@ bool Emitter::resolveSettings(const Spec &spec) {
     for (const SettingSpec &s : *sectionSchema(section))
       known[s.name] = {section, &s};
 
-  // Defaults first, so that the spec's settings may refer to any of them.
+  // The defaults of the settings the spec does not define come first, so
+  // that any setting may refer to them; a setting the spec defines is
+  // visible from its definition on.
   std::map<std::string, size_t> index; // name -> position in `settings`.
-  std::set<std::string> declared;
+  std::set<std::string> declared, inSpec;
+  for (const Definition &d : spec.definitions)
+    if (d.kind == Definition::Setting)
+      inSpec.insert(d.name);
   for (const std::string &section : sectionNames())
     for (const SettingSpec &s : *sectionSchema(section)) {
+      if (inSpec.count(s.name))
+        continue;
       Val v;
       std::string text = s.defaultValue;
       parseLiteral(text, s.kind, v);
@@ -650,13 +685,8 @@ bool Emitter::exec(const StmtList &body, Frame &frame) {
       Val v;
       if (!eval(*s.value, frame, v))
         return false;
-      if (globals.count(s.name) && globalLocs.count(s.name)) {
-        error(s.loc, "'" + s.name +
-                         "' is a setting or constant of the spec "
-                         "and cannot be assigned");
-        diags.note(globalLocs[s.name], "defined here");
+      if (!checkAssignable(s.name, s.loc))
         return false;
-      }
       frame.locals[s.name] = v;
       break;
     }
@@ -673,8 +703,12 @@ bool Emitter::exec(const StmtList &body, Frame &frame) {
       if (range.kind != Val::List)
         return error(s.value->loc, Twine("a for loop runs over a list, not ") +
                                        kindName(range));
+      if (!checkAssignable(s.name, s.loc))
+        return false;
       auto items = range.items; // Keep alive.
       for (const Val &item : *items) {
+        if (!tick(s.loc))
+          return false;
         frame.locals[s.name] = item;
         if (!exec(s.body, frame))
           return false;
@@ -722,6 +756,16 @@ bool Emitter::execParam(const Stmt &s, Frame &frame) {
   if (!evalPath(s.path, frame, rel))
     return false;
   std::string name = joinPath(frame.scope, rel);
+  if (name == "model" || llvm::StringRef(name).starts_with("golf_rt_"))
+    return error(s.loc, "'" + name +
+                            "' is reserved and cannot name a "
+                            "parameter");
+  if (s.path.size() == 1 && !s.path[0].expr &&
+      (frame.locals.count(rel) || globals.count(rel)))
+    return error(s.loc, "parameter '" + rel + "' would be hidden by the " +
+                            (frame.locals.count(rel) ? "variable"
+                                                     : "setting or constant") +
+                            " of the same name; rename one");
   ParamRecord rec;
   rec.loc = s.loc;
   rec.info.name = name;
@@ -913,12 +957,16 @@ bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
   bool simple = e.segments.size() == 1 && !e.segments[0].expr;
   if (simple) {
     const std::string &name = e.segments[0].name;
-    if (auto it = frame.locals.find(name); it != frame.locals.end()) {
-      out = it->second;
-      return true;
-    }
-    if (auto it = globals.find(name); it != globals.end()) {
-      out = it->second;
+    bool local = frame.locals.count(name), global = globals.count(name);
+    if (local || global) {
+      // A parameter of the same name in scope would be silently hidden.
+      std::string asParam = joinPath(frame.scope, name);
+      if (params.count(asParam))
+        return error(e.loc, "'" + name + "' is ambiguous: a " +
+                                (local ? "variable" : "setting or constant") +
+                                " and the parameter '" + asParam +
+                                "'; rename one");
+      out = local ? frame.locals[name] : globals[name];
       return true;
     }
     if (blocks.count(name))
@@ -963,6 +1011,11 @@ bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
 bool Emitter::eval(const Expr &e, Frame &frame, Val &out) {
   if (!tick(e.loc))
     return false;
+  // Blocks and expressions nest in one budget: the stack must hold them.
+  DepthGuard guard(evalDepth);
+  if (evalDepth > kMaxEvalDepth)
+    return error(e.loc, "blocks and expressions nest too deeply (over " +
+                            Twine(kMaxEvalDepth) + " levels)");
   switch (e.kind) {
   case Expr::Int: {
     errno = 0;
@@ -1079,6 +1132,8 @@ bool Emitter::evalBinary(const Expr &e, Frame &frame, Val &out) {
 
   // Lists: concatenation and equality.
   if (a.kind == Val::List && b.kind == Val::List && op == "+") {
+    if (!tick(e.loc, (int64_t)(a.items->size() + b.items->size())))
+      return false;
     std::vector<Val> items(*a.items);
     items.insert(items.end(), b.items->begin(), b.items->end());
     out = Val::ofList(std::move(items));
@@ -1087,6 +1142,8 @@ bool Emitter::evalBinary(const Expr &e, Frame &frame, Val &out) {
   // Strings: concatenation and comparison.
   if (a.kind == Val::Str && b.kind == Val::Str) {
     if (op == "+") {
+      if (!tick(e.loc, (int64_t)(a.s.size() + b.s.size())))
+        return false;
       out = Val::ofStr(a.s + b.s);
       return true;
     }
@@ -1368,10 +1425,12 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
       if (sub.items[1] && (!eval(*sub.items[1], frame, v) ||
                            !toInt(v, sub.items[1]->loc, "a slice bound", hi)))
         return false;
-      if (lo < 0)
-        lo += size;
-      if (hi < 0)
-        hi += size;
+      // As NumPy: negative bounds count from the end, then clamp.
+      lo = lo < 0 ? std::max<int64_t>(0, lo + size) : std::min(lo, size);
+      hi = hi < 0 ? std::max<int64_t>(0, hi + size) : std::min(hi, size);
+      if (lo >= hi)
+        return error(sub.loc, "the slice selects nothing of dimension " +
+                                  Twine(dim) + " (size " + Twine(size) + ")");
     }
     if (lo != 0 || hi != size) {
       ShapeResult r = sliceShape(typeOf(x).getShape(), dim, lo, hi);
@@ -1390,6 +1449,16 @@ bool Emitter::evalIndex(const Expr &e, Frame &frame, Val &out) {
   }
   while (dim < rank)
     outShape.push_back(in[dim++]);
+  auto dynamicPositions = [](llvm::ArrayRef<int64_t> shape) {
+    llvm::SmallVector<size_t> at;
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (shape[i] == kDyn)
+        at.push_back(i);
+    return at;
+  };
+  if (dynamicPositions(in) != dynamicPositions(outShape))
+    return error(e.loc, "a subscript cannot add dimensions before the batch "
+                        "and sequence dimensions");
   if (reshape) {
     ShapeResult r = reshapeShape(typeOf(x).getShape(), outShape);
     if (!checkShape(r, e.loc))
@@ -1413,10 +1482,14 @@ bool Emitter::evalCall(const Expr &e, Frame &frame, Val &out) {
 
 bool Emitter::callBlock(const Expr &e, const BlockDef &def, Frame &frame,
                         Val &out) {
+  if (std::find(callStack.begin(), callStack.end(), def.name) !=
+      callStack.end())
+    return error(e.loc, "block '" + def.name + "' calls itself (through " +
+                            llvm::join(callStack, " -> ") +
+                            "); blocks cannot be recursive");
   if (depth >= kMaxDepth)
     return error(e.loc, "blocks call each other too deeply (" +
-                            Twine(kMaxDepth) +
-                            " levels); is a block recursive?");
+                            Twine(kMaxDepth) + " levels)");
   Frame inner;
   std::string rel;
   if (!evalPath(e.scope, frame, rel))
@@ -1449,7 +1522,9 @@ bool Emitter::callBlock(const Expr &e, const BlockDef &def, Frame &frame,
       return error(e.loc,
                    "block '" + def.name + "' needs argument '" + p + "'");
   ++depth;
+  callStack.push_back(def.name);
   bool ok = exec(def.body, inner);
+  callStack.pop_back();
   --depth;
   if (!ok)
     return false;
@@ -1571,7 +1646,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     return true;
   };
   auto numberArg = [&](size_t k, double dflt, double &v) -> bool {
-    if (!args[k]) {
+    if (!args[k] || args[k]->kind == Val::None) {
       v = dflt;
       return true;
     }
@@ -1631,7 +1706,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     if (typeOf(x).getRank() == 0)
       return error(e.loc, "rms_norm() needs a tensor of rank at least 1");
     mlir::FloatAttr eps;
-    if (args[1]) {
+    if (args[1] && args[1]->kind != Val::None) {
       double v;
       if (!numberArg(1, 0, v))
         return false;
@@ -1668,7 +1743,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
     if (!checkShape(r, e.loc))
       return false;
     mlir::FloatAttr scale;
-    if (args[3]) {
+    if (args[3] && args[3]->kind != Val::None) {
       double s;
       if (!numberArg(3, 0, s))
         return false;
@@ -1806,9 +1881,13 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       return false;
     if (!checkShape(shiftShape(typeOf(x).getShape(), amount), e.loc))
       return false;
-    if (typeOf(x).getElementType().isInteger(32) && fill != std::trunc(fill))
-      return error(locs[2],
-                   "shift(): the fill of an integer tensor must be an integer");
+    mlir::Type elem = typeOf(x).getElementType();
+    if (elem.isInteger(32) &&
+        (fill != std::trunc(fill) || std::fabs(fill) > 2147483647.0))
+      return error(locs[2], "shift(): the fill of an integer tensor must be a "
+                            "32-bit integer");
+    if (elem.isInteger(1) && fill != 0 && fill != 1)
+      return error(locs[2], "shift(): the fill of a mask must be 0 or 1");
     return yield(builder.create<ShiftOp>(loc, x,
                                          builder.getI64IntegerAttr(amount),
                                          builder.getF64FloatAttr(fill)));
@@ -2039,8 +2118,15 @@ bool Emitter::toShape(const Val &v, Loc loc, Shape &out) {
   if (v.kind != Val::List)
     return error(loc, Twine("a shape is a list like [B, T, model_dim], not ") +
                           kindName(v));
+  bool seenB = false, seenT = false;
   for (const Val &d : *v.items) {
     if (d.kind == Val::Dim) {
+      // B and T keep their identity and order: [B, T, ...].
+      bool isB = d.i == 0;
+      if ((isB && (seenB || seenT)) || (!isB && (seenT || !seenB)))
+        return error(loc, "a shape names B and T once each, B first: "
+                          "[B, T, ...]");
+      (isB ? seenB : seenT) = true;
       out.push_back(kDyn);
       continue;
     }
@@ -2075,8 +2161,9 @@ bool Emitter::run(const Spec &spec, CompileResult &result) {
                    "block '" + b.first +
                        "' has the name of a setting or constant");
 
+  // Line 0: errors about the whole module have no position in the spec.
   module = mlir::ModuleOp::create(
-      mlir::FileLineColLoc::get(&ctx, diags.getPath(), 1, 1));
+      mlir::FileLineColLoc::get(&ctx, diags.getPath(), 0, 0));
   if (!emitDeclarations(spec)) {
     module.erase();
     return false;

@@ -131,16 +131,17 @@ std::vector<Token> golf::lex(const std::string &src, Diagnostics &diags) {
       while (j < src.size() &&
              (std::isdigit((unsigned char)src[j]) || src[j] == '_'))
         ++j;
-      // A '.' followed by a digit continues the number ("blocks.0.attn" is
-      // a path: its "0." is not).
-      if (j + 1 < src.size() && src[j] == '.' &&
+      // A '.' followed by a digit continues the number, except in a path:
+      // after a '.', "emb.0.1.weight" has the segments 0 and 1.
+      bool inPath = !out.empty() && out.back().kind == Tok::Dot;
+      if (!inPath && j + 1 < src.size() && src[j] == '.' &&
           std::isdigit((unsigned char)src[j + 1])) {
         isFloat = true;
         ++j;
         while (j < src.size() && std::isdigit((unsigned char)src[j]))
           ++j;
       }
-      if (j < src.size() && (src[j] == 'e' || src[j] == 'E')) {
+      if (!inPath && j < src.size() && (src[j] == 'e' || src[j] == 'E')) {
         size_t k = j + 1;
         if (k < src.size() && (src[k] == '+' || src[k] == '-'))
           ++k;

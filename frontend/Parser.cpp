@@ -338,6 +338,13 @@ void Parser::parseItem(Spec &spec) {
         synchronize();
         return;
       }
+      if (std::find(def.params.begin(), def.params.end(), p.text) !=
+          def.params.end()) {
+        fail(p.loc, "block '" + def.name + "' has two arguments named '" +
+                        p.text + "'");
+        synchronize();
+        return;
+      }
       def.params.push_back(p.text);
       def.paramLocs.push_back(p.loc);
       if (!accept(Tok::Comma))
@@ -745,7 +752,13 @@ ExprPtr Parser::parsePower() {
   ExprPtr base = parsePostfix();
   if (base && at(Tok::StarStar)) {
     Token op = take();
+    if (++nesting > kMaxNesting) {
+      fail(op.loc, "expression is nested too deeply");
+      --nesting;
+      return nullptr;
+    }
     ExprPtr exponent = parseUnary();
+    --nesting;
     if (!exponent)
       return nullptr;
     return binary(op.kind, op.text, std::move(base), std::move(exponent),

@@ -18,8 +18,8 @@ struct BindParams : golf::impl::GolfBindParamsBase<BindParams> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto model = module.lookupSymbol<func::FuncOp>("model");
-    if (!model) {
-      module.emitError("golf-bind-params: no func.func @model");
+    if (!model || model.isExternal()) {
+      module.emitError("golf-bind-params: no func.func @model with a body");
       return signalPassFailure();
     }
     llvm::StringMap<unsigned> index;

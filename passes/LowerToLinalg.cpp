@@ -619,8 +619,8 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto model = module.lookupSymbol<func::FuncOp>("model");
-    if (!model) {
-      module.emitError("golf-lower-to-linalg: no func.func @model");
+    if (!model || model.isExternal()) {
+      module.emitError("golf-lower-to-linalg: no func.func @model with a body");
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;

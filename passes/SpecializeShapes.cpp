@@ -22,8 +22,9 @@ struct SpecializeShapes
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto model = module.lookupSymbol<func::FuncOp>("model");
-    if (!model) {
-      module.emitError("golf-specialize-shapes: no func.func @model");
+    if (!model || model.isExternal()) {
+      module.emitError(
+          "golf-specialize-shapes: no func.func @model with a body");
       return signalPassFailure();
     }
     if (batch <= 0 || seq <= 0) {

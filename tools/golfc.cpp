@@ -171,6 +171,18 @@ int64_t trainSeqLen(mlir::ModuleOp module) {
   return 1024;
 }
 
+/// --seq, or the spec's train_seq_len, which must then be usable.
+bool resolveSeq(Diagnostics &diags, mlir::ModuleOp module, int64_t &seq) {
+  if (seq > 0)
+    return true;
+  seq = trainSeqLen(module);
+  if (seq > 0 && seq <= (1 << 24))
+    return true;
+  diags.error({}, "train_seq_len is " + std::to_string(seq) +
+                      "; a sequence length must be positive (or give --seq)");
+  return false;
+}
+
 /// Runs the pipeline from `parsed` to `stage`. Errors of passes point into
 /// the spec (every op carries its position) and print in the spec's format.
 bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
@@ -216,8 +228,8 @@ int runLoss(Diagnostics &diags, CompileResult &result, int64_t batch,
     return 2;
   }
   mlir::ModuleOp module = *result.module;
-  if (seq == 0)
-    seq = trainSeqLen(module);
+  if (!resolveSeq(diags, module, seq))
+    return 1;
   int64_t limit = tokenLimit(module);
   bool f64 = false;
   for (ParamOp p : module.getOps<ParamOp>())
@@ -406,9 +418,8 @@ int main(int argc, char **argv) {
   if (command == "report") {
     printReport(specPath, result, os);
   } else {
-    if (seq == 0)
-      seq = trainSeqLen(*result.module);
-    if (!lowerTo(diags, *result.module, emit, batch, seq))
+    if (!resolveSeq(diags, *result.module, seq) ||
+        !lowerTo(diags, *result.module, emit, batch, seq))
       return 1;
     mlir::OpPrintingFlags flags;
     if (printLocations)

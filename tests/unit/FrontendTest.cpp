@@ -136,7 +136,74 @@ TEST_P(BadSpec, ReportsExactError) {
 
 std::vector<BadCase> badCases() {
   std::string t = kTiny;
+  auto inModel = [&](const std::string &code) {
+    return replaced(t, "  for i in range(2) {",
+                    code + "\n  for i in range(2) {");
+  };
+  std::string powers = "2";
+  for (int i = 0; i < 100000; ++i)
+    powers += "**1";
   return {
+      // Runaway compile-time work and memory.
+      {"DoublingList",
+       inModel("  l = range(1000)\n  for k in range(40) {\n    l = l + l\n  }"),
+       "spec.golf:28:11: error: the spec does too much work at compile time "
+       "(over 2000000 steps); is a loop unbounded?\n"},
+      {"EmptyNestedLoops",
+       inModel(
+           "  l = range(100000)\n  for a in l {\n    for b in l {\n    }\n  }"),
+       "spec.golf:28:5: error: the spec does too much work at compile time "
+       "(over 2000000 steps); is a loop unbounded?\n"},
+      // Names that must not be assigned or hidden.
+      {"AssignDefaultSetting", inModel("  swa_every = 3"),
+       "spec.golf:26:3: error: 'swa_every' is a setting or constant of the "
+       "spec "
+       "and cannot be assigned\n"},
+      {"AssignB", inModel("  B = 7"),
+       "spec.golf:26:3: error: 'B' is the batch dimension and cannot be "
+       "assigned\n"},
+      {"LoopOverSetting", inModel("  for model_dim in range(2) {\n  }"),
+       "spec.golf:26:3: error: 'model_dim' is a setting or constant of the "
+       "spec "
+       "and cannot be assigned\n"},
+      {"ParamHiddenBySetting",
+       replaced(t, "  param c_q.weight",
+                "  param lr [] init=ones group=adam_group quant=plain\n  param "
+                "c_q.weight"),
+       "spec.golf:16:3: error: parameter 'lr' would be hidden by the setting "
+       "or "
+       "constant of the same name; rename one\n"},
+      {"ParamNamedModel", replaced(t, "param tok_emb.weight", "param model"),
+       "spec.golf:24:3: error: 'model' is reserved and cannot name a "
+       "parameter\n"},
+      {"ForwardReferenceToSetting",
+       t + "eval {\n  eval_seq_len = train_seq_len\n}\ntrain {\n  "
+           "train_seq_len = 2048\n}\n",
+       "spec.golf:32:18: error: unknown name 'train_seq_len'\n"},
+      // The batch and sequence dimensions keep their identity.
+      {"SwappedBT", replaced(t, "[B, T, model_dim])", "[T, B, model_dim])"),
+       "spec.golf:21:21: error: a shape names B and T once each, B first: [B, "
+       "T, ...]\n"},
+      {"ReduceSequence", inModel("  z = x + mean(x, 1, keepdim=true)"),
+       "spec.golf:26:11: error: reduction: dimension 1 of [?, ?, 32] is the "
+       "batch or sequence dimension and cannot be reduced\n"},
+      {"NoneBeforeBatch", inModel("  z = shift(x[None])"),
+       "spec.golf:26:14: error: a subscript cannot add dimensions before the "
+       "batch and sequence dimensions\n"},
+      {"BroadcastRanks", inModel("  z = x + x[..., 0]"),
+       "spec.golf:26:9: error: cannot broadcast [?, ?, 32] with [?, ?]: "
+       "tensors "
+       "with the batch and sequence dimensions must have the same rank\n"},
+      {"HugeReshape",
+       replaced(t, "[B, T, num_heads, head_dim])))\n  k",
+                "[B, T, 4611686018427387905, 8])))\n  k"),
+       "spec.golf:18:21: error: reshape from [?, ?, 32] to [?, ?, "
+       "4611686018427387905, 8]: too many elements\n"},
+      {"DuplicateBlockArgument",
+       replaced(t, "block attn(x)", "block attn(x, x)"),
+       "spec.golf:15:15: error: block 'attn' has two arguments named 'x'\n"},
+      {"PowerChain", replaced(t, "model_dim // num_heads", powers),
+       "spec.golf:8:614: error: expression is nested too deeply\n"},
       // Lexical errors.
       {"BadCharacter", replaced(t, "  vocab_size = 64", "  vocab_size = 64 $"),
        "spec.golf:2:19: error: unexpected character '$'\n"
@@ -372,11 +439,33 @@ TEST(Frontend, RecursionIsAnError) {
   std::string t = replaced(kTiny, "x = x + blocks.{i}: attn(x)", "x = r(x)");
   Outcome o = compile(t + "block r(x) {\n  return r(x)\n}\n");
   EXPECT_FALSE(o.ok);
-  EXPECT_NE(
-      o.errors.find("error: blocks call each other too deeply (64 levels); "
-                    "is a block recursive?"),
-      std::string::npos)
+  EXPECT_NE(o.errors.find("error: block 'r' calls itself (through r); blocks "
+                          "cannot be recursive"),
+            std::string::npos)
       << o.errors;
+  // A recursion that would stop is refused all the same.
+  std::string countdown =
+      "block f(n) {\n  return (f(n - 1) if n > 0 else 0) + 1\n}\n";
+  Outcome c = compile(
+      replaced(kTiny, "x = x + blocks.{i}: attn(x)", "z = f(3)") + countdown);
+  EXPECT_NE(c.errors.find("block 'f' calls itself (through f)"),
+            std::string::npos)
+      << c.errors;
+  // Deep expressions inside nested blocks share one depth budget.
+  std::string ones;
+  for (int i = 0; i < 990; ++i)
+    ones += " + 1";
+  std::string defs;
+  for (int b = 0; b < 10; ++b)
+    defs += "block g" + std::to_string(b) + "(x) {\n  return " +
+            (b ? "g" + std::to_string(b - 1) + "(x)" : std::string("x")) +
+            ones + "\n}\n";
+  Outcome d = compile(
+      replaced(kTiny, "x = x + blocks.{i}: attn(x)", "z = g9(1)") + defs);
+  EXPECT_NE(d.errors.find(
+                "blocks and expressions nest too deeply (over 3000 levels)"),
+            std::string::npos)
+      << d.errors.substr(0, 300);
 }
 
 TEST(Frontend, RecoversAndReportsEverySyntaxError) {
@@ -466,6 +555,25 @@ TEST(Frontend, EchoedLinesArePrintable) {
                           "             ^\n"),
             std::string::npos)
       << o.errors;
+}
+
+TEST(Frontend, NamesAndSlicesBehaveAsDocumented) {
+  // Integer segments of a parameter's name.
+  Outcome o = compile(replaced(
+      kTiny, "  x = rms_norm(embedding",
+      "  param emb.0.1.weight [2] init=zeros group=adam_group quant=plain\n"
+      "  x = rms_norm(embedding"));
+  ASSERT_TRUE(o.ok) << o.errors;
+  EXPECT_EQ(o.result.params[1].name, "emb.0.1.weight");
+  // Slices clamp as NumPy's do; None for an optional argument is its default.
+  Outcome s = compile(replaced(kTiny, "    x = x + blocks.{i}: attn(x)",
+                               "    x = x + blocks.{i}: attn(x)\n"
+                               "    z = rms_norm(x[..., -40:], eps=None)"));
+  EXPECT_TRUE(s.ok) << s.errors;
+  // The defaults of settings the spec leaves out are visible everywhere.
+  Outcome d =
+      compile(std::string(kTiny) + "eval {\n  eval_seq_len = iterations\n}\n");
+  ASSERT_TRUE(d.ok) << d.errors;
 }
 
 TEST(Frontend, OverridesFollowTheChallengesHabit) {

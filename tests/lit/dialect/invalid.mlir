@@ -202,8 +202,42 @@ func.func @f(%a: tensor<4xf32>) {
 // -----
 
 func.func @f(%a: tensor<?x?x512xf32>) {
-  // expected-error @+1 {{reshape from [?, ?, 512] to [?, 8, 64] must keep the batch and sequence dimensions}}
+  // expected-error @+1 {{reshape from [?, ?, 512] to [?, 8, 64] must keep the batch and sequence dimensions in place}}
   %0 = golf.reshape %a : tensor<?x?x512xf32> -> tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{reshape from [?, ?, 8] to [?, 8, ?] must keep the batch and sequence dimensions in place}}
+  %0 = golf.reshape %a : tensor<?x?x8xf32> -> tensor<?x8x?xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x?x8xf32>) {
+  // expected-error @+1 {{reshape from [?, ?, 8] to [?, ?, 4611686018427387905, 8]: too many elements}}
+  %0 = golf.reshape %a : tensor<?x?x8xf32> -> tensor<?x?x4611686018427387905x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x?x8xf32>, %b: tensor<?x8xf32>) {
+  // expected-error @+2 {{cannot broadcast [?, ?, 8] with [?, 8]: tensors with the batch and sequence dimensions must have the same rank}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.add %a, %b : tensor<?x?x8xf32>, tensor<?x8xf32> -> tensor<?x?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x?x8xf32>) {
+  // expected-error @+2 {{reduction: dimension 1 of [?, ?, 8] is the batch or sequence dimension and cannot be reduced}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.mean %a {axis = 1 : i64} : tensor<?x?x8xf32> -> tensor<?x8xf32>
   return
 }
 
@@ -270,8 +304,24 @@ func.func @f(%a: tensor<?xi32>) {
 // -----
 
 func.func @f(%a: tensor<?x?xi32>) {
-  // expected-error @+1 {{fill 0.5 is not an integer for an integer tensor}}
+  // expected-error @+1 {{fill 0.5 is not a 32-bit integer}}
   %0 = golf.shift %a {amount = 1 : i64, fill = 0.5 : f64} : tensor<?x?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x?xi32>) {
+  // expected-error @+1 {{fill 1099511627776.0 is not a 32-bit integer}}
+  %0 = golf.shift %a {amount = 1 : i64, fill = 1099511627776.0 : f64} : tensor<?x?xi32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<?x?xi1>) {
+  // expected-error @+1 {{fill 2.0 is not a boolean}}
+  %0 = golf.shift %a {amount = 1 : i64, fill = 2.0 : f64} : tensor<?x?xi1>
   return
 }
 

@@ -28,7 +28,7 @@ func.func @model(%tokens: tensor<?x?xi32>, %targets: tensor<?x?xi32>) -> tensor<
 
 // -----
 
-// expected-error @+1 {{golf-specialize-shapes: no func.func @model}}
+// expected-error @+1 {{golf-specialize-shapes: no func.func @model with a body}}
 module {
   func.func @other() {
     return
@@ -42,4 +42,11 @@ module {
   func.func @model(%tokens: tensor<?xi32>) {
     return
   }
+}
+
+// -----
+
+// expected-error @+1 {{golf-specialize-shapes: no func.func @model with a body}}
+module {
+  func.func private @model(tensor<?x?xi32>, tensor<?x?xi32>) -> tensor<f32>
 }
