@@ -45,17 +45,19 @@ struct HostTensor {
   std::vector<int32_t> i32;
 };
 
-/// @model compiled for this machine by LLVM's ORC JIT.
-class CompiledModel {
+/// A function of the module (@model, @train_step) compiled for this machine
+/// by LLVM's ORC JIT.
+class CompiledFunction {
 public:
-  ~CompiledModel();
-  /// Compiles a module at the `lowered` stage (consumed). Errors are
-  /// returned as text.
-  static std::unique_ptr<CompiledModel> create(mlir::ModuleOp module,
-                                               std::string &error);
-  /// Runs @model on its arguments (the parameters, then the tokens and the
-  /// targets) and returns its scalar result.
-  double run(std::vector<HostTensor> &args);
+  ~CompiledFunction();
+  /// Compiles `function` of a module at the `lowered` stage (the module is
+  /// consumed). Errors are returned as text.
+  static std::unique_ptr<CompiledFunction> create(mlir::ModuleOp module,
+                                                  const std::string &function,
+                                                  std::string &error);
+  /// Runs the function on its arguments (the parameters, then the tokens
+  /// and the targets) and returns its results.
+  std::vector<HostTensor> run(std::vector<HostTensor> &args);
 
 private:
   struct Impl;

@@ -1,4 +1,4 @@
-//===- Jit.cpp - @model compiled by LLVM's ORC JIT ------------------------===//
+//===- Jit.cpp - functions compiled by LLVM's ORC JIT ---------------------===//
 
 #include "codegen/Codegen.h"
 #include "dialect/GolfDialect.h"
@@ -12,41 +12,42 @@
 #include "llvm/Support/TargetSelect.h"
 
 #include <cstdlib>
+#include <set>
 
 using namespace mlir;
 
-struct golf::CompiledModel::Impl {
+struct golf::CompiledFunction::Impl {
   std::unique_ptr<ExecutionEngine> engine;
-  std::vector<RankedTensorType> argTypes;
-  RankedTensorType resultType;
+  std::string name;
+  std::vector<RankedTensorType> resultTypes;
 };
 
-golf::CompiledModel::~CompiledModel() = default;
+golf::CompiledFunction::~CompiledFunction() = default;
 
-std::unique_ptr<golf::CompiledModel>
-golf::CompiledModel::create(ModuleOp module, std::string &error) {
-  auto model = module.lookupSymbol<func::FuncOp>("model");
-  if (!model) {
-    error = "the module has no @model";
+std::unique_ptr<golf::CompiledFunction>
+golf::CompiledFunction::create(ModuleOp module, const std::string &function,
+                               std::string &error) {
+  auto fn = module.lookupSymbol<func::FuncOp>(function);
+  if (!fn || fn.isExternal()) {
+    error = "the module has no @" + function;
     return nullptr;
   }
   auto impl = std::make_unique<Impl>();
-  for (Type t : model.getArgumentTypes())
-    impl->argTypes.push_back(cast<RankedTensorType>(t));
-  if (model.getNumResults() != 1 ||
-      cast<RankedTensorType>(model.getResultTypes()[0]).getRank() != 0) {
-    error = "@model must return one scalar";
-    return nullptr;
-  }
-  impl->resultType = cast<RankedTensorType>(model.getResultTypes()[0]);
-  model->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
+  impl->name = function;
+  for (Type t : fn.getResultTypes())
+    impl->resultTypes.push_back(cast<RankedTensorType>(t));
+  fn->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
 
-  // The declarations of the golf dialect have no machine code.
-  SmallVector<Operation *> golfOps;
-  for (Operation &op : module.getBody()->getOperations())
-    if (isa<golf::GolfDialect>(op.getDialect()))
-      golfOps.push_back(&op);
-  for (Operation *op : golfOps)
+  // Only the function asked for, its callees and no golf declarations go
+  // to machine code.
+  SmallVector<Operation *> drop;
+  for (Operation &op : module.getBody()->getOperations()) {
+    auto other = dyn_cast<func::FuncOp>(op);
+    if (isa<golf::GolfDialect>(op.getDialect()) ||
+        (other && !other.isExternal() && other != fn))
+      drop.push_back(&op);
+  }
+  for (Operation *op : drop)
     op->erase();
   for (NamedAttribute a : module->getAttrs())
     if (a.getName().strref().starts_with("golf."))
@@ -86,56 +87,89 @@ golf::CompiledModel::create(ModuleOp module, std::string &error) {
       symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
                                  llvm::JITSymbolFlags::Exported};
     };
-    add("_mlir_ciface_golf_rt_attention_f32",
-        &_mlir_ciface_golf_rt_attention_f32);
-    add("_mlir_ciface_golf_rt_attention_f64",
-        &_mlir_ciface_golf_rt_attention_f64);
+#define GOLF_KERNEL(NAME) add("_mlir_ciface_" #NAME, &_mlir_ciface_##NAME)
+    GOLF_KERNEL(golf_rt_attention_f32);
+    GOLF_KERNEL(golf_rt_attention_f64);
+    GOLF_KERNEL(golf_rt_attention_grad_f32);
+    GOLF_KERNEL(golf_rt_attention_grad_f64);
+    GOLF_KERNEL(golf_rt_embedding_grad_f32);
+    GOLF_KERNEL(golf_rt_embedding_grad_f64);
+#undef GOLF_KERNEL
     return symbols;
   });
   impl->engine = std::move(*engine);
-  auto compiled = std::unique_ptr<CompiledModel>(new CompiledModel());
+  auto compiled = std::unique_ptr<CompiledFunction>(new CompiledFunction());
   compiled->impl = std::move(impl);
   return compiled;
 }
 
-double golf::CompiledModel::run(std::vector<HostTensor> &args) {
-  // A memref descriptor is {allocated, aligned, offset, sizes[r],
-  // strides[r]}, all 64-bit; the C interface takes pointers to them.
-  std::vector<std::vector<int64_t>> descriptors;
-  for (size_t i = 0; i < args.size(); ++i) {
-    HostTensor &t = args[i];
-    int64_t rank = (int64_t)t.shape.size();
-    void *data = !t.f64.empty()   ? (void *)t.f64.data()
-                 : !t.f32.empty() ? (void *)t.f32.data()
-                                  : (void *)t.i32.data();
-    std::vector<int64_t> d(3 + 2 * rank);
-    d[0] = d[1] = (int64_t)(intptr_t)data;
-    d[2] = 0;
-    int64_t stride = 1;
-    for (int64_t r = rank - 1; r >= 0; --r) {
-      d[3 + r] = t.shape[r];
-      d[3 + rank + r] = stride;
-      stride *= t.shape[r];
-    }
-    descriptors.push_back(std::move(d));
+namespace {
+
+/// A memref descriptor, {allocated, aligned, offset, sizes[r], strides[r]},
+/// for a contiguous row-major host buffer.
+std::vector<int64_t> descriptor(golf::HostTensor &t) {
+  int64_t rank = (int64_t)t.shape.size();
+  void *data = !t.f64.empty()   ? (void *)t.f64.data()
+               : !t.f32.empty() ? (void *)t.f32.data()
+                                : (void *)t.i32.data();
+  std::vector<int64_t> d(3 + 2 * rank);
+  d[0] = d[1] = (int64_t)(intptr_t)data;
+  int64_t stride = 1;
+  for (int64_t r = rank - 1; r >= 0; --r) {
+    d[3 + r] = t.shape[r];
+    d[3 + rank + r] = stride;
+    stride *= t.shape[r];
   }
-  std::vector<int64_t> result(3, 0);
-  std::vector<void *> pointers;
-  pointers.push_back(result.data());
+  return d;
+}
+
+} // namespace
+
+std::vector<golf::HostTensor>
+golf::CompiledFunction::run(std::vector<HostTensor> &args) {
+  // The C interface returns the results through a pointer to a struct of
+  // their descriptors (all 64-bit words), passed first.
+  size_t words = 0;
+  for (RankedTensorType t : impl->resultTypes)
+    words += 3 + 2 * t.getRank();
+  std::vector<int64_t> resultStruct(words, 0);
+  std::vector<std::vector<int64_t>> descriptors;
+  for (HostTensor &t : args)
+    descriptors.push_back(descriptor(t));
+  std::vector<void *> pointers = {resultStruct.data()};
   for (auto &d : descriptors)
     pointers.push_back(d.data());
   std::vector<void *> packed;
   for (void *&p : pointers)
     packed.push_back(&p);
-  llvm::Error err = impl->engine->invokePacked("_mlir_ciface_model", packed);
+  llvm::Error err =
+      impl->engine->invokePacked("_mlir_ciface_" + impl->name, packed);
   if (err) {
     llvm::errs() << "JIT: " << llvm::toString(std::move(err)) << "\n";
     std::abort();
   }
-  void *aligned = (void *)(intptr_t)result[1];
-  double value = impl->resultType.getElementType().isF64()
-                     ? ((double *)aligned)[result[2]]
-                     : (double)((float *)aligned)[result[2]];
-  std::free((void *)(intptr_t)result[0]);
-  return value;
+  // Copy each result out of the buffer the compiled code allocated (with
+  // malloc), then free it.
+  std::vector<HostTensor> results;
+  std::set<void *> freed; // Two results may share one buffer.
+  size_t at = 0;
+  for (RankedTensorType t : impl->resultTypes) {
+    int64_t rank = t.getRank();
+    void *allocated = (void *)(intptr_t)resultStruct[at];
+    char *aligned = (char *)(intptr_t)resultStruct[at + 1];
+    int64_t offset = resultStruct[at + 2];
+    HostTensor r;
+    r.shape.assign(t.getShape().begin(), t.getShape().end());
+    int64_t n = t.getNumElements();
+    // Results of bufferized functions are contiguous with identity layout.
+    if (t.getElementType().isF64())
+      r.f64.assign((double *)aligned + offset, (double *)aligned + offset + n);
+    else
+      r.f32.assign((float *)aligned + offset, (float *)aligned + offset + n);
+    if (freed.insert(allocated).second)
+      std::free(allocated);
+    at += 3 + 2 * rank;
+    results.push_back(std::move(r));
+  }
+  return results;
 }

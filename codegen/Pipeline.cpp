@@ -33,8 +33,8 @@ const char *kToLLVM = "one-shot-bufferize{bufferize-function-boundaries "
 } // namespace
 
 const std::vector<std::string> &golf::stageNames() {
-  static const std::vector<std::string> names = {"parsed", "specialized",
-                                                 "bound", "lowered", "llvm"};
+  static const std::vector<std::string> names = {
+      "parsed", "specialized", "bound", "grad", "lowered", "llvm"};
   return names;
 }
 
@@ -54,8 +54,10 @@ LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
     else if (i == 2)
       pm.addPass(createGolfBindParams());
     else if (i == 3)
+      pm.addPass(createGolfAutodiff());
+    else if (i == 4)
       pm.addPass(createGolfLowerToLinalg());
-    else if (i == 4 && failed(parsePassPipeline(kToLLVM, pm)))
+    else if (i == 5 && failed(parsePassPipeline(kToLLVM, pm)))
       return failure();
   }
   return success();

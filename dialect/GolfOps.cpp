@@ -455,5 +455,117 @@ LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
       logits.getElementType(), types);
 }
 
+//===----------------------------------------------------------------------===//
+// Backward ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult BroadcastToOp::verify() {
+  if (!broadcastsTo(getInput().getType().getShape(), getType().getShape()))
+    return emitOpError() << formatShape(getInput().getType().getShape())
+                         << " does not broadcast to "
+                         << formatShape(getType().getShape());
+  return success();
+}
+
+LogicalResult ReduceToOp::verify() {
+  if (!broadcastsTo(getType().getShape(), getInput().getType().getShape()))
+    return emitOpError() << formatShape(getType().getShape())
+                         << " does not broadcast to "
+                         << formatShape(getInput().getType().getShape());
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc, Adaptor a,
+                                      SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, a.getInput())))
+    return failure();
+  RankedTensorType t = tensorOf(a.getInput());
+  return yield(loc,
+               padShape(t.getShape(), (int64_t)a.getAxis(),
+                        (int64_t)a.getBefore(), (int64_t)a.getAfter()),
+               t.getElementType(), types);
+}
+
+LogicalResult
+LinearGradInputOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                    Adaptor a, SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getGrad(), a.getWeight()})))
+    return failure();
+  RankedTensorType g = tensorOf(a.getGrad());
+  return yield(
+      loc,
+      linearGradInputShape(g.getShape(), tensorOf(a.getWeight()).getShape()),
+      g.getElementType(), types);
+}
+
+LogicalResult
+LinearGradWeightOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                     Adaptor a, SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getGrad(), a.getInput()})))
+    return failure();
+  RankedTensorType g = tensorOf(a.getGrad());
+  return yield(
+      loc,
+      linearGradWeightShape(g.getShape(), tensorOf(a.getInput()).getShape()),
+      g.getElementType(), types);
+}
+
+LogicalResult EmbeddingGradOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor a,
+                                                SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getIndices(), a.getGrad()})))
+    return failure();
+  RankedTensorType g = tensorOf(a.getGrad());
+  return yield(loc,
+               embeddingGradShape(tensorOf(a.getIndices()).getShape(),
+                                  g.getShape(), (int64_t)a.getRows()),
+               g.getElementType(), types);
+}
+
+LogicalResult
+CrossEntropyGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                     Adaptor a, SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getLogits(), a.getTargets(), a.getGrad()})))
+    return failure();
+  RankedTensorType logits = tensorOf(a.getLogits());
+  ShapeResult r =
+      crossEntropyShape(logits.getShape(), tensorOf(a.getTargets()).getShape());
+  if (!r.ok())
+    return emitOptionalError(loc, r.error);
+  if (tensorOf(a.getGrad()).getRank() != 0)
+    return emitOptionalError(loc, "cross_entropy_grad: the loss gradient "
+                                  "must be a scalar");
+  types.push_back(logits);
+  return success();
+}
+
+LogicalResult CausalAttentionGradOp::verify() {
+  ShapeResult r =
+      attentionShape(getQ().getType().getShape(), getK().getType().getShape(),
+                     getV().getType().getShape());
+  if (!r.ok())
+    return emitOpError() << r.error;
+  if (getOut().getType() != getQ().getType() ||
+      getGrad().getType() != getQ().getType() ||
+      getDq().getType() != getQ().getType() ||
+      getDk().getType() != getK().getType() ||
+      getDv().getType() != getV().getType())
+    return emitOpError() << "out, grad and dq must have q's type, dk k's and "
+                            "dv v's";
+  return success();
+}
+
+double RmsNormOp::getEffectiveEps() {
+  if (getEps())
+    return getEps()->convertToDouble();
+  // PyTorch's F.rms_norm(x, (d,)) uses the machine epsilon of the dtype.
+  return getType().getElementType().isF64() ? 2.220446049250313e-16
+                                            : 1.1920928955078125e-07;
+}
+
+#include "dialect/GolfInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "dialect/GolfOps.cpp.inc"

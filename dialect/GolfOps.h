@@ -12,6 +12,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialect/GolfInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialect/GolfOps.h.inc"
 

@@ -12,9 +12,12 @@
 #define GOLF_OPS_TD
 
 include "dialect/GolfDialect.td"
+include "dialect/GolfInterfaces.td"
 include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Golf_Differentiable : DeclareOpInterfaceMethods<Golf_DifferentiableOpInterface>;
 
 //===----------------------------------------------------------------------===//
 // Module-level declarations
@@ -121,7 +124,7 @@ def Golf_ConstantOp : Golf_Op<"constant", [Pure]> {
 class Golf_BinaryOp<string mnemonic, Type operandType, string what,
                     list<Trait> traits = []>
     : Golf_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsElementType,
-                                             InferTypeOpAdaptor])> {
+                                             InferTypeOpAdaptor, Golf_Differentiable])> {
   let summary = "elementwise " # what # " with broadcasting";
   let description = [{
     Elementwise }] # what # [{ of two tensors of the same element type,
@@ -166,7 +169,7 @@ def Golf_CmpOp : Golf_Op<"cmp", [Pure, SameOperandsElementType, InferTypeOpAdapt
   let hasVerifier = 1;
 }
 
-def Golf_SelectOp : Golf_Op<"select", [Pure, InferTypeOpAdaptor]> {
+def Golf_SelectOp : Golf_Op<"select", [Pure, InferTypeOpAdaptor, Golf_Differentiable]> {
   let summary = "elementwise choice by a mask, with broadcasting";
   let description = [{
     `cond ? lhs : rhs` elementwise; all three operands broadcast together.
@@ -185,7 +188,7 @@ def Golf_SelectOp : Golf_Op<"select", [Pure, InferTypeOpAdaptor]> {
 
 class Golf_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
     : Golf_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType,
-                                             InferTypeOpInterface])> {
+                                             InferTypeOpInterface, Golf_Differentiable])> {
   let summary = "elementwise " # formula;
   let description = [{
     Elementwise `}] # formula # [{`.
@@ -211,7 +214,7 @@ def Golf_LogOp : Golf_UnaryOp<"log", "log(x)">;
 def Golf_AbsOp : Golf_UnaryOp<"abs", "|x|">;
 
 def Golf_LeakyReluOp : Golf_Op<"leaky_relu", [Pure, SameOperandsAndResultType,
-                                             InferTypeOpInterface]> {
+                                             InferTypeOpInterface, Golf_Differentiable]> {
   let summary = "elementwise max(x, alpha * x)";
   let description = [{
     LeakyReLU with negative slope `alpha` in [0, 1].
@@ -230,7 +233,8 @@ def Golf_LeakyReluOp : Golf_Op<"leaky_relu", [Pure, SameOperandsAndResultType,
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def Golf_ReshapeOp : Golf_Op<"reshape", [Pure, SameOperandsAndResultElementType]> {
+def Golf_ReshapeOp : Golf_Op<"reshape", [Pure, SameOperandsAndResultElementType,
+                                        Golf_Differentiable]> {
   let summary = "views a tensor with another shape";
   let description = [{
     Same elements, row-major, new shape. The `?` (batch and sequence)
@@ -248,7 +252,7 @@ def Golf_ReshapeOp : Golf_Op<"reshape", [Pure, SameOperandsAndResultElementType]
   let hasVerifier = 1;
 }
 
-def Golf_SliceOp : Golf_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+def Golf_SliceOp : Golf_Op<"slice", [Pure, InferTypeOpAdaptor, Golf_Differentiable]> {
   let summary = "a contiguous range of one static dimension";
   let description = [{
     Keeps indices `[start, end)` of dimension `axis`, which must be static.
@@ -264,7 +268,7 @@ def Golf_SliceOp : Golf_Op<"slice", [Pure, InferTypeOpAdaptor]> {
 }
 
 def Golf_ConcatOp : Golf_Op<"concat", [Pure, SameOperandsAndResultElementType,
-                                      InferTypeOpAdaptor]> {
+                                      InferTypeOpAdaptor, Golf_Differentiable]> {
   let summary = "joins tensors along one dimension";
   let description = [{
     All inputs agree on every dimension but `axis`.
@@ -279,12 +283,13 @@ def Golf_ConcatOp : Golf_Op<"concat", [Pure, SameOperandsAndResultElementType,
 }
 
 def Golf_ShiftOp : Golf_Op<"shift", [Pure, SameOperandsAndResultType,
-                                    InferTypeOpInterface]> {
-  let summary = "moves values forward along the sequence dimension";
+                                    InferTypeOpInterface, Golf_Differentiable]> {
+  let summary = "moves values along the sequence dimension";
   let description = [{
-    `result[b, t] = t >= amount ? input[b, t - amount] : fill` along
-    dimension 1 (the sequence): the previous-token view that SmearGate and
-    BigramHash use. `amount` is positive.
+    `result[b, t] = 0 <= t - amount < T ? input[b, t - amount] : fill` along
+    dimension 1 (the sequence). A positive `amount` looks back (the
+    previous-token view of SmearGate and BigramHash); a negative one looks
+    ahead (the gradient of a shift).
 
     ```mlir
     %prev = golf.shift %tokens {amount = 1 : i64, fill = -1.0 : f64} : tensor<?x?xi32>
@@ -297,7 +302,8 @@ def Golf_ShiftOp : Golf_Op<"shift", [Pure, SameOperandsAndResultType,
 }
 
 class Golf_ReduceOp<string mnemonic, string what>
-    : Golf_Op<mnemonic, [Pure, SameOperandsAndResultElementType, InferTypeOpAdaptor]> {
+    : Golf_Op<mnemonic, [Pure, SameOperandsAndResultElementType, InferTypeOpAdaptor,
+                         Golf_Differentiable]> {
   let summary = what # " over one dimension";
   let description = [{
     The }] # what # [{ over dimension `axis`; `keepdim` keeps it with size 1.
@@ -318,7 +324,7 @@ def Golf_MeanOp : Golf_ReduceOp<"mean", "mean">;
 // Model ops
 //===----------------------------------------------------------------------===//
 
-def Golf_EmbeddingOp : Golf_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+def Golf_EmbeddingOp : Golf_Op<"embedding", [Pure, InferTypeOpAdaptor, Golf_Differentiable]> {
   let summary = "rows of a table indexed by token ids";
   let description = [{
     `result[..., :] = table[indices[...], :]`.
@@ -335,7 +341,7 @@ def Golf_EmbeddingOp : Golf_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
 }
 
 def Golf_LinearOp : Golf_Op<"linear", [Pure, SameOperandsAndResultElementType,
-                                      InferTypeOpAdaptor]> {
+                                      InferTypeOpAdaptor, Golf_Differentiable]> {
   let summary = "x · Wᵀ with W stored [out, in], as PyTorch's F.linear";
   let description = [{
     Contracts the last dimension of `input` with the second of `weight`.
@@ -352,7 +358,7 @@ def Golf_LinearOp : Golf_Op<"linear", [Pure, SameOperandsAndResultElementType,
 }
 
 def Golf_RmsNormOp : Golf_Op<"rms_norm", [Pure, SameOperandsAndResultType,
-                                         InferTypeOpInterface]> {
+                                         InferTypeOpInterface, Golf_Differentiable]> {
   let summary = "parameter-free RMSNorm over the last dimension";
   let description = [{
     `x / sqrt(mean(x², -1) + eps)`. Without `eps`, the machine epsilon of the
@@ -366,28 +372,35 @@ def Golf_RmsNormOp : Golf_Op<"rms_norm", [Pure, SameOperandsAndResultType,
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// eps, or the machine epsilon of the element type when absent.
+    double getEffectiveEps();
+  }];
 }
 
 def Golf_RopeOp : Golf_Op<"rope", [Pure, SameOperandsAndResultType,
-                                  InferTypeOpInterface]> {
+                                  InferTypeOpInterface, Golf_Differentiable]> {
   let summary = "rotary position embedding on the first `dims` head dims";
   let description = [{
     `input` is [B, T, heads, head_dim]. The first `dims` (even, at most
     head_dim) dimensions are rotated with the rotate-half convention: pairs
-    (j, j + dims/2) by angle t · base^(-2j/dims); the rest pass through.
+    (j, j + dims/2) by angle t · base^(-2j/dims) as PyTorch's records do:
+    (x1 cos + x2 sin, x2 cos - x1 sin); the rest pass through. `inverse`
+    rotates the other way (the transpose: the gradient of a rope).
 
     ```mlir
     %r = golf.rope %q {base = 1.000000e+04 : f64, dims = 16 : i64} : tensor<?x?x8x64xf32>
     ```
   }];
-  let arguments = (ins Golf_FloatTensor:$input, I64Attr:$dims, F64Attr:$base);
+  let arguments = (ins Golf_FloatTensor:$input, I64Attr:$dims, F64Attr:$base,
+                       UnitAttr:$inverse);
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasVerifier = 1;
 }
 
 def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
-    SameOperandsAndResultElementType, InferTypeOpAdaptor]> {
+    SameOperandsAndResultElementType, InferTypeOpAdaptor, Golf_Differentiable]> {
   let summary = "causal scaled dot-product attention with grouped KV heads";
   let description = [{
     `q` is [B, T, H, D], `k` and `v` are [B, T, H_kv, D] with H a multiple of
@@ -409,7 +422,7 @@ def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
 }
 
 def Golf_SoftcapOp : Golf_Op<"softcap", [Pure, SameOperandsAndResultType,
-                                        InferTypeOpInterface]> {
+                                        InferTypeOpInterface, Golf_Differentiable]> {
   let summary = "cap · tanh(x / cap)";
   let description = [{
     Smoothly bounds logits to (-cap, cap); `cap` is positive.
@@ -424,7 +437,8 @@ def Golf_SoftcapOp : Golf_Op<"softcap", [Pure, SameOperandsAndResultType,
   let hasVerifier = 1;
 }
 
-def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
+                                                    Golf_Differentiable]> {
   let summary = "mean cross-entropy of logits against target ids";
   let description = [{
     `logits` is [..., V], `targets` has the leading dimensions of `logits`;
@@ -440,6 +454,155 @@ def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = [{
     $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// Backward ops: what gradient rules build
+//===----------------------------------------------------------------------===//
+
+def Golf_BroadcastToOp : Golf_Op<"broadcast_to", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "broadcasts a tensor to a shape";
+  let description = [{
+    The NumPy broadcast of `input` to the result's shape, which `input`
+    must broadcast to. The gradient of a reduction.
+
+    ```mlir
+    %y = golf.broadcast_to %g : tensor<?x?x1xf32> -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Golf_ReduceToOp : Golf_Op<"reduce_to", [Pure, SameOperandsAndResultElementType]> {
+  let summary = "sums a tensor down to a shape that broadcasts to it";
+  let description = [{
+    The sum of `input` over the dimensions a broadcast from the result's
+    shape would have created or stretched: the gradient of an operand that
+    was broadcast.
+
+    ```mlir
+    %g = golf.reduce_to %d : tensor<?x?x512xf32> -> tensor<512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Golf_PadOp : Golf_Op<"pad", [Pure, SameOperandsAndResultElementType, InferTypeOpAdaptor]> {
+  let summary = "surrounds a tensor with zeros along one static dimension";
+  let description = [{
+    `before` zeros, then `input`, then `after` zeros along `axis`: the
+    gradient of a slice.
+
+    ```mlir
+    %y = golf.pad %g {axis = 0 : i64, after = 1 : i64, before = 0 : i64} : tensor<1x512xf32> -> tensor<2x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$input, I64Attr:$axis, I64Attr:$before,
+                       I64Attr:$after);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Golf_LinearGradInputOp : Golf_Op<"linear_grad_input", [Pure,
+    SameOperandsAndResultElementType, InferTypeOpAdaptor]> {
+  let summary = "g · W: the gradient of linear with respect to its input";
+  let description = [{
+    `grad` is [..., out], `weight` [out, in]; the result is [..., in].
+
+    ```mlir
+    %dx = golf.linear_grad_input %g, %w : tensor<?x?x256xf32>, tensor<256x512xf32> -> tensor<?x?x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$grad, Golf_FloatTensor:$weight);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $weight attr-dict `:` type($grad) `,` type($weight) `->` type($result)
+  }];
+}
+
+def Golf_LinearGradWeightOp : Golf_Op<"linear_grad_weight", [Pure,
+    SameOperandsAndResultElementType, InferTypeOpAdaptor]> {
+  let summary = "gᵀ · x: the gradient of linear with respect to its weight";
+  let description = [{
+    `grad` is [..., out], `input` [..., in] with the same leading
+    dimensions; the result is [out, in], summed over the leading ones.
+
+    ```mlir
+    %dw = golf.linear_grad_weight %g, %x : tensor<?x?x256xf32>, tensor<?x?x512xf32> -> tensor<256x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$grad, Golf_FloatTensor:$input);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $grad `,` $input attr-dict `:` type($grad) `,` type($input) `->` type($result)
+  }];
+}
+
+def Golf_EmbeddingGradOp : Golf_Op<"embedding_grad", [Pure, InferTypeOpAdaptor]> {
+  let summary = "scatter-adds gradient rows into a table's shape";
+  let description = [{
+    `result[v, :] = Σ grad[i, :]` over the positions i whose id is v: the
+    gradient of an embedding with respect to its table of `rows` rows.
+
+    ```mlir
+    %dt = golf.embedding_grad %ids, %g {rows = 1024 : i64} : tensor<?x?xi32>, tensor<?x?x512xf32> -> tensor<1024x512xf32>
+    ```
+  }];
+  let arguments = (ins Golf_IntTensor:$indices, Golf_FloatTensor:$grad,
+                       I64Attr:$rows);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $indices `,` $grad attr-dict `:` type($indices) `,` type($grad) `->` type($result)
+  }];
+}
+
+def Golf_CrossEntropyGradOp : Golf_Op<"cross_entropy_grad", [Pure, InferTypeOpAdaptor]> {
+  let summary = "(softmax(logits) - onehot(targets)) · grad / N";
+  let description = [{
+    The gradient of the mean cross-entropy with respect to the logits, for
+    the scalar gradient `grad` of the loss; N is the number of positions.
+
+    ```mlir
+    %dz = golf.cross_entropy_grad %z, %targets, %g : tensor<?x?x1024xf32>, tensor<?x?xi32>, tensor<f32> -> tensor<?x?x1024xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$logits, Golf_IntTensor:$targets,
+                       Golf_FloatTensor:$grad);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets `,` $grad attr-dict `:` type($logits) `,` type($targets) `,` type($grad) `->` type($result)
+  }];
+}
+
+def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
+    AllTypesMatch<["q", "out", "grad", "dq"]>, AllTypesMatch<["k", "dk"]>,
+    AllTypesMatch<["v", "dv"]>]> {
+  let summary = "gradients of causal attention with respect to q, k and v";
+  let description = [{
+    For `out = causal_attention(q, k, v)` and the gradient `grad` of `out`,
+    the gradients of q, k and v (k's and v's summed over the query heads
+    that share a KV head). Recomputes the softmax row by row, never storing
+    a T×T matrix.
+
+    ```mlir
+    %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %v, %o, %g : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k,
+                       Golf_FloatTensor:$v, Golf_FloatTensor:$out,
+                       Golf_FloatTensor:$grad, OptionalAttr<F64Attr>:$scale);
+  let results = (outs Golf_FloatTensor:$dq, Golf_FloatTensor:$dk,
+                      Golf_FloatTensor:$dv);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `,` $out `,` $grad attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($out) `,` type($grad)
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // GOLF_OPS_TD

@@ -213,9 +213,8 @@ ShapeResult shiftShape(ArrayRef<int64_t> x, int64_t amount) {
   if (x.size() < 2)
     return ShapeResult::fail(
         formatv("shift needs a [B, T, ...] tensor, got {0}", formatShape(x)));
-  if (amount <= 0)
-    return ShapeResult::fail(
-        formatv("shift amount must be positive, got {0}", amount));
+  if (amount == 0)
+    return ShapeResult::fail("shift amount must not be zero");
   return {Shape(x.begin(), x.end()), ""};
 }
 
@@ -257,6 +256,55 @@ ShapeResult reshapeShape(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
                 "({2} vs {3} per batch and sequence position)",
                 formatShape(from), formatShape(to), fromN, toN));
   return {Shape(to.begin(), to.end()), ""};
+}
+
+ShapeResult padShape(ArrayRef<int64_t> x, int64_t axis, int64_t before,
+                     int64_t after) {
+  ShapeResult r = checkAxis(x, axis, "pad");
+  if (!r.ok())
+    return r;
+  if (x[axis] == kDyn || before < 0 || after < 0 || before > kMaxElements ||
+      after > kMaxElements)
+    return ShapeResult::fail(formatv(
+        "pad: dimension {0} of {1} must be static and the padding non-negative",
+        axis, formatShape(x)));
+  r.shape[axis] += before + after;
+  return r;
+}
+
+ShapeResult linearGradInputShape(ArrayRef<int64_t> g, ArrayRef<int64_t> w) {
+  if (g.empty() || w.size() != 2 || g.back() != w[0])
+    return ShapeResult::fail(
+        formatv("linear_grad_input: gradient {0} does not match the weight {1}",
+                formatShape(g), formatShape(w)));
+  Shape out(g.begin(), g.end());
+  out.back() = w[1];
+  return {out, ""};
+}
+
+ShapeResult linearGradWeightShape(ArrayRef<int64_t> g, ArrayRef<int64_t> x) {
+  if (g.empty() || x.size() != g.size() || g.drop_back() != x.drop_back() ||
+      g.back() == kDyn || x.back() == kDyn)
+    return ShapeResult::fail(formatv(
+        "linear_grad_weight: gradient {0} and input {1} must share their "
+        "leading dimensions",
+        formatShape(g), formatShape(x)));
+  return {Shape{g.back(), x.back()}, ""};
+}
+
+ShapeResult embeddingGradShape(ArrayRef<int64_t> ids, ArrayRef<int64_t> g,
+                               int64_t rows) {
+  if (g.size() != ids.size() + 1 || g.drop_back() != ids || rows <= 0 ||
+      g.back() == kDyn)
+    return ShapeResult::fail(
+        formatv("embedding_grad: gradient {0} does not match the ids {1}",
+                formatShape(g), formatShape(ids)));
+  return {Shape{rows, g.back()}, ""};
+}
+
+bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
+  ShapeResult r = broadcastShapes(from, to);
+  return r.ok() && ArrayRef<int64_t>(r.shape) == to;
 }
 
 } // namespace golf

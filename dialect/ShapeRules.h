@@ -53,6 +53,16 @@ ShapeResult shiftShape(llvm::ArrayRef<int64_t> x, int64_t amount);
 /// Checks a reshape; the result is `to` when it is valid.
 ShapeResult reshapeShape(llvm::ArrayRef<int64_t> from,
                          llvm::ArrayRef<int64_t> to);
+ShapeResult padShape(llvm::ArrayRef<int64_t> x, int64_t axis, int64_t before,
+                     int64_t after);
+ShapeResult linearGradInputShape(llvm::ArrayRef<int64_t> g,
+                                 llvm::ArrayRef<int64_t> w);
+ShapeResult linearGradWeightShape(llvm::ArrayRef<int64_t> g,
+                                  llvm::ArrayRef<int64_t> x);
+ShapeResult embeddingGradShape(llvm::ArrayRef<int64_t> ids,
+                               llvm::ArrayRef<int64_t> g, int64_t rows);
+/// Whether `from` broadcasts to exactly `to`.
+bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
 /// A shape with at least one dimension whose rank is not below `minRank`.
 ShapeResult requireRank(llvm::ArrayRef<int64_t> x, int64_t minRank,
                         const char *what);

@@ -1732,7 +1732,8 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       return error(args[2] ? locs[2] : e.loc,
                    "rope(): base must be greater than 1");
     return yield(builder.create<RopeOp>(loc, x, builder.getI64IntegerAttr(dims),
-                                        builder.getF64FloatAttr(base)));
+                                        builder.getF64FloatAttr(base),
+                                        nullptr));
   }
   if (name == "causal_attention") {
     mlir::Value q, k, v;

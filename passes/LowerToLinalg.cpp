@@ -35,6 +35,13 @@ public:
   Lowering(OpBuilder &b, ModuleOp module) : b(b), module(module) {}
 
   FailureOr<Value> lower(Operation *op);
+  /// Calls the runtime kernel `name` on memref views of `inputs`, with
+  /// fresh buffers for `outputs` and an optional f64 scalar; returns the
+  /// outputs as tensors.
+  SmallVector<Value> callRuntime(Location loc, StringRef name,
+                                 ValueRange inputs,
+                                 ArrayRef<RankedTensorType> outputs,
+                                 std::optional<double> scalar);
 
 private:
   MLIRContext *ctx() { return b.getContext(); }
@@ -154,8 +161,9 @@ private:
   }
 
   Value binary(Operation *op, Value lhs, Value rhs);
+  Value crossEntropyGrad(CrossEntropyGradOp op);
+  Value reduceTo(ReduceToOp op);
   Value unary(Operation *op, Value x);
-  FailureOr<Value> attention(CausalAttentionOp op);
   Value rmsNorm(RmsNormOp op);
   Value rope(RopeOp op);
   Value crossEntropy(CrossEntropyOp op);
@@ -288,10 +296,7 @@ Value Lowering::rmsNorm(RmsNormOp op) {
   RankedTensorType t = typeOf(x);
   Type elem = t.getElementType();
   int64_t last = t.getRank() - 1;
-  double eps = op.getEps() ? op.getEps()->convertToDouble()
-               : elem.isF64()
-                   ? 2.220446049250313e-16   // torch.finfo(float64).eps
-                   : 1.1920928955078125e-07; // torch.finfo(float32).eps
+  double eps = op.getEffectiveEps();
   double n = (double)t.getDimSize(last);
   Value ss = reduceKeep(
       loc, {x}, last, 0.0,
@@ -358,6 +363,8 @@ Value Lowering::rope(RopeOp op) {
         Value angle = nb.create<arith::MulFOp>(l, pos, inv);
         Value cos = nb.create<math::CosOp>(l, angle);
         Value sin = nb.create<math::SinOp>(l, angle);
+        if (op.getInverse())
+          sin = nb.create<arith::NegFOp>(l, sin);
         Value p = nb.create<tensor::ExtractOp>(
             l, x, ValueRange{idx[0], idx[1], idx[2], partner});
         Value xc = nb.create<arith::MulFOp>(l, a[0], cos);
@@ -370,47 +377,133 @@ Value Lowering::rope(RopeOp op) {
       });
 }
 
-FailureOr<Value> Lowering::attention(CausalAttentionOp op) {
-  Location loc = op.getLoc();
-  RankedTensorType qt = typeOf(op.getQ());
-  Type elem = qt.getElementType();
-  double scale = op.getScale() ? op.getScale()->convertToDouble()
-                               : 1.0 / std::sqrt((double)qt.getDimSize(3));
-  // The runtime kernel takes strided memrefs of any shape.
-  auto anyLayout =
-      StridedLayoutAttr::get(ctx(), ShapedType::kDynamic,
-                             SmallVector<int64_t>(4, ShapedType::kDynamic));
-  auto anyMemref = MemRefType::get(
-      SmallVector<int64_t>(4, ShapedType::kDynamic), elem, anyLayout);
-  std::string name =
-      elem.isF64() ? "golf_rt_attention_f64" : "golf_rt_attention_f32";
-  auto fnType = b.getFunctionType(
-      {anyMemref, anyMemref, anyMemref, anyMemref, b.getF64Type()}, {});
+SmallVector<Value> Lowering::callRuntime(Location loc, StringRef name,
+                                         ValueRange inputs,
+                                         ArrayRef<RankedTensorType> outputs,
+                                         std::optional<double> scalar) {
+  // Kernels take strided memrefs of any shape through the C interface.
+  auto anyMemref = [&](RankedTensorType t) {
+    int64_t rank = t.getRank();
+    auto layout = StridedLayoutAttr::get(
+        ctx(), ShapedType::kDynamic,
+        SmallVector<int64_t>(rank, ShapedType::kDynamic));
+    return MemRefType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic),
+                           t.getElementType(), layout);
+  };
+  SmallVector<Type> argTypes;
+  SmallVector<Value> args;
+  for (Value in : inputs) {
+    RankedTensorType t = typeOf(in);
+    Value m = b.create<bufferization::ToMemrefOp>(
+        loc, MemRefType::get(t.getShape(), t.getElementType()), in);
+    args.push_back(b.create<memref::CastOp>(loc, anyMemref(t), m));
+    argTypes.push_back(anyMemref(t));
+  }
+  SmallVector<Value> buffers;
+  for (RankedTensorType t : outputs) {
+    Value m = b.create<memref::AllocOp>(
+        loc, MemRefType::get(t.getShape(), t.getElementType()));
+    buffers.push_back(m);
+    args.push_back(b.create<memref::CastOp>(loc, anyMemref(t), m));
+    argTypes.push_back(anyMemref(t));
+  }
+  if (scalar) {
+    args.push_back(
+        b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(*scalar)));
+    argTypes.push_back(b.getF64Type());
+  }
   if (!module.lookupSymbol<func::FuncOp>(name)) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(module.getBody());
-    auto decl = b.create<func::FuncOp>(loc, name, fnType);
+    auto decl =
+        b.create<func::FuncOp>(loc, name, b.getFunctionType(argTypes, {}));
     decl.setPrivate();
     decl->setAttr("llvm.emit_c_interface", b.getUnitAttr());
   }
-  auto asMemref = [&](Value v) -> Value {
-    auto t = typeOf(v);
-    auto m = b.create<bufferization::ToMemrefOp>(
-        loc, MemRefType::get(t.getShape(), elem), v);
-    return b.create<memref::CastOp>(loc, anyMemref, m);
-  };
-  Value q = asMemref(op.getQ()), k = asMemref(op.getK()),
-        v = asMemref(op.getV());
-  Value out =
-      b.create<memref::AllocOp>(loc, MemRefType::get(qt.getShape(), elem));
-  b.create<func::CallOp>(
-      loc, name, TypeRange{},
-      ValueRange{q, k, v, b.create<memref::CastOp>(loc, anyMemref, out),
-                 b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(scale))});
+  b.create<func::CallOp>(loc, name, TypeRange{}, args);
+  SmallVector<Value> results;
+  for (auto [t, m] : llvm::zip(outputs, buffers))
+    results.push_back(b.create<bufferization::ToTensorOp>(
+        loc, t, m, /*restrict=*/true, /*writable=*/true));
+  return results;
+}
+
+static std::string kernelName(StringRef base, Type elem) {
+  return (base + (elem.isF64() ? "_f64" : "_f32")).str();
+}
+
+Value Lowering::crossEntropyGrad(CrossEntropyGradOp op) {
+  Location loc = op.getLoc();
+  Value logits = op.getLogits(), targets = op.getTargets();
+  RankedTensorType lt = typeOf(logits);
+  Type elem = lt.getElementType();
+  int64_t last = lt.getRank() - 1;
+  Value mx = reduceKeep(
+      loc, {logits}, last, -std::numeric_limits<double>::infinity(),
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
+      });
+  Value se = reduceKeep(
+      loc, {logits, mx}, last, 0.0,
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        Value e =
+            nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
+        return nb.create<arith::AddFOp>(l, a[2], e);
+      });
+  SmallVector<int64_t> rowShape(lt.getShape());
+  rowShape[last] = 1;
+  Value targets1 = reshape(loc, targets, rowShape);
+  double count = (double)typeOf(targets).getNumElements();
+  // (softmax - onehot) · g / N.
+  return elementwise(
+      loc, lt, {logits, mx, se, targets1, op.getGrad()},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange idx) -> Value {
+        Value p = nb.create<arith::DivFOp>(
+            l,
+            nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1])),
+            a[2]);
+        Value isTarget = nb.create<arith::CmpIOp>(
+            l, arith::CmpIPredicate::eq, idx.back(), castIndex(nb, l, a[3]));
+        Value one = nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1.0));
+        Value zero =
+            nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 0.0));
+        Value d = nb.create<arith::SubFOp>(
+            l, p, nb.create<arith::SelectOp>(l, isTarget, one, zero));
+        Value scale = nb.create<arith::DivFOp>(
+            l, a[4],
+            nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, count)));
+        return nb.create<arith::MulFOp>(l, d, scale);
+      });
+}
+
+Value Lowering::reduceTo(ReduceToOp op) {
+  Location loc = op.getLoc();
+  RankedTensorType in = typeOf(op.getInput()), out = op.getType();
+  int64_t lead = in.getRank() - out.getRank();
+  SmallVector<IteratorType> iters;
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    bool reduced =
+        d < lead || (out.getDimSize(d - lead) == 1 && in.getDimSize(d) != 1);
+    iters.push_back(reduced ? IteratorType::reduction : IteratorType::parallel);
+    if (d >= lead)
+      outExprs.push_back(reduced ? getAffineConstantExpr(0, ctx())
+                                 : getAffineDimExpr(d, ctx()));
+  }
+  Value acc = b.create<linalg::FillOp>(
+                   loc, scalar(loc, out.getElementType(), 0), empty(loc, out))
+                  .getResult(0);
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(in.getRank()),
+      AffineMap::get(in.getRank(), 0, outExprs, ctx())};
   return b
-      .create<bufferization::ToTensorOp>(loc, qt, out, /*restrict=*/true,
-                                         /*writable=*/true)
-      .getResult();
+      .create<linalg::GenericOp>(
+          loc, out, ValueRange{op.getInput()}, ValueRange{acc}, maps, iters,
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            nb.create<linalg::YieldOp>(
+                l, nb.create<arith::AddFOp>(l, args[1], args[0]).getResult());
+          })
+      .getResult(0);
 }
 
 Value Lowering::crossEntropy(CrossEntropyOp op) {
@@ -532,14 +625,31 @@ FailureOr<Value> Lowering::lower(Operation *op) {
             loc, t, {},
             [&](OpBuilder &nb, Location l, ValueRange,
                 ValueRange idx) -> Value {
-              Value amt = nb.create<arith::ConstantIndexOp>(l, amount);
-              Value valid = nb.create<arith::CmpIOp>(
-                  l, arith::CmpIPredicate::uge, idx[1], amt);
-              Value src = nb.create<arith::SelectOp>(
-                  l, valid, nb.create<arith::SubIOp>(l, idx[1], amt),
-                  nb.create<arith::ConstantIndexOp>(l, 0));
+              // src = t - amount, valid when 0 <= src < T.
+              Value len = nb.create<arith::ConstantIndexOp>(l, t.getDimSize(1));
+              Value src =
+                  amount > 0
+                      ? nb.create<arith::SubIOp>(
+                              l, idx[1],
+                              nb.create<arith::ConstantIndexOp>(l, amount))
+                            .getResult()
+                      : nb.create<arith::AddIOp>(
+                              l, idx[1],
+                              nb.create<arith::ConstantIndexOp>(l, -amount))
+                            .getResult();
+              Value valid =
+                  amount > 0
+                      ? nb.create<arith::CmpIOp>(
+                              l, arith::CmpIPredicate::sge, idx[1],
+                              nb.create<arith::ConstantIndexOp>(l, amount))
+                            .getResult()
+                      : nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt,
+                                                 src, len)
+                            .getResult();
+              Value safe = nb.create<arith::SelectOp>(
+                  l, valid, src, nb.create<arith::ConstantIndexOp>(l, 0));
               SmallVector<Value> at(idx);
-              at[1] = src;
+              at[1] = safe;
               Value v = nb.create<tensor::ExtractOp>(l, input, at);
               Type elem = t.getElementType();
               Value f = isa<FloatType>(elem)
@@ -607,7 +717,84 @@ FailureOr<Value> Lowering::lower(Operation *op) {
       })
       .Case([&](RmsNormOp r) -> FailureOr<Value> { return rmsNorm(r); })
       .Case([&](RopeOp r) -> FailureOr<Value> { return rope(r); })
-      .Case([&](CausalAttentionOp a) { return attention(a); })
+      .Case([&](CausalAttentionOp a) -> FailureOr<Value> {
+        RankedTensorType qt = typeOf(a.getQ());
+        double scale = a.getScale() ? a.getScale()->convertToDouble()
+                                    : 1.0 / std::sqrt((double)qt.getDimSize(3));
+        return callRuntime(loc,
+                           kernelName("golf_rt_attention", qt.getElementType()),
+                           {a.getQ(), a.getK(), a.getV()}, {qt}, scale)[0];
+      })
+      .Case([&](BroadcastToOp bt) -> FailureOr<Value> {
+        return elementwise(loc, bt.getType(), {bt.getInput()},
+                           [&](OpBuilder &, Location, ValueRange a,
+                               ValueRange) -> Value { return a[0]; });
+      })
+      .Case([&](ReduceToOp r) -> FailureOr<Value> { return reduceTo(r); })
+      .Case([&](PadOp p) -> FailureOr<Value> {
+        RankedTensorType out = p.getType();
+        Value acc =
+            b.create<linalg::FillOp>(loc, scalar(loc, out.getElementType(), 0),
+                                     empty(loc, out))
+                .getResult(0);
+        SmallVector<OpFoldResult> offsets(out.getRank(), b.getIndexAttr(0)),
+            strides(out.getRank(), b.getIndexAttr(1)), sizes;
+        offsets[p.getAxis()] = b.getIndexAttr((int64_t)p.getBefore());
+        for (int64_t d : typeOf(p.getInput()).getShape())
+          sizes.push_back(b.getIndexAttr(d));
+        return b
+            .create<tensor::InsertSliceOp>(loc, p.getInput(), acc, offsets,
+                                           sizes, strides)
+            .getResult();
+      })
+      .Case([&](LinearGradInputOp lg) -> FailureOr<Value> {
+        RankedTensorType gt = typeOf(lg.getGrad());
+        RankedTensorType wt = typeOf(lg.getWeight());
+        int64_t n = wt.getDimSize(0), k = wt.getDimSize(1);
+        int64_t m = gt.getNumElements() / n;
+        auto outType = RankedTensorType::get({m, k}, gt.getElementType());
+        Value acc =
+            b.create<linalg::FillOp>(loc, scalar(loc, gt.getElementType(), 0),
+                                     empty(loc, outType))
+                .getResult(0);
+        Value y =
+            b.create<linalg::MatmulOp>(
+                 loc, TypeRange{outType},
+                 ValueRange{reshape(loc, lg.getGrad(), {m, n}), lg.getWeight()},
+                 ValueRange{acc})
+                .getResult(0);
+        return reshape(loc, y, lg.getType().getShape());
+      })
+      .Case([&](LinearGradWeightOp lg) -> FailureOr<Value> {
+        RankedTensorType gt = typeOf(lg.getGrad());
+        RankedTensorType xt = typeOf(lg.getInput());
+        int64_t n = gt.getShape().back(), k = xt.getShape().back();
+        int64_t m = gt.getNumElements() / n;
+        auto outType = RankedTensorType::get({n, k}, gt.getElementType());
+        Value acc =
+            b.create<linalg::FillOp>(loc, scalar(loc, gt.getElementType(), 0),
+                                     empty(loc, outType))
+                .getResult(0);
+        return b
+            .create<linalg::MatmulTransposeAOp>(
+                loc, TypeRange{outType},
+                ValueRange{reshape(loc, lg.getGrad(), {m, n}),
+                           reshape(loc, lg.getInput(), {m, k})},
+                ValueRange{acc})
+            .getResult(0);
+      })
+      .Case([&](EmbeddingGradOp eg) -> FailureOr<Value> {
+        RankedTensorType gt = typeOf(eg.getGrad());
+        int64_t d = gt.getShape().back(), m = gt.getNumElements() / d;
+        return callRuntime(
+            loc, kernelName("golf_rt_embedding_grad", gt.getElementType()),
+            {reshape(loc, eg.getIndices(), {m}),
+             reshape(loc, eg.getGrad(), {m, d})},
+            {eg.getType()}, std::nullopt)[0];
+      })
+      .Case([&](CrossEntropyGradOp c) -> FailureOr<Value> {
+        return crossEntropyGrad(c);
+      })
       .Case(
           [&](CrossEntropyOp c) -> FailureOr<Value> { return crossEntropy(c); })
       .Default([&](Operation *o) -> FailureOr<Value> {
@@ -624,21 +811,22 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;
-    WalkResult check = model.walk([&](Operation *op) -> WalkResult {
+    WalkResult check = module.walk([&](Operation *op) -> WalkResult {
+      if (!op->getParentOfType<func::FuncOp>() ||
+          !isa<GolfDialect>(op->getDialect()))
+        return WalkResult::advance();
       if (isa<ParamRefOp>(op)) {
         op->emitOpError("golf-lower-to-linalg: bind parameters first "
                         "(golf-bind-params)");
         return WalkResult::interrupt();
       }
-      if (op->getDialect() && isa<GolfDialect>(op->getDialect())) {
-        for (Type t : op->getResultTypes())
-          if (!cast<RankedTensorType>(t).hasStaticShape()) {
-            op->emitOpError("golf-lower-to-linalg: shapes must be static "
-                            "(golf-specialize-shapes)");
-            return WalkResult::interrupt();
-          }
-        ops.push_back(op);
-      }
+      for (Type t : op->getResultTypes())
+        if (!cast<RankedTensorType>(t).hasStaticShape()) {
+          op->emitOpError("golf-lower-to-linalg: shapes must be static "
+                          "(golf-specialize-shapes)");
+          return WalkResult::interrupt();
+        }
+      ops.push_back(op);
       return WalkResult::advance();
     });
     if (check.wasInterrupted())
@@ -647,6 +835,21 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
     Lowering lowering(b, module);
     for (Operation *op : ops) {
       b.setInsertionPoint(op);
+      if (auto grad = dyn_cast<CausalAttentionGradOp>(op)) {
+        RankedTensorType qt = grad.getQ().getType();
+        double scale = grad.getScale()
+                           ? grad.getScale()->convertToDouble()
+                           : 1.0 / std::sqrt((double)qt.getDimSize(3));
+        SmallVector<Value> r = lowering.callRuntime(
+            op->getLoc(),
+            kernelName("golf_rt_attention_grad", qt.getElementType()),
+            {grad.getQ(), grad.getK(), grad.getV(), grad.getOut(),
+             grad.getGrad()},
+            {qt, grad.getK().getType(), grad.getV().getType()}, scale);
+        op->replaceAllUsesWith(r);
+        op->erase();
+        continue;
+      }
       FailureOr<Value> v = lowering.lower(op);
       if (failed(v))
         return signalPassFailure();

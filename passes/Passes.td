@@ -63,6 +63,37 @@ def GolfBindParams : Pass<"golf-bind-params", "mlir::ModuleOp"> {
   let dependentDialects = ["::golf::GolfDialect"];
 }
 
+def GolfAutodiff : Pass<"golf-autodiff", "mlir::ModuleOp"> {
+  let summary = "Builds @train_step: the loss and the gradient of every parameter";
+  let description = [{
+    Reverse-mode differentiation of `@model` (parameters bound as
+    arguments). The pass copies `@model` to `@train_step`, walks its ops in
+    reverse order from the loss (seeded with 1) and asks each op's
+    `DifferentiableOpInterface` for the gradients of its operands, summing
+    the contributions of every use. `@train_step` returns the loss and then
+    one gradient per parameter argument, in argument order, each named by a
+    `golf.grad` result attribute (zeros for a parameter the loss does not
+    depend on). Every forward value is kept for the backward pass; nothing is
+    recomputed yet.
+
+    Before:
+    ```mlir
+    func.func @model(%w: tensor<4x8xf32> {golf.param = "w"}, %x: ...) -> tensor<f32> {
+      %y = golf.linear %x, %w : ...
+    ```
+    After (besides @model):
+    ```mlir
+    func.func @train_step(%w: tensor<4x8xf32> {golf.param = "w"}, %x: ...)
+        -> (tensor<f32>, tensor<4x8xf32> {golf.grad = "w"}) {
+      %y = golf.linear %x, %w : ...
+      ...
+      %dw = golf.linear_grad_weight %dy, %x : ...
+      return %loss, %dw : tensor<f32>, tensor<4x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::golf::GolfDialect"];
+}
+
 def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers golf ops on static tensors to linalg, tensor, arith and math";
   let description = [{

@@ -32,4 +32,29 @@ void _mlir_ciface_golf_rt_attention_f64(golf::rt::MemRef<double, 4> *q,
                                         golf::rt::MemRef<double, 4> *v,
                                         golf::rt::MemRef<double, 4> *out,
                                         double scale);
+
+/// The gradients of causal attention: for `out` and its gradient `g`, the
+/// gradients dq, dk, dv (dk and dv summed over the query heads of a KV
+/// head). The softmax is recomputed row by row: no T×T matrix.
+void _mlir_ciface_golf_rt_attention_grad_f32(
+    golf::rt::MemRef<float, 4> *q, golf::rt::MemRef<float, 4> *k,
+    golf::rt::MemRef<float, 4> *v, golf::rt::MemRef<float, 4> *out,
+    golf::rt::MemRef<float, 4> *g, golf::rt::MemRef<float, 4> *dq,
+    golf::rt::MemRef<float, 4> *dk, golf::rt::MemRef<float, 4> *dv,
+    double scale);
+void _mlir_ciface_golf_rt_attention_grad_f64(
+    golf::rt::MemRef<double, 4> *q, golf::rt::MemRef<double, 4> *k,
+    golf::rt::MemRef<double, 4> *v, golf::rt::MemRef<double, 4> *out,
+    golf::rt::MemRef<double, 4> *g, golf::rt::MemRef<double, 4> *dq,
+    golf::rt::MemRef<double, 4> *dk, golf::rt::MemRef<double, 4> *dv,
+    double scale);
+
+/// The gradient of an embedding table: out[v, :] = Σ g[i, :] over the
+/// positions i with ids[i] == v, in position order (deterministic).
+void _mlir_ciface_golf_rt_embedding_grad_f32(golf::rt::MemRef<int32_t, 1> *ids,
+                                             golf::rt::MemRef<float, 2> *g,
+                                             golf::rt::MemRef<float, 2> *out);
+void _mlir_ciface_golf_rt_embedding_grad_f64(golf::rt::MemRef<int32_t, 1> *ids,
+                                             golf::rt::MemRef<double, 2> *g,
+                                             golf::rt::MemRef<double, 2> *out);
 }

@@ -39,6 +39,8 @@ commands:
   report SPEC   print the settings in force and every parameter with its count
   loss SPEC     compile @model for this CPU and print its loss on given weights
                 and tokens (--weights, --tokens, --batch, --seq)
+  grad SPEC     the same for @train_step: print the loss and write every
+                parameter's gradient, by name, to --out (safetensors)
 
 options:
   --set name=value   override a setting (repeatable; wins over the
@@ -55,6 +57,7 @@ options:
   --dtype f32|f64    element type of parameters and activations (default f32)
   --loc              ir: print each op's position in the spec
   -o FILE            write the output to FILE instead of standard output
+  --out FILE         grad: where the gradients go
 )";
 
 int usage(const llvm::Twine &message) {
@@ -186,9 +189,15 @@ bool resolveSeq(Diagnostics &diags, mlir::ModuleOp module, int64_t &seq) {
 /// Runs the pipeline from `parsed` to `stage`. Errors of passes point into
 /// the spec (every op carries its position) and print in the spec's format.
 bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
-             const std::string &stage, int64_t batch, int64_t seq) {
+             const std::string &stage, int64_t batch, int64_t seq,
+             bool withGrad = true) {
   mlir::PassManager pm(module.getContext());
-  if (mlir::failed(buildPipeline(pm, "parsed", stage, batch, seq))) {
+  // Without gradients the pipeline steps over the `grad` stage.
+  bool skip = !withGrad && stage != "parsed" && stage != "specialized" &&
+              stage != "bound";
+  if (skip ? mlir::failed(buildPipeline(pm, "parsed", "bound", batch, seq)) ||
+                 mlir::failed(buildPipeline(pm, "grad", stage, batch, seq))
+           : mlir::failed(buildPipeline(pm, "parsed", stage, batch, seq))) {
     diags.error({}, "internal error: cannot build the pipeline to " + stage);
     return false;
   }
@@ -220,11 +229,20 @@ int64_t tokenLimit(mlir::ModuleOp module) {
   return limit;
 }
 
-int runLoss(Diagnostics &diags, CompileResult &result, int64_t batch,
-            int64_t seq, const std::string &weightsPath,
-            const std::string &tokensPath) {
+/// `golfc loss` and `golfc grad`: one step of @model (or @train_step) on
+/// given weights and the first batch*seq+1 tokens of a shard.
+int runStep(const std::string &command, Diagnostics &diags,
+            CompileResult &result, int64_t batch, int64_t seq,
+            const std::string &weightsPath, const std::string &tokensPath,
+            const std::string &outPath) {
   if (weightsPath.empty() || tokensPath.empty()) {
-    llvm::errs() << "golfc: error: loss needs --weights and --tokens\n";
+    llvm::errs() << "golfc: error: " << command
+                 << " needs --weights and --tokens\n";
+    return 2;
+  }
+  bool grad = command == "grad";
+  if (grad && outPath.empty()) {
+    llvm::errs() << "golfc: error: grad needs --out for the gradients\n";
     return 2;
   }
   mlir::ModuleOp module = *result.module;
@@ -298,16 +316,38 @@ int runLoss(Diagnostics &diags, CompileResult &result, int64_t batch,
   args.push_back(std::move(inputs));
   args.push_back(std::move(targets));
 
-  if (!lowerTo(diags, module, "lowered", batch, seq))
+  std::vector<std::pair<std::string, std::vector<int64_t>>> names;
+  for (ParamOp p : module.getOps<ParamOp>())
+    names.push_back({p.getSymName().str(),
+                     std::vector<int64_t>(p.getType().getShape().begin(),
+                                          p.getType().getShape().end())});
+  if (!lowerTo(diags, module, "lowered", batch, seq, grad))
     return 1;
   std::string error;
-  auto compiled = CompiledModel::create(module, error);
+  auto compiled =
+      CompiledFunction::create(module, grad ? "train_step" : "model", error);
   if (!compiled) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
-  double loss = compiled->run(args);
+  std::vector<HostTensor> out = compiled->run(args);
+  double loss = f64 ? out[0].f64[0] : (double)out[0].f32[0];
   llvm::outs() << llvm::format("loss: %.17g\n", loss);
+  if (!grad)
+    return 0;
+  std::vector<std::pair<std::string, rt::SafeTensor>> tensors;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const HostTensor &g = out[i + 1];
+    std::vector<double> values =
+        f64 ? g.f64 : std::vector<double>(g.f32.begin(), g.f32.end());
+    tensors.push_back(
+        {names[i].first, rt::fromDoubles(names[i].second, values, f64)});
+  }
+  std::string err = rt::writeSafetensors(outPath, tensors);
+  if (!err.empty()) {
+    llvm::errs() << "golfc: error: " << err << "\n";
+    return 1;
+  }
   return 0;
 }
 
@@ -321,7 +361,8 @@ int main(int argc, char **argv) {
     llvm::outs() << kUsage;
     return 0;
   }
-  if (command != "ir" && command != "report" && command != "loss")
+  if (command != "ir" && command != "report" && command != "loss" &&
+      command != "grad")
     return usage("unknown command '" + command + "'");
 
   std::string specPath, emit = "parsed", outPath, weightsPath, tokensPath;
@@ -335,8 +376,8 @@ int main(int argc, char **argv) {
     std::string flag = arg, v;
     bool hasValue = false;
     static const std::set<std::string> withValue = {
-        "--set",   "--emit",    "--batch",  "--seq",
-        "--dtype", "--weights", "--tokens", "-o"};
+        "--set",     "--emit",   "--batch", "--seq", "--dtype",
+        "--weights", "--tokens", "-o",      "--out"};
     if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
                                    eq != std::string::npos &&
                                    withValue.count(arg.substr(0, eq))) {
@@ -378,7 +419,7 @@ int main(int argc, char **argv) {
       weightsPath = v;
     } else if (flag == "--tokens") {
       tokensPath = v;
-    } else if (flag == "-o") {
+    } else if (flag == "-o" || flag == "--out") {
       outPath = v;
     } else if (arg.size() > 1 && arg[0] == '-') {
       return usage("unknown option '" + arg + "'");
@@ -410,8 +451,9 @@ int main(int argc, char **argv) {
   if (!compileSpec(diags, options, context, result))
     return 1;
 
-  if (command == "loss")
-    return runLoss(diags, result, batch, seq, weightsPath, tokensPath);
+  if (command == "loss" || command == "grad")
+    return runStep(command, diags, result, batch, seq, weightsPath, tokensPath,
+                   outPath);
 
   std::string text;
   llvm::raw_string_ostream os(text);

@@ -8,7 +8,8 @@ Debian's torch 1.13 has neither F.rms_norm nor SDPA's enable_gqa, so both are
 written out; everything runs in float64.
 
 Writes, into --out: weights.safetensors (random, every tensor exercised),
-tokens.bin (a shard), expected.json (the loss and the configuration).
+tokens.bin (a shard), expected.json (the loss, the float32 bounds and the
+configuration) and grads.safetensors (every parameter's gradient).
 """
 import argparse
 import json
@@ -150,6 +151,9 @@ def main():
     x = torch.tensor(tokens[:n], dtype=torch.long).reshape(a.batch, a.seq)
     y = torch.tensor(tokens[1 : n + 1], dtype=torch.long).reshape(a.batch, a.seq)
     loss = forward(p, c, x, y)
+    loss.backward()
+    write_safetensors(os.path.join(a.out, "grads.safetensors"),
+                      [(k, v.grad.numpy()) for k, v in p.items()])
     # float32 bound on the loss's relative error: every sequential
     # reduction of length K contributes at most K unit roundoffs (the
     # classic gamma_K bound of a dot product or sum); per layer the longest
@@ -161,7 +165,12 @@ def main():
     chain = c["num_layers"] * (d + 2 * a.seq + d + hidden + 3 * d)
     chain += d + c["vocab_size"] + a.batch * a.seq
     with open(os.path.join(a.out, "expected.json"), "w") as f:
-        json.dump({"loss": loss.item(), "f32_bound": chain * u32, "config": c,
+        # The backward pass runs each chain again (two matmuls per forward
+        # one, the softmax recomputed), and a gradient is measured against its
+        # tensor's largest entry: twice the chain, twice again for the
+        # cancellation in (g - y·mean(g·y)) and (softmax - onehot).
+        json.dump({"loss": loss.item(), "f32_bound": chain * u32,
+                   "f32_grad_bound": 4 * chain * u32, "config": c,
                    "batch": a.batch, "seq": a.seq}, f)
 
 
