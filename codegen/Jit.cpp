@@ -95,8 +95,16 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
     GOLF_KERNEL(golf_rt_embedding_grad_f32);
     GOLF_KERNEL(golf_rt_embedding_grad_f64);
 #undef GOLF_KERNEL
+    add("memrefCopy", &memrefCopy);
     return symbols;
   });
+  // Materialize now, so that a missing symbol is an error here rather than
+  // at the first call.
+  if (auto fnPtr = (*engine)->lookupPacked("_mlir_ciface_" + function);
+      !fnPtr) {
+    error = "JIT: " + llvm::toString(fnPtr.takeError());
+    return nullptr;
+  }
   impl->engine = std::move(*engine);
   auto compiled = std::unique_ptr<CompiledFunction>(new CompiledFunction());
   compiled->impl = std::move(impl);

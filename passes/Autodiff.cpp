@@ -55,7 +55,8 @@ struct Autodiff : golf::impl::GolfAutodiffBase<Autodiff> {
         resultGrads.push_back(grads.lookup(r));
         needed |= (bool)resultGrads.back();
       }
-      if (!needed)
+      // Ops without operands (constants) pass nothing further back.
+      if (!needed || op->getNumOperands() == 0)
         continue;
       auto rule = dyn_cast<DifferentiableOpInterface>(op);
       if (!rule) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -169,4 +170,37 @@ extern "C" void _mlir_ciface_golf_rt_attention_f64(MemRef<double, 4> *q,
                                                    MemRef<double, 4> *out,
                                                    double scale) {
   attention(q, k, v, out, scale);
+}
+
+extern "C" void memrefCopy(int64_t elemSize, golf::rt::UnrankedMemRef *src,
+                           golf::rt::UnrankedMemRef *dst) {
+  // Descriptor words: allocated, aligned, offset, sizes[rank], strides[rank].
+  const int64_t rank = src->rank;
+  const int64_t *s = static_cast<const int64_t *>(src->descriptor);
+  const int64_t *d = static_cast<const int64_t *>(dst->descriptor);
+  const char *from = reinterpret_cast<const char *>(s[1]) + s[2] * elemSize;
+  char *to = reinterpret_cast<char *>(d[1]) + d[2] * elemSize;
+  if (rank == 0) {
+    std::memcpy(to, from, elemSize);
+    return;
+  }
+  const int64_t *sizes = s + 3, *srcStrides = s + 3 + rank,
+                *dstStrides = d + 3 + rank;
+  for (int64_t r = 0; r < rank; ++r)
+    if (sizes[r] == 0)
+      return;
+  std::vector<int64_t> index(rank, 0);
+  while (true) {
+    int64_t si = 0, di = 0;
+    for (int64_t r = 0; r < rank; ++r) {
+      si += index[r] * srcStrides[r];
+      di += index[r] * dstStrides[r];
+    }
+    std::memcpy(to + di * elemSize, from + si * elemSize, elemSize);
+    int64_t r = rank - 1;
+    while (r >= 0 && ++index[r] == sizes[r])
+      index[r--] = 0;
+    if (r < 0)
+      return;
+  }
 }

@@ -16,9 +16,21 @@ template <typename T, int N> struct MemRef {
   int64_t strides[N];
 };
 
+/// An unranked memref: the rank, then a pointer to a ranked descriptor.
+struct UnrankedMemRef {
+  int64_t rank;
+  void *descriptor;
+};
+
 } // namespace golf::rt
 
 extern "C" {
+/// Copies between two memrefs of any rank and layout (elements of
+/// `elemSize` bytes): the function MLIR's memref lowering calls for copies
+/// it cannot turn into one memcpy.
+void memrefCopy(int64_t elemSize, golf::rt::UnrankedMemRef *src,
+                golf::rt::UnrankedMemRef *dst);
+
 /// Causal attention with grouped KV heads, tiled with an online softmax so
 /// that no T×T score matrix is ever stored. q and out are [B, T, H, D], k and
 /// v [B, T, H_kv, D]; query head h reads KV head h / (H / H_kv).

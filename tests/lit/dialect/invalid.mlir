@@ -469,3 +469,72 @@ func.func @f(%x: tensor<?x?x16xf32>, %t: tensor<?xi32>) {
   %0 = golf.cross_entropy %x, %t : tensor<?x?x16xf32>, tensor<?xi32> -> tensor<f32>
   return
 }
+
+// -----
+
+func.func @f(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{[2, 8] does not broadcast to [3, 8]}}
+  %0 = golf.broadcast_to %a : tensor<2x8xf32> -> tensor<3x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x8xf32>) {
+  // expected-error @+1 {{[3] does not broadcast to [2, 8]}}
+  %0 = golf.reduce_to %a : tensor<2x8xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x8xf32>) {
+  // expected-error @+2 {{pad: dimension 1 of [2, 8] must be static and the padding non-negative}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.pad %a {axis = 1 : i64, before = -1 : i64, after = 0 : i64} : tensor<2x8xf32> -> tensor<2x7xf32>
+  return
+}
+
+// -----
+
+func.func @f(%g: tensor<2x3x4xf32>, %w: tensor<5x8xf32>) {
+  // expected-error @+2 {{linear_grad_input: gradient [2, 3, 4] does not match the weight [5, 8]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.linear_grad_input %g, %w : tensor<2x3x4xf32>, tensor<5x8xf32> -> tensor<2x3x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%g: tensor<2x3x4xf32>, %x: tensor<2x8xf32>) {
+  // expected-error @+2 {{linear_grad_weight: gradient [2, 3, 4] and input [2, 8] must share their leading dimensions}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.linear_grad_weight %g, %x : tensor<2x3x4xf32>, tensor<2x8xf32> -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%ids: tensor<2x3xi32>, %g: tensor<2x4x8xf32>) {
+  // expected-error @+2 {{embedding_grad: gradient [2, 4, 8] does not match the ids [2, 3]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.embedding_grad %ids, %g {rows = 16 : i64} : tensor<2x3xi32>, tensor<2x4x8xf32> -> tensor<16x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x3x8xf32>, %t: tensor<2x3xi32>, %g: tensor<1xf32>) {
+  // expected-error @+2 {{cross_entropy_grad: the loss gradient must be a scalar}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.cross_entropy_grad %x, %t, %g : tensor<2x3x8xf32>, tensor<2x3xi32>, tensor<1xf32> -> tensor<2x3x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x3x4x2xf32>, %k: tensor<2x3x3x2xf32>) {
+  // expected-error @+1 {{causal_attention: 4 query heads are not a multiple of 3 KV heads}}
+  %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q : tensor<2x3x4x2xf32>, tensor<2x3x3x2xf32>, tensor<2x3x3x2xf32>, tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>
+  return
+}
