@@ -94,6 +94,14 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
     GOLF_KERNEL(golf_rt_attention_grad_f64);
     GOLF_KERNEL(golf_rt_embedding_grad_f32);
     GOLF_KERNEL(golf_rt_embedding_grad_f64);
+    GOLF_KERNEL(golf_rt_gemm_nn_f32);
+    GOLF_KERNEL(golf_rt_gemm_nt_f32);
+    GOLF_KERNEL(golf_rt_gemm_tn_f32);
+    GOLF_KERNEL(golf_rt_gemm_tt_f32);
+    GOLF_KERNEL(golf_rt_gemm_nn_f64);
+    GOLF_KERNEL(golf_rt_gemm_nt_f64);
+    GOLF_KERNEL(golf_rt_gemm_tn_f64);
+    GOLF_KERNEL(golf_rt_gemm_tt_f64);
 #undef GOLF_KERNEL
     add("memrefCopy", &memrefCopy);
     return symbols;

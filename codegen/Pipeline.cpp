@@ -34,7 +34,7 @@ const char *kToLLVM = "one-shot-bufferize{bufferize-function-boundaries "
 
 const std::vector<std::string> &golf::stageNames() {
   static const std::vector<std::string> names = {
-      "parsed", "specialized", "bound", "grad", "lowered", "llvm"};
+      "parsed", "specialized", "bound", "grad", "selected", "lowered", "llvm"};
   return names;
 }
 
@@ -56,8 +56,10 @@ LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
     else if (i == 3)
       pm.addPass(createGolfAutodiff());
     else if (i == 4)
+      pm.addPass(createGolfSelectLibraries());
+    else if (i == 5)
       pm.addPass(createGolfLowerToLinalg());
-    else if (i == 5 && failed(parsePassPipeline(kToLLVM, pm)))
+    else if (i == 6 && failed(parsePassPipeline(kToLLVM, pm)))
       return failure();
   }
   return success();

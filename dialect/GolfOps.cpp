@@ -550,6 +550,25 @@ LogicalResult CausalAttentionGradOp::verify() {
   return success();
 }
 
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc, Adaptor a,
+                                       SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getA(), a.getB()})))
+    return failure();
+  RankedTensorType at = tensorOf(a.getA());
+  return yield(loc,
+               gemmShape(at.getShape(), tensorOf(a.getB()).getShape(),
+                         a.getTransposeA(), a.getTransposeB()),
+               at.getElementType(), types);
+}
+
+LogicalResult GemmOp::verify() {
+  if (getLibrary() != "blas")
+    return emitOpError() << "unknown library '" << getLibrary()
+                         << "' (expected blas)";
+  return success();
+}
+
 double RmsNormOp::getEffectiveEps() {
   if (getEps())
     return getEps()->convertToDouble();

@@ -605,4 +605,31 @@ def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Library calls: what golf-select-libraries chooses
+//===----------------------------------------------------------------------===//
+
+def Golf_GemmOp : Golf_Op<"gemm", [Pure, SameOperandsAndResultElementType,
+                                  InferTypeOpAdaptor]> {
+  let summary = "a matrix product done by a library";
+  let description = [{
+    `op(a) · op(b)` on matrices, `op` transposing when `transpose_a` /
+    `transpose_b` is set; `library` names who computes it (`blas`: the
+    runtime calls cblas_?gemm). golf-select-libraries rewrites `linear` and
+    its gradients into this op on flattened rows.
+
+    ```mlir
+    %y = golf.gemm %x, %w {library = "blas", transpose_b} : tensor<4096x512xf32>, tensor<1024x512xf32> -> tensor<4096x1024xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$a, Golf_FloatTensor:$b,
+                       UnitAttr:$transpose_a, UnitAttr:$transpose_b,
+                       StrAttr:$library);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b attr-dict `:` type($a) `,` type($b) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // GOLF_OPS_TD

@@ -302,6 +302,20 @@ ShapeResult embeddingGradShape(ArrayRef<int64_t> ids, ArrayRef<int64_t> g,
   return {Shape{rows, g.back()}, ""};
 }
 
+ShapeResult gemmShape(ArrayRef<int64_t> a, ArrayRef<int64_t> b, bool transposeA,
+                      bool transposeB) {
+  if (a.size() != 2 || b.size() != 2)
+    return ShapeResult::fail(formatv("gemm needs matrices, got {0} and {1}",
+                                     formatShape(a), formatShape(b)));
+  int64_t m = transposeA ? a[1] : a[0], ka = transposeA ? a[0] : a[1];
+  int64_t kb = transposeB ? b[1] : b[0], n = transposeB ? b[0] : b[1];
+  if (ka != kb || ka == kDyn)
+    return ShapeResult::fail(
+        formatv("gemm: the inner dimensions of {0} and {1} differ",
+                formatShape(a), formatShape(b)));
+  return {Shape{m, n}, ""};
+}
+
 bool broadcastsTo(ArrayRef<int64_t> from, ArrayRef<int64_t> to) {
   ShapeResult r = broadcastShapes(from, to);
   return r.ok() && ArrayRef<int64_t>(r.shape) == to;

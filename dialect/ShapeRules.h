@@ -61,6 +61,8 @@ ShapeResult linearGradWeightShape(llvm::ArrayRef<int64_t> g,
                                   llvm::ArrayRef<int64_t> x);
 ShapeResult embeddingGradShape(llvm::ArrayRef<int64_t> ids,
                                llvm::ArrayRef<int64_t> g, int64_t rows);
+ShapeResult gemmShape(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b,
+                      bool transposeA, bool transposeB);
 /// Whether `from` broadcasts to exactly `to`.
 bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
 /// A shape with at least one dimension whose rank is not below `minRank`.

@@ -795,6 +795,15 @@ FailureOr<Value> Lowering::lower(Operation *op) {
       .Case([&](CrossEntropyGradOp c) -> FailureOr<Value> {
         return crossEntropyGrad(c);
       })
+      .Case([&](GemmOp g) -> FailureOr<Value> {
+        // One kernel per transposition: golf_rt_gemm_{n,t}{n,t}_f32.
+        std::string base = std::string("golf_rt_gemm_") +
+                           (g.getTransposeA() ? "t" : "n") +
+                           (g.getTransposeB() ? "t" : "n");
+        return callRuntime(loc, kernelName(base, g.getType().getElementType()),
+                           {g.getA(), g.getB()}, {g.getType()},
+                           std::nullopt)[0];
+      })
       .Case(
           [&](CrossEntropyOp c) -> FailureOr<Value> { return crossEntropy(c); })
       .Default([&](Operation *o) -> FailureOr<Value> {

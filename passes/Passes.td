@@ -94,6 +94,34 @@ def GolfAutodiff : Pass<"golf-autodiff", "mlir::ModuleOp"> {
   let dependentDialects = ["::golf::GolfDialect"];
 }
 
+def GolfSelectLibraries : Pass<"golf-select-libraries", "mlir::ModuleOp"> {
+  let summary = "Chooses library calls for the matrix products";
+  let description = [{
+    The one place where golfc decides between a library and generated
+    code. Every `golf.linear` and its gradients (`linear_grad_input`,
+    `linear_grad_weight`) become a `golf.gemm` on the flattened rows, done
+    by `library` (`blas` on the CPU: OpenBLAS's cblas_?gemm). Elementwise
+    ops and reductions stay for code generation; causal attention is a
+    runtime kernel already.
+
+    Before:
+    ```mlir
+    %y = golf.linear %x, %w : tensor<4x256x512xf32>, tensor<1024x512xf32> -> tensor<4x256x1024xf32>
+    ```
+    After:
+    ```mlir
+    %x2 = golf.reshape %x : tensor<4x256x512xf32> -> tensor<1024x512xf32>
+    %y2 = golf.gemm %x2, %w {library = "blas", transpose_b} : tensor<1024x512xf32>, tensor<1024x512xf32> -> tensor<1024x1024xf32>
+    %y = golf.reshape %y2 : tensor<1024x1024xf32> -> tensor<4x256x1024xf32>
+    ```
+  }];
+  let dependentDialects = ["::golf::GolfDialect"];
+  let options = [
+    Option<"library", "library", "std::string", "\"blas\"",
+           "who computes the matrix products: blas, or none to generate them">,
+  ];
+}
+
 def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers golf ops on static tensors to linalg, tensor, arith and math";
   let description = [{

@@ -61,6 +61,22 @@ void _mlir_ciface_golf_rt_attention_grad_f64(
     golf::rt::MemRef<double, 4> *dk, golf::rt::MemRef<double, 4> *dv,
     double scale);
 
+/// C = op(A)·op(B) by OpenBLAS, op transposing for 't': the four
+/// transpositions of golf.gemm, in float32 and float64.
+#define GOLF_GEMM_KERNEL(NAME, T)                                              \
+  void _mlir_ciface_##NAME(golf::rt::MemRef<T, 2> *a,                          \
+                           golf::rt::MemRef<T, 2> *b,                          \
+                           golf::rt::MemRef<T, 2> *c);
+GOLF_GEMM_KERNEL(golf_rt_gemm_nn_f32, float)
+GOLF_GEMM_KERNEL(golf_rt_gemm_nt_f32, float)
+GOLF_GEMM_KERNEL(golf_rt_gemm_tn_f32, float)
+GOLF_GEMM_KERNEL(golf_rt_gemm_tt_f32, float)
+GOLF_GEMM_KERNEL(golf_rt_gemm_nn_f64, double)
+GOLF_GEMM_KERNEL(golf_rt_gemm_nt_f64, double)
+GOLF_GEMM_KERNEL(golf_rt_gemm_tn_f64, double)
+GOLF_GEMM_KERNEL(golf_rt_gemm_tt_f64, double)
+#undef GOLF_GEMM_KERNEL
+
 /// The gradient of an embedding table: out[v, :] = Σ g[i, :] over the
 /// positions i with ids[i] == v, in position order (deterministic).
 void _mlir_ciface_golf_rt_embedding_grad_f32(golf::rt::MemRef<int32_t, 1> *ids,

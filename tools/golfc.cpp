@@ -47,7 +47,8 @@ options:
                      environment variable NAME, which wins over the spec)
   --no-env           ignore environment variables
   --emit=STAGE       ir: parsed (default), specialized (B and T fixed),
-                     bound (parameters as arguments), lowered (linalg),
+                     bound (parameters as arguments), grad (@train_step),
+                     selected (library calls chosen), lowered (linalg),
                      llvm (the LLVM dialect)
   --batch N          sequences per batch (default 1)
   --seq N            tokens per sequence (default: train_seq_len)

@@ -538,3 +538,29 @@ func.func @f(%q: tensor<2x3x4x2xf32>, %k: tensor<2x3x3x2xf32>) {
   %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q : tensor<2x3x4x2xf32>, tensor<2x3x3x2xf32>, tensor<2x3x3x2xf32>, tensor<2x3x4x2xf32>, tensor<2x3x4x2xf32>
   return
 }
+
+// -----
+
+func.func @f(%a: tensor<6x8xf32>, %b: tensor<4x8xf32>) {
+  // expected-error @+1 {{unknown library 'mkl' (expected blas)}}
+  %0 = golf.gemm %a, %b {library = "mkl", transpose_b} : tensor<6x8xf32>, tensor<4x8xf32> -> tensor<6x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<6x8xf32>, %b: tensor<4x8xf32>) {
+  // expected-error @+2 {{gemm: the inner dimensions of [6, 8] and [4, 8] differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.gemm %a, %b {library = "blas"} : tensor<6x8xf32>, tensor<4x8xf32> -> tensor<6x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<2x3x8xf32>, %b: tensor<4x8xf32>) {
+  // expected-error @+2 {{gemm needs matrices, got [2, 3, 8] and [4, 8]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = golf.gemm %a, %b {library = "blas", transpose_b} : tensor<2x3x8xf32>, tensor<4x8xf32> -> tensor<6x4xf32>
+  return
+}

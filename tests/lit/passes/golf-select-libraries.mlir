@@ -1,0 +1,19 @@
+// RUN: golf-opt %s -split-input-file -golf-select-libraries -verify-diagnostics | FileCheck %s
+// RUN: golf-opt %s -split-input-file -golf-select-libraries=library=none | FileCheck %s --check-prefix=NONE
+
+// linear and its gradients become BLAS matrix products on flattened rows.
+// CHECK-LABEL: func.func @step
+// NONE-LABEL: func.func @step
+func.func @step(%x: tensor<2x3x8xf32>, %w: tensor<4x8xf32>, %g: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x8xf32>, tensor<4x8xf32>) {
+  // CHECK: %[[X:.*]] = golf.reshape %{{.*}} : tensor<2x3x8xf32> -> tensor<6x8xf32>
+  // CHECK: %[[Y:.*]] = golf.gemm %[[X]], %{{.*}} {library = "blas", transpose_b} : tensor<6x8xf32>, tensor<4x8xf32> -> tensor<6x4xf32>
+  // CHECK: golf.reshape %[[Y]] : tensor<6x4xf32> -> tensor<2x3x4xf32>
+  // NONE: golf.linear
+  %y = golf.linear %x, %w : tensor<2x3x8xf32>, tensor<4x8xf32> -> tensor<2x3x4xf32>
+  // CHECK: golf.gemm %{{.*}}, %{{.*}} {library = "blas"} : tensor<6x4xf32>, tensor<4x8xf32> -> tensor<6x8xf32>
+  %dx = golf.linear_grad_input %g, %w : tensor<2x3x4xf32>, tensor<4x8xf32> -> tensor<2x3x8xf32>
+  // CHECK: golf.gemm %{{.*}}, %{{.*}} {library = "blas", transpose_a} : tensor<6x4xf32>, tensor<6x8xf32> -> tensor<4x8xf32>
+  %dw = golf.linear_grad_weight %g, %x : tensor<2x3x4xf32>, tensor<2x3x8xf32> -> tensor<4x8xf32>
+  // CHECK-NOT: golf.linear
+  return %y, %dx, %dw : tensor<2x3x4xf32>, tensor<2x3x8xf32>, tensor<4x8xf32>
+}
