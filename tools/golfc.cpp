@@ -24,7 +24,10 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <sys/resource.h>
 #include <map>
 #include <set>
 
@@ -41,6 +44,7 @@ commands:
                 and tokens (--weights, --tokens, --batch, --seq)
   grad SPEC     the same for @train_step: print the loss and write every
                 parameter's gradient, by name, to --out (safetensors)
+  bench SPEC    time @train_step on random weights (--batch, --seq, --steps)
 
 options:
   --set name=value   override a setting (repeatable; wins over the
@@ -230,6 +234,96 @@ int64_t tokenLimit(mlir::ModuleOp module) {
   return limit;
 }
 
+/// `golfc bench`: compiles @train_step once, runs it `steps` times on random
+/// weights and tokens, and prints the median step time, tokens per second,
+/// effective GFLOP/s and the process's peak memory.
+int runBench(Diagnostics &diags, CompileResult &result, int64_t batch,
+             int64_t seq, int64_t steps) {
+  mlir::ModuleOp module = *result.module;
+  if (!resolveSeq(diags, module, seq))
+    return 1;
+  int64_t params = 0, limit = tokenLimit(module);
+  std::vector<HostTensor> args;
+  uint64_t state = 1337;
+  auto uniform = [&] { // xorshift: no dependence on the C++ library.
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return (double)(state >> 11) / 9007199254740992.0;
+  };
+  for (ParamOp p : module.getOps<ParamOp>()) {
+    bool f64 = p.getType().getElementType().isF64();
+    HostTensor t;
+    t.shape.assign(p.getType().getShape().begin(),
+                   p.getType().getShape().end());
+    int64_t n = p.getType().getNumElements();
+    params += n;
+    for (int64_t i = 0; i < n; ++i) {
+      double v = 0.04 * (uniform() - 0.5);
+      f64 ? t.f64.push_back(v) : t.f32.push_back((float)v);
+    }
+    args.push_back(std::move(t));
+  }
+  HostTensor tokens, targets;
+  tokens.shape = targets.shape = {batch, seq};
+  int64_t ids = std::min<int64_t>(limit, 1 << 16);
+  for (int64_t i = 0; i < batch * seq; ++i) {
+    tokens.i32.push_back((int32_t)(uniform() * ids));
+    targets.i32.push_back((int32_t)(uniform() * ids));
+  }
+  args.push_back(tokens);
+  args.push_back(targets);
+
+  auto start = std::chrono::steady_clock::now();
+  if (!lowerTo(diags, module, "grad", batch, seq))
+    return 1;
+  int64_t layers = 0, dim = 0;
+  module.walk([&](CausalAttentionOp a) {
+    if (a->getParentOfType<mlir::func::FuncOp>().getName() != "model")
+      return;
+    ++layers;
+    dim = a.getQ().getType().getDimSize(2) * a.getQ().getType().getDimSize(3);
+  });
+  mlir::PassManager pm(module.getContext());
+  if (mlir::failed(buildPipeline(pm, "grad", "lowered", batch, seq)) ||
+      mlir::failed(pm.run(module)))
+    return 1;
+  std::string error;
+  auto compiled = CompiledFunction::create(module, "train_step", error);
+  if (!compiled) {
+    llvm::errs() << "golfc: error: " << error << "\n";
+    return 1;
+  }
+  double compileSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  compiled->run(args); // Warm-up.
+  std::vector<double> times;
+  for (int64_t s = 0; s < steps; ++s) {
+    auto t0 = std::chrono::steady_clock::now();
+    compiled->run(args);
+    times.push_back(std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count());
+  }
+  std::sort(times.begin(), times.end());
+  double median = times[times.size() / 2];
+  double tokensPerStep = (double)(batch * seq);
+  // 6 flops per parameter and token (forward and backward matmuls), plus
+  // causal attention: 6·L·d·T per token (QKᵀ and PV over T/2 keys, x3).
+  double flops = 6.0 * (double)params * tokensPerStep +
+                 6.0 * (double)layers * (double)dim * (double)seq *
+                     tokensPerStep;
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  llvm::outs() << llvm::format(
+      "golfc: params %lld  tokens/step %.0f  compile %.2f s  step %.4f s  "
+      "tokens/s %.0f  GFLOP/s %.2f  peak RSS %.0f MB\n",
+      (long long)params, tokensPerStep, compileSeconds, median,
+      tokensPerStep / median, flops / median / 1e9, usage.ru_maxrss / 1024.0);
+  return 0;
+}
+
 /// `golfc loss` and `golfc grad`: one step of @model (or @train_step) on
 /// given weights and the first batch*seq+1 tokens of a shard.
 int runStep(const std::string &command, Diagnostics &diags,
@@ -363,13 +457,13 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (command != "ir" && command != "report" && command != "loss" &&
-      command != "grad")
+      command != "grad" && command != "bench")
     return usage("unknown command '" + command + "'");
 
   std::string specPath, emit = "parsed", outPath, weightsPath, tokensPath;
   CompileOptions options;
   options.getenv = [](const char *name) { return std::getenv(name); };
-  int64_t batch = 1, seq = 0;
+  int64_t batch = 1, seq = 0, steps = 5;
   bool printLocations = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -378,7 +472,7 @@ int main(int argc, char **argv) {
     bool hasValue = false;
     static const std::set<std::string> withValue = {
         "--set",     "--emit",   "--batch", "--seq", "--dtype",
-        "--weights", "--tokens", "-o",      "--out"};
+        "--weights", "--tokens", "-o",      "--out",   "--steps"};
     if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
                                    eq != std::string::npos &&
                                    withValue.count(arg.substr(0, eq))) {
@@ -407,6 +501,11 @@ int main(int argc, char **argv) {
       if (std::find(stages.begin(), stages.end(), emit) == stages.end())
         return usage("unknown stage '" + emit +
                      "' (stages: " + llvm::join(stages, ", ") + ")");
+    } else if (flag == "--steps") {
+      long long n;
+      if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0 || n > 100000)
+        return usage("--steps takes a positive integer, got '" + v + "'");
+      steps = n;
     } else if (flag == "--batch" || flag == "--seq") {
       long long n;
       if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0 || n > (1 << 24))
@@ -452,6 +551,8 @@ int main(int argc, char **argv) {
   if (!compileSpec(diags, options, context, result))
     return 1;
 
+  if (command == "bench")
+    return runBench(diags, result, batch, seq, steps);
   if (command == "loss" || command == "grad")
     return runStep(command, diags, result, batch, seq, weightsPath, tokensPath,
                    outPath);

@@ -33,8 +33,8 @@ def rope(x, base):
     # x: [B, T, H, D], rotate-half on all D dims.
     d = x.size(-1)
     half = d // 2
-    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2, dtype=torch.float64) / d))
-    t = torch.arange(x.size(1), dtype=torch.float64)
+    inv_freq = 1.0 / (base ** (torch.arange(0, d, 2, dtype=x.dtype) / d))
+    t = torch.arange(x.size(1), dtype=x.dtype)
     freqs = torch.outer(t, inv_freq)
     cos, sin = freqs.cos()[None, :, None, :], freqs.sin()[None, :, None, :]
     x1, x2 = x[..., :half], x[..., half:]
