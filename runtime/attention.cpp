@@ -7,36 +7,108 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <thread>
 #include <vector>
 
 namespace {
 
 using golf::rt::MemRef;
 
-template <typename T>
-inline T &at(MemRef<T, 4> *m, int64_t b, int64_t t, int64_t h, int64_t d) {
-  return m->aligned[m->offset + b * m->strides[0] + t * m->strides[1] +
-                    h * m->strides[2] + d * m->strides[3]];
+/// Runs body(b) for b in [0, n) on up to hardware_concurrency threads. The
+/// work of one b never touches another's outputs, so the result does not
+/// depend on the number of threads.
+template <typename F> void parallelFor(int64_t n, F body) {
+  int64_t threads =
+      std::min<int64_t>(n, std::max(1u, std::thread::hardware_concurrency()));
+  if (threads <= 1) {
+    for (int64_t b = 0; b < n; ++b)
+      body(b);
+    return;
+  }
+  std::vector<std::thread> pool;
+  for (int64_t w = 0; w < threads; ++w)
+    pool.emplace_back([&, w] {
+      for (int64_t b = w; b < n; b += threads)
+        body(b);
+    });
+  for (std::thread &t : pool)
+    t.join();
+}
+
+/// Rows of a [B, T, H, D] memref as pointers: the head dimension is read
+/// contiguously (a copy is made first when it is not).
+template <typename T> struct Rows {
+  T *base;
+  int64_t sb, st, sh;
+  std::vector<T> copy;
+  MemRef<T, 4> *source = nullptr;
+
+  explicit Rows(MemRef<T, 4> *m, bool output = false) {
+    const int64_t *n = m->sizes;
+    if (m->strides[3] == 1) {
+      base = m->aligned + m->offset;
+      sb = m->strides[0], st = m->strides[1], sh = m->strides[2];
+      return;
+    }
+    copy.assign(n[0] * n[1] * n[2] * n[3], T(0));
+    sh = n[3], st = n[2] * n[3], sb = n[1] * n[2] * n[3];
+    base = copy.data();
+    if (output) {
+      source = m; // Written back by flush().
+      return;
+    }
+    for (int64_t i = 0; i < (int64_t)copy.size(); ++i)
+      copy[i] = element(m, i);
+  }
+  static T &element(MemRef<T, 4> *m, int64_t i) {
+    const int64_t *n = m->sizes;
+    int64_t d = i % n[3], h = i / n[3] % n[2], t = i / (n[2] * n[3]) % n[1],
+            b = i / (n[1] * n[2] * n[3]);
+    return m->aligned[m->offset + b * m->strides[0] + t * m->strides[1] +
+                      h * m->strides[2] + d * m->strides[3]];
+  }
+  T *operator()(int64_t b, int64_t t, int64_t h) const {
+    return base + b * sb + t * st + h * sh;
+  }
+  void flush() {
+    if (source)
+      for (int64_t i = 0; i < (int64_t)copy.size(); ++i)
+        element(source, i) = copy[i];
+  }
+};
+
+/// x · y with eight partial sums, so that the compiler can vectorize it
+/// without reassociating (the order is fixed: results are reproducible).
+template <typename T> inline T dot(const T *x, const T *y, int64_t n) {
+  T part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int l = 0; l < 8; ++l)
+      part[l] += x[i + l] * y[i + l];
+  T s = ((part[0] + part[1]) + (part[2] + part[3])) +
+        ((part[4] + part[5]) + (part[6] + part[7]));
+  for (; i < n; ++i)
+    s += x[i] * y[i];
+  return s;
 }
 
 template <typename T>
-void attention(MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v,
-               MemRef<T, 4> *out, double scale) {
-  const int64_t batch = q->sizes[0], len = q->sizes[1], heads = q->sizes[2],
-                dim = q->sizes[3], kvHeads = k->sizes[2];
+void attention(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
+               MemRef<T, 4> *outm, double scale) {
+  const int64_t batch = qm->sizes[0], len = qm->sizes[1], heads = qm->sizes[2],
+                dim = qm->sizes[3], kvHeads = km->sizes[2];
   const int64_t group = heads / kvHeads;
-  std::vector<T> acc(dim);
-  for (int64_t b = 0; b < batch; ++b)
+  Rows<T> q(qm), k(km), v(vm), out(outm, true);
+  parallelFor(batch, [&](int64_t b) {
+    std::vector<T> acc(dim);
     for (int64_t h = 0; h < heads; ++h) {
       const int64_t g = h / group;
       for (int64_t t = 0; t < len; ++t) {
+        const T *qr = q(b, t, h);
         T maxScore = -std::numeric_limits<T>::infinity(), norm = 0;
         std::fill(acc.begin(), acc.end(), T(0));
         for (int64_t s = 0; s <= t; ++s) {
-          T score = 0;
-          for (int64_t d = 0; d < dim; ++d)
-            score += at(q, b, t, h, d) * at(k, b, s, g, d);
-          score *= (T)scale;
+          T score = dot(qr, k(b, s, g), dim) * (T)scale;
           if (score > maxScore) {
             T correction = std::exp(maxScore - score);
             norm *= correction;
@@ -46,67 +118,74 @@ void attention(MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v,
           }
           T p = std::exp(score - maxScore);
           norm += p;
+          const T *vr = v(b, s, g);
           for (int64_t d = 0; d < dim; ++d)
-            acc[d] += p * at(v, b, s, g, d);
+            acc[d] += p * vr[d];
         }
+        T *o = out(b, t, h);
         for (int64_t d = 0; d < dim; ++d)
-          at(out, b, t, h, d) = acc[d] / norm;
+          o[d] = acc[d] / norm;
       }
     }
+  });
+  out.flush();
 }
 
 template <typename T>
-void attentionGrad(MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v,
-                   MemRef<T, 4> *out, MemRef<T, 4> *g, MemRef<T, 4> *dq,
-                   MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale) {
-  const int64_t batch = q->sizes[0], len = q->sizes[1], heads = q->sizes[2],
-                dim = q->sizes[3], kvHeads = k->sizes[2];
+void attentionGrad(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
+                   MemRef<T, 4> *outm, MemRef<T, 4> *gm, MemRef<T, 4> *dqm,
+                   MemRef<T, 4> *dkm, MemRef<T, 4> *dvm, double scale) {
+  const int64_t batch = qm->sizes[0], len = qm->sizes[1], heads = qm->sizes[2],
+                dim = qm->sizes[3], kvHeads = km->sizes[2];
   const int64_t group = heads / kvHeads;
   const T s = (T)scale;
-  for (int64_t b = 0; b < batch; ++b)
+  Rows<T> q(qm), k(km), v(vm), out(outm), g(gm), dq(dqm, true), dk(dkm, true),
+      dv(dvm, true);
+  parallelFor(batch, [&](int64_t b) {
     for (int64_t t = 0; t < len; ++t) {
       for (int64_t h = 0; h < heads; ++h)
-        for (int64_t d = 0; d < dim; ++d)
-          at(dq, b, t, h, d) = 0;
-      for (int64_t h = 0; h < kvHeads; ++h)
-        for (int64_t d = 0; d < dim; ++d)
-          at(dk, b, t, h, d) = at(dv, b, t, h, d) = 0;
+        std::fill(dq(b, t, h), dq(b, t, h) + dim, T(0));
+      for (int64_t h = 0; h < kvHeads; ++h) {
+        std::fill(dk(b, t, h), dk(b, t, h) + dim, T(0));
+        std::fill(dv(b, t, h), dv(b, t, h) + dim, T(0));
+      }
     }
-  std::vector<T> scores(len);
-  for (int64_t b = 0; b < batch; ++b)
+    std::vector<T> scores(len);
     for (int64_t h = 0; h < heads; ++h) {
       const int64_t kvh = h / group;
       for (int64_t t = 0; t < len; ++t) {
         // The row's softmax, recomputed: scores, maximum, normalizer.
+        const T *qr = q(b, t, h), *gr = g(b, t, h);
         T maxScore = -std::numeric_limits<T>::infinity();
         for (int64_t j = 0; j <= t; ++j) {
-          T score = 0;
-          for (int64_t d = 0; d < dim; ++d)
-            score += at(q, b, t, h, d) * at(k, b, j, kvh, d);
-          scores[j] = score * s;
+          scores[j] = dot(qr, k(b, j, kvh), dim) * s;
           maxScore = std::max(maxScore, scores[j]);
         }
         T norm = 0;
-        for (int64_t j = 0; j <= t; ++j)
-          norm += std::exp(scores[j] - maxScore);
-        // D = g · out; ds_j = p_j (g · v_j - D).
-        T dot = 0;
-        for (int64_t d = 0; d < dim; ++d)
-          dot += at(g, b, t, h, d) * at(out, b, t, h, d);
         for (int64_t j = 0; j <= t; ++j) {
-          T p = std::exp(scores[j] - maxScore) / norm;
-          T dp = 0;
-          for (int64_t d = 0; d < dim; ++d)
-            dp += at(g, b, t, h, d) * at(v, b, j, kvh, d);
-          T ds = p * (dp - dot) * s;
+          scores[j] = std::exp(scores[j] - maxScore);
+          norm += scores[j];
+        }
+        // D = g · out; ds_j = p_j (g · v_j - D).
+        T D = dot(gr, out(b, t, h), dim);
+        T *dqr = dq(b, t, h);
+        for (int64_t j = 0; j <= t; ++j) {
+          T p = scores[j] / norm;
+          const T *kr = k(b, j, kvh), *vr = v(b, j, kvh);
+          T ds = p * (dot(gr, vr, dim) - D) * s;
+          T *dkr = dk(b, j, kvh), *dvr = dv(b, j, kvh);
           for (int64_t d = 0; d < dim; ++d) {
-            at(dq, b, t, h, d) += ds * at(k, b, j, kvh, d);
-            at(dk, b, j, kvh, d) += ds * at(q, b, t, h, d);
-            at(dv, b, j, kvh, d) += p * at(g, b, t, h, d);
+            dqr[d] += ds * kr[d];
+            dkr[d] += ds * qr[d];
+            dvr[d] += p * gr[d];
           }
         }
       }
     }
+  });
+  dq.flush();
+  dk.flush();
+  dv.flush();
 }
 
 template <typename T>

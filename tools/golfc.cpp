@@ -12,6 +12,7 @@
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
 #include "passes/Passes.h"
+#include "runtime/memory.h"
 #include "runtime/safetensors.h"
 #include "runtime/shards.h"
 
@@ -27,9 +28,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <sys/resource.h>
 #include <map>
 #include <set>
+#include <sys/resource.h>
 
 using namespace golf;
 
@@ -302,18 +303,18 @@ int runBench(Diagnostics &diags, CompileResult &result, int64_t batch,
   for (int64_t s = 0; s < steps; ++s) {
     auto t0 = std::chrono::steady_clock::now();
     compiled->run(args);
-    times.push_back(std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count());
+    times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+            .count());
   }
   std::sort(times.begin(), times.end());
   double median = times[times.size() / 2];
   double tokensPerStep = (double)(batch * seq);
   // 6 flops per parameter and token (forward and backward matmuls), plus
   // causal attention: 6·L·d·T per token (QKᵀ and PV over T/2 keys, x3).
-  double flops = 6.0 * (double)params * tokensPerStep +
-                 6.0 * (double)layers * (double)dim * (double)seq *
-                     tokensPerStep;
+  double flops =
+      6.0 * (double)params * tokensPerStep +
+      6.0 * (double)layers * (double)dim * (double)seq * tokensPerStep;
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   llvm::outs() << llvm::format(
@@ -472,7 +473,7 @@ int main(int argc, char **argv) {
     bool hasValue = false;
     static const std::set<std::string> withValue = {
         "--set",     "--emit",   "--batch", "--seq", "--dtype",
-        "--weights", "--tokens", "-o",      "--out",   "--steps"};
+        "--weights", "--tokens", "-o",      "--out", "--steps"};
     if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
                                    eq != std::string::npos &&
                                    withValue.count(arg.substr(0, eq))) {
@@ -542,6 +543,7 @@ int main(int argc, char **argv) {
   }
   Diagnostics diags(specPath == "-" ? "<stdin>" : specPath,
                     (*buffer)->getBuffer().str(), llvm::errs());
+  rt::configureAllocator();
   registerCompilerPasses();
   mlir::DialectRegistry registry;
   registerCompilerDialects(registry);
