@@ -161,6 +161,9 @@ private:
   }
 
   Value binary(Operation *op, Value lhs, Value rhs);
+  /// Per row of the last dimension: the maximum m and sum(exp(x - m)),
+  /// both keeping that dimension with size 1.
+  std::pair<Value, Value> rowMaxAndSum(Location loc, Value logits);
   Value crossEntropyGrad(CrossEntropyGradOp op);
   Value reduceTo(ReduceToOp op);
   Value unary(Operation *op, Value x);
@@ -432,12 +435,8 @@ static std::string kernelName(StringRef base, Type elem) {
   return (base + (elem.isF64() ? "_f64" : "_f32")).str();
 }
 
-Value Lowering::crossEntropyGrad(CrossEntropyGradOp op) {
-  Location loc = op.getLoc();
-  Value logits = op.getLogits(), targets = op.getTargets();
-  RankedTensorType lt = typeOf(logits);
-  Type elem = lt.getElementType();
-  int64_t last = lt.getRank() - 1;
+std::pair<Value, Value> Lowering::rowMaxAndSum(Location loc, Value logits) {
+  int64_t last = typeOf(logits).getRank() - 1;
   Value mx = reduceKeep(
       loc, {logits}, last, -std::numeric_limits<double>::infinity(),
       [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
@@ -450,6 +449,16 @@ Value Lowering::crossEntropyGrad(CrossEntropyGradOp op) {
             nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
         return nb.create<arith::AddFOp>(l, a[2], e);
       });
+  return {mx, se};
+}
+
+Value Lowering::crossEntropyGrad(CrossEntropyGradOp op) {
+  Location loc = op.getLoc();
+  Value logits = op.getLogits(), targets = op.getTargets();
+  RankedTensorType lt = typeOf(logits);
+  Type elem = lt.getElementType();
+  int64_t last = lt.getRank() - 1;
+  auto [mx, se] = rowMaxAndSum(loc, logits);
   SmallVector<int64_t> rowShape(lt.getShape());
   rowShape[last] = 1;
   Value targets1 = reshape(loc, targets, rowShape);
@@ -513,18 +522,7 @@ Value Lowering::crossEntropy(CrossEntropyOp op) {
   Type elem = lt.getElementType();
   int64_t last = lt.getRank() - 1;
   // log-sum-exp shifted by the row maximum.
-  Value mx = reduceKeep(
-      loc, {logits}, last, -std::numeric_limits<double>::infinity(),
-      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
-        return nb.create<arith::MaximumFOp>(l, a[0], a[1]);
-      });
-  Value se = reduceKeep(
-      loc, {logits, mx}, last, 0.0,
-      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
-        Value e =
-            nb.create<math::ExpOp>(l, nb.create<arith::SubFOp>(l, a[0], a[1]));
-        return nb.create<arith::AddFOp>(l, a[2], e);
-      });
+  auto [mx, se] = rowMaxAndSum(loc, logits);
   // Per position: lse - logits[target], over the targets' shape plus a
   // trailing 1 to meet the kept reductions.
   SmallVector<int64_t> rowShape(lt.getShape());

@@ -1,4 +1,5 @@
 #include "runtime/safetensors.h"
+#include "runtime/file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -34,14 +35,6 @@ double halfToDouble(uint16_t h) {
     v = std::ldexp((double)(mant | 0x400), exp - 25);
   return sign ? -v : v;
 }
-
-struct File {
-  FILE *f = nullptr;
-  ~File() {
-    if (f)
-      std::fclose(f);
-  }
-};
 
 } // namespace
 

@@ -1,4 +1,5 @@
 #include "runtime/shards.h"
+#include "runtime/file.h"
 
 #include <cerrno>
 #include <cstdio>
@@ -7,13 +8,6 @@
 namespace golf::rt {
 
 namespace {
-struct File {
-  FILE *f = nullptr;
-  ~File() {
-    if (f)
-      std::fclose(f);
-  }
-};
 
 int32_t le32(const unsigned char *p) {
   return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
