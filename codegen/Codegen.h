@@ -14,6 +14,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "runtime/step.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -37,13 +39,8 @@ mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm,
                                   const std::string &to, int64_t batch,
                                   int64_t seq);
 
-/// A buffer handed to or returned by compiled code: row-major, contiguous.
-struct HostTensor {
-  std::vector<int64_t> shape;
-  std::vector<double> f64; // When the element type is f64.
-  std::vector<float> f32;  // When it is f32.
-  std::vector<int32_t> i32;
-};
+/// A buffer handed to or returned by compiled code (the runtime's).
+using HostTensor = rt::Tensor;
 
 /// A function of the module (@model, @train_step) compiled for this machine
 /// by LLVM's ORC JIT.
@@ -63,6 +60,14 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl;
 };
+
+/// Compiles `function` of a module at the `lowered` stage (consumed) to an
+/// object file for this machine, with two more symbols the runtime's step
+/// driver uses: `golf_step_packed(void **args)`, the function behind MLIR's
+/// packed C interface, and `golf_plan`, the plan as a C string of JSON.
+bool emitObject(mlir::ModuleOp module, const std::string &function,
+                const std::string &plan, const std::string &path,
+                std::string &error);
 
 } // namespace golf
 

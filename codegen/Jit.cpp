@@ -1,4 +1,4 @@
-//===- Jit.cpp - functions compiled by LLVM's ORC JIT ---------------------===//
+//===- Jit.cpp - functions compiled for this machine: JIT and object files ===//
 
 #include "codegen/Codegen.h"
 #include "dialect/GolfDialect.h"
@@ -9,37 +9,38 @@
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
-
-#include <cstdlib>
-#include <set>
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
-struct golf::CompiledFunction::Impl {
-  std::unique_ptr<ExecutionEngine> engine;
-  std::string name;
-  std::vector<RankedTensorType> resultTypes;
-};
+namespace {
 
-golf::CompiledFunction::~CompiledFunction() = default;
-
-std::unique_ptr<golf::CompiledFunction>
-golf::CompiledFunction::create(ModuleOp module, const std::string &function,
-                               std::string &error) {
+/// Keeps `function` and the runtime's declarations, drops the golf
+/// declarations and attributes, and lowers the module to the LLVM dialect.
+bool lowerForMachine(ModuleOp module, const std::string &function,
+                     std::vector<golf::rt::ResultSpec> &results,
+                     std::string &error) {
   auto fn = module.lookupSymbol<func::FuncOp>(function);
   if (!fn || fn.isExternal()) {
     error = "the module has no @" + function;
-    return nullptr;
+    return false;
   }
-  auto impl = std::make_unique<Impl>();
-  impl->name = function;
-  for (Type t : fn.getResultTypes())
-    impl->resultTypes.push_back(cast<RankedTensorType>(t));
+  for (Type t : fn.getResultTypes()) {
+    auto tensor = cast<RankedTensorType>(t);
+    results.push_back({std::vector<int64_t>(tensor.getShape().begin(),
+                                            tensor.getShape().end()),
+                       tensor.getElementType().isF64()});
+  }
   fn->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
-
-  // Only the function asked for, its callees and no golf declarations go
-  // to machine code.
   SmallVector<Operation *> drop;
   for (Operation &op : module.getBody()->getOperations()) {
     auto other = dyn_cast<func::FuncOp>(op);
@@ -56,21 +57,38 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
   PassManager toLLVM(module.getContext());
   if (failed(golf::buildPipeline(toLLVM, "lowered", "llvm", 1, 1))) {
     error = "cannot build the pipeline to LLVM";
-    return nullptr;
+    return false;
   }
   std::string diagnostics;
-  {
-    ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
-      llvm::raw_string_ostream os(diagnostics);
-      os << d << "\n";
-      return success();
-    });
-    if (failed(toLLVM.run(module))) {
-      error = "lowering to LLVM failed:\n" + diagnostics;
-      return nullptr;
-    }
+  ScopedDiagnosticHandler handler(module.getContext(), [&](Diagnostic &d) {
+    llvm::raw_string_ostream os(diagnostics);
+    os << d << "\n";
+    return success();
+  });
+  if (failed(toLLVM.run(module))) {
+    error = "lowering to LLVM failed:\n" + diagnostics;
+    return false;
   }
+  return true;
+}
 
+} // namespace
+
+struct golf::CompiledFunction::Impl {
+  std::unique_ptr<ExecutionEngine> engine;
+  std::string name;
+  std::vector<rt::ResultSpec> results;
+};
+
+golf::CompiledFunction::~CompiledFunction() = default;
+
+std::unique_ptr<golf::CompiledFunction>
+golf::CompiledFunction::create(ModuleOp module, const std::string &function,
+                               std::string &error) {
+  auto impl = std::make_unique<Impl>();
+  impl->name = function;
+  if (!lowerForMachine(module, function, impl->results, error))
+    return nullptr;
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   ExecutionEngineOptions options;
@@ -119,73 +137,98 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
   return compiled;
 }
 
-namespace {
-
-/// A memref descriptor, {allocated, aligned, offset, sizes[r], strides[r]},
-/// for a contiguous row-major host buffer.
-std::vector<int64_t> descriptor(golf::HostTensor &t) {
-  int64_t rank = (int64_t)t.shape.size();
-  void *data = !t.f64.empty()   ? (void *)t.f64.data()
-               : !t.f32.empty() ? (void *)t.f32.data()
-                                : (void *)t.i32.data();
-  std::vector<int64_t> d(3 + 2 * rank);
-  d[0] = d[1] = (int64_t)(intptr_t)data;
-  int64_t stride = 1;
-  for (int64_t r = rank - 1; r >= 0; --r) {
-    d[3 + r] = t.shape[r];
-    d[3 + rank + r] = stride;
-    stride *= t.shape[r];
-  }
-  return d;
-}
-
-} // namespace
-
 std::vector<golf::HostTensor>
 golf::CompiledFunction::run(std::vector<HostTensor> &args) {
-  // The C interface returns the results through a pointer to a struct of
-  // their descriptors (all 64-bit words), passed first.
-  size_t words = 0;
-  for (RankedTensorType t : impl->resultTypes)
-    words += 3 + 2 * t.getRank();
-  std::vector<int64_t> resultStruct(words, 0);
-  std::vector<std::vector<int64_t>> descriptors;
-  for (HostTensor &t : args)
-    descriptors.push_back(descriptor(t));
-  std::vector<void *> pointers = {resultStruct.data()};
-  for (auto &d : descriptors)
-    pointers.push_back(d.data());
-  std::vector<void *> packed;
-  for (void *&p : pointers)
-    packed.push_back(&p);
-  llvm::Error err =
-      impl->engine->invokePacked("_mlir_ciface_" + impl->name, packed);
-  if (err) {
-    llvm::errs() << "JIT: " << llvm::toString(std::move(err)) << "\n";
-    std::abort();
+  size_t n = args.size() + 1;
+  return rt::callPacked(
+      [&](void **packed) {
+        llvm::Error err = impl->engine->invokePacked(
+            "_mlir_ciface_" + impl->name, llvm::MutableArrayRef(packed, n));
+        if (err) {
+          llvm::errs() << "JIT: " << llvm::toString(std::move(err)) << "\n";
+          std::abort();
+        }
+      },
+      args, impl->results);
+}
+
+bool golf::emitObject(ModuleOp module, const std::string &function,
+                      const std::string &plan, const std::string &path,
+                      std::string &error) {
+  std::vector<rt::ResultSpec> results;
+  if (!lowerForMachine(module, function, results, error))
+    return false;
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, context);
+  if (!llvmModule) {
+    error = "translation to LLVM IR failed";
+    return false;
   }
-  // Copy each result out of the buffer the compiled code allocated (with
-  // malloc), then free it.
-  std::vector<HostTensor> results;
-  std::set<void *> freed; // Two results may share one buffer.
-  size_t at = 0;
-  for (RankedTensorType t : impl->resultTypes) {
-    int64_t rank = t.getRank();
-    void *allocated = (void *)(intptr_t)resultStruct[at];
-    char *aligned = (char *)(intptr_t)resultStruct[at + 1];
-    int64_t offset = resultStruct[at + 2];
-    HostTensor r;
-    r.shape.assign(t.getShape().begin(), t.getShape().end());
-    int64_t n = t.getNumElements();
-    // Results of bufferized functions are contiguous with identity layout.
-    if (t.getElementType().isF64())
-      r.f64.assign((double *)aligned + offset, (double *)aligned + offset + n);
-    else
-      r.f32.assign((float *)aligned + offset, (float *)aligned + offset + n);
-    if (freed.insert(allocated).second)
-      std::free(allocated);
-    at += 3 + 2 * rank;
-    results.push_back(std::move(r));
+
+  // The host, as the JIT sees it.
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string triple = llvm::sys::getProcessTriple();
+  std::string lookupError;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    error = lookupError;
+    return false;
   }
-  return results;
+  llvm::SubtargetFeatures features;
+  for (const auto &f : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(f.first(), f.second);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features.getString(),
+      llvm::TargetOptions(), llvm::Reloc::PIC_));
+  llvmModule->setDataLayout(machine->createDataLayout());
+  llvmModule->setTargetTriple(triple);
+
+  // golf_step_packed(void **args): args[i] points to the i-th argument of
+  // _mlir_ciface_<function>, as the ExecutionEngine's packed wrappers do.
+  llvm::Function *callee = llvmModule->getFunction("_mlir_ciface_" + function);
+  if (!callee) {
+    error = "no C interface for @" + function;
+    return false;
+  }
+  auto *ptr = llvm::PointerType::getUnqual(context);
+  auto *wrapper = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false),
+      llvm::Function::ExternalLinkage, "golf_step_packed", *llvmModule);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", wrapper));
+  std::vector<llvm::Value *> args;
+  for (unsigned i = 0; i < callee->arg_size(); ++i) {
+    llvm::Value *slot = b.CreateGEP(ptr, wrapper->getArg(0), b.getInt64(i));
+    llvm::Value *argPtr = b.CreateLoad(ptr, slot);
+    args.push_back(b.CreateLoad(callee->getArg(i)->getType(), argPtr));
+  }
+  b.CreateCall(callee, args);
+  b.CreateRetVoid();
+  llvm::Constant *text = llvm::ConstantDataArray::getString(context, plan);
+  new llvm::GlobalVariable(*llvmModule, text->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, text,
+                           "golf_plan");
+
+  if (llvm::Error err =
+          makeOptimizingTransformer(3, 0, machine.get())(llvmModule.get())) {
+    error = llvm::toString(std::move(err));
+    return false;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = path + ": " + ec.message();
+    return false;
+  }
+  llvm::legacy::PassManager passes;
+  if (machine->addPassesToEmitFile(passes, out, nullptr,
+                                   llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit an object file";
+    return false;
+  }
+  passes.run(*llvmModule);
+  out.flush();
+  return true;
 }

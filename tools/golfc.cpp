@@ -23,6 +23,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -46,6 +47,8 @@ commands:
   grad SPEC     the same for @train_step: print the loss and write every
                 parameter's gradient, by name, to --out (safetensors)
   bench SPEC    time @train_step on random weights (--batch, --seq, --steps)
+  build SPEC    compile @train_step ahead of time into a binary (-o BIN) that
+                runs one step: BIN --weights W --tokens T [--out G]
 
 options:
   --set name=value   override a setting (repeatable; wins over the
@@ -325,6 +328,21 @@ int runBench(Diagnostics &diags, CompileResult &result, int64_t batch,
   return 0;
 }
 
+/// The plan of a step: what the runtime needs to feed compiled code.
+rt::StepPlan stepPlan(mlir::ModuleOp module, int64_t batch, int64_t seq) {
+  rt::StepPlan plan;
+  plan.batch = batch;
+  plan.seq = seq;
+  plan.tokenLimit = tokenLimit(module);
+  for (ParamOp p : module.getOps<ParamOp>()) {
+    plan.f64 = p.getType().getElementType().isF64();
+    plan.params.push_back({p.getSymName().str(),
+                           std::vector<int64_t>(p.getType().getShape().begin(),
+                                                p.getType().getShape().end())});
+  }
+  return plan;
+}
+
 /// `golfc loss` and `golfc grad`: one step of @model (or @train_step) on
 /// given weights and the first batch*seq+1 tokens of a shard.
 int runStep(const std::string &command, Diagnostics &diags,
@@ -344,79 +362,14 @@ int runStep(const std::string &command, Diagnostics &diags,
   mlir::ModuleOp module = *result.module;
   if (!resolveSeq(diags, module, seq))
     return 1;
-  int64_t limit = tokenLimit(module);
-  bool f64 = false;
-  for (ParamOp p : module.getOps<ParamOp>())
-    f64 = p.getType().getElementType().isF64();
-
+  rt::StepPlan plan = stepPlan(module, batch, seq);
   // Inputs first: a bad file is reported before the compile.
-  rt::SafeTensors weights = rt::readSafetensors(weightsPath);
-  if (!weights.ok()) {
-    llvm::errs() << weights.error << "\n";
-    return 1;
-  }
   std::vector<HostTensor> args;
-  for (ParamOp p : module.getOps<ParamOp>()) {
-    std::string name = p.getSymName().str();
-    auto it = weights.tensors.find(name);
-    std::vector<int64_t> shape(p.getType().getShape().begin(),
-                               p.getType().getShape().end());
-    if (it == weights.tensors.end()) {
-      llvm::errs() << weightsPath << ": no tensor '" << name << "'\n";
-      return 1;
-    }
-    if (it->second.shape != shape) {
-      llvm::errs() << weightsPath << ": tensor '" << name << "' has shape "
-                   << shapeText(it->second.shape) << ", the spec declares "
-                   << shapeText(shape) << "\n";
-      return 1;
-    }
-    HostTensor t;
-    t.shape = shape;
-    std::vector<double> values;
-    if (!rt::toDoubles(it->second, values)) {
-      llvm::errs() << weightsPath << ": tensor '" << name << "' has dtype "
-                   << it->second.dtype << ", not a floating-point type\n";
-      return 1;
-    }
-    if (f64)
-      t.f64 = values;
-    else
-      t.f32.assign(values.begin(), values.end());
-    args.push_back(std::move(t));
-  }
-  rt::Shard shard = rt::readShard(tokensPath);
-  if (!shard.ok()) {
-    llvm::errs() << shard.error << "\n";
+  std::string err = rt::loadStepInputs(plan, weightsPath, tokensPath, args);
+  if (!err.empty()) {
+    llvm::errs() << err << "\n";
     return 1;
   }
-  if ((int64_t)shard.tokens.size() < batch * seq + 1) {
-    llvm::errs() << tokensPath << ": " << shard.tokens.size()
-                 << " tokens, but --batch " << batch << " --seq " << seq
-                 << " needs " << batch * seq + 1 << "\n";
-    return 1;
-  }
-  HostTensor inputs, targets;
-  inputs.shape = targets.shape = {batch, seq};
-  for (int64_t i = 0; i < batch * seq; ++i) {
-    for (int64_t at : {i, i + 1})
-      if (shard.tokens[at] >= limit) {
-        llvm::errs() << tokensPath << ": token " << shard.tokens[at]
-                     << " at position " << at << " is not below the model's "
-                     << limit << " token ids\n";
-        return 1;
-      }
-    inputs.i32.push_back(shard.tokens[i]);
-    targets.i32.push_back(shard.tokens[i + 1]);
-  }
-  args.push_back(std::move(inputs));
-  args.push_back(std::move(targets));
-
-  std::vector<std::pair<std::string, std::vector<int64_t>>> names;
-  for (ParamOp p : module.getOps<ParamOp>())
-    names.push_back({p.getSymName().str(),
-                     std::vector<int64_t>(p.getType().getShape().begin(),
-                                          p.getType().getShape().end())});
   if (!lowerTo(diags, module, "lowered", batch, seq, grad))
     return 1;
   std::string error;
@@ -427,23 +380,68 @@ int runStep(const std::string &command, Diagnostics &diags,
     return 1;
   }
   std::vector<HostTensor> out = compiled->run(args);
-  double loss = f64 ? out[0].f64[0] : (double)out[0].f32[0];
+  double loss = plan.f64 ? out[0].f64[0] : (double)out[0].f32[0];
   llvm::outs() << llvm::format("loss: %.17g\n", loss);
   if (!grad)
     return 0;
-  std::vector<std::pair<std::string, rt::SafeTensor>> tensors;
-  for (size_t i = 0; i < names.size(); ++i) {
-    const HostTensor &g = out[i + 1];
-    std::vector<double> values =
-        f64 ? g.f64 : std::vector<double>(g.f32.begin(), g.f32.end());
-    tensors.push_back(
-        {names[i].first, rt::fromDoubles(names[i].second, values, f64)});
-  }
-  std::string err = rt::writeSafetensors(outPath, tensors);
+  err = rt::writeGradients(plan, out, outPath);
   if (!err.empty()) {
     llvm::errs() << "golfc: error: " << err << "\n";
     return 1;
   }
+  return 0;
+}
+
+/// `golfc build`: @train_step as an object file for this machine, linked
+/// with the runtime's step driver into a binary that needs no MLIR.
+int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
+             int64_t seq, const std::string &outPath) {
+  if (outPath.empty()) {
+    llvm::errs() << "golfc: error: build needs -o for the binary\n";
+    return 2;
+  }
+  mlir::ModuleOp module = *result.module;
+  if (!resolveSeq(diags, module, seq))
+    return 1;
+  rt::StepPlan plan = stepPlan(module, batch, seq);
+  if (!lowerTo(diags, module, "lowered", batch, seq))
+    return 1;
+  std::string object = outPath + ".o.tmp", binary = outPath + ".tmp", error;
+  if (!emitObject(module, "train_step", plan.toJson(), object, error)) {
+    llvm::errs() << "golfc: error: " << error << "\n";
+    return 1;
+  }
+  auto cxx = llvm::sys::findProgramByName("c++");
+  if (!cxx) {
+    llvm::errs() << "golfc: error: no C++ linker (c++) on PATH\n";
+    llvm::sys::fs::remove(object);
+    return 1;
+  }
+  std::vector<std::string> argv = {
+      *cxx, "-o", binary, object, GOLF_STEP_MAIN_LIB, GOLF_RUNTIME_LIB};
+  for (llvm::StringRef flag : llvm::split(GOLF_BLAS_LDFLAGS, ';'))
+    if (!flag.empty())
+      argv.push_back(flag.str());
+  argv.push_back("-lpthread");
+  argv.push_back("-lm");
+  std::vector<llvm::StringRef> refs(argv.begin(), argv.end());
+  std::string message;
+  int rc =
+      llvm::sys::ExecuteAndWait(*cxx, refs, std::nullopt, {}, 0, 0, &message);
+  llvm::sys::fs::remove(object);
+  if (rc != 0) {
+    llvm::errs() << "golfc: error: linking " << outPath << " failed"
+                 << (message.empty() ? "" : ": " + message) << "\n";
+    llvm::sys::fs::remove(binary);
+    return 1;
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(binary, outPath)) {
+    llvm::errs() << "golfc: error: " << outPath << ": " << ec.message() << "\n";
+    return 1;
+  }
+  llvm::outs() << "built " << outPath << ": one training step of " << batch
+               << "x" << seq << " tokens, " << plan.params.size()
+               << " parameters\n";
   return 0;
 }
 
@@ -458,7 +456,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (command != "ir" && command != "report" && command != "loss" &&
-      command != "grad" && command != "bench")
+      command != "grad" && command != "bench" && command != "build")
     return usage("unknown command '" + command + "'");
 
   std::string specPath, emit = "parsed", outPath, weightsPath, tokensPath;
@@ -555,6 +553,8 @@ int main(int argc, char **argv) {
 
   if (command == "bench")
     return runBench(diags, result, batch, seq, steps);
+  if (command == "build")
+    return runBuild(diags, result, batch, seq, outPath);
   if (command == "loss" || command == "grad")
     return runStep(command, diags, result, batch, seq, weightsPath, tokensPath,
                    outPath);
