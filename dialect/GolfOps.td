@@ -148,7 +148,7 @@ def Golf_MulOp : Golf_BinaryOp<"mul", RankedTensorOf<[F32, F64, I32]>, "product"
 def Golf_DivOp : Golf_BinaryOp<"div", Golf_FloatTensor, "quotient">;
 def Golf_MaxOp : Golf_BinaryOp<"max", RankedTensorOf<[F32, F64, I32]>, "maximum", [Commutative]>;
 def Golf_MinOp : Golf_BinaryOp<"min", RankedTensorOf<[F32, F64, I32]>, "minimum", [Commutative]>;
-def Golf_RemOp : Golf_BinaryOp<"rem", Golf_IntTensor, "floor modulo (the remainder takes the divisor's sign, as Python's %)">;
+def Golf_RemOp : Golf_BinaryOp<"rem", Golf_IntTensor, "floor modulo (the remainder takes the divisor's sign, as Python's %; 0 for a zero divisor)">;
 def Golf_XorOp : Golf_BinaryOp<"xor", Golf_IntTensor, "bitwise exclusive or", [Commutative]>;
 
 def Golf_CmpOp : Golf_Op<"cmp", [Pure, SameOperandsElementType, InferTypeOpAdaptor]> {
@@ -327,7 +327,8 @@ def Golf_MeanOp : Golf_ReduceOp<"mean", "mean">;
 def Golf_EmbeddingOp : Golf_Op<"embedding", [Pure, InferTypeOpAdaptor, Golf_Differentiable]> {
   let summary = "rows of a table indexed by token ids";
   let description = [{
-    `result[..., :] = table[indices[...], :]`.
+    `result[..., :] = table[indices[...], :]`; an id outside the table's
+    rows reads zeros (and gets no gradient).
 
     ```mlir
     %e = golf.embedding %tokens, %table : tensor<?x?xi32>, tensor<1024x512xf32> -> tensor<?x?x512xf32>
@@ -443,7 +444,8 @@ def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
   let description = [{
     `logits` is [..., V], `targets` has the leading dimensions of `logits`;
     the result is the mean over all positions of
-    `logsumexp(logits) - logits[target]`, in nats.
+    `logsumexp(logits) - logits[target]`, in nats (NaN if a target is not a
+    class).
 
     ```mlir
     %loss = golf.cross_entropy %z, %targets : tensor<?x?x1024xf32>, tensor<?x?xi32> -> tensor<f32>

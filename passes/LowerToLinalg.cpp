@@ -159,6 +159,18 @@ private:
   Value castIndex(OpBuilder &nb, Location l, Value v) {
     return nb.create<arith::IndexCastOp>(l, nb.getIndexType(), v);
   }
+  /// An i32 id as an index that is always inside [0, size) (0 when the id
+  /// is not), and whether the id was.
+  std::pair<Value, Value> safeIndex(OpBuilder &nb, Location l, Value id,
+                                    int64_t size) {
+    Value i = castIndex(nb, l, id);
+    Value inside =
+        nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, i,
+                                 nb.create<arith::ConstantIndexOp>(l, size));
+    return {nb.create<arith::SelectOp>(l, inside, i,
+                                       nb.create<arith::ConstantIndexOp>(l, 0)),
+            inside};
+  }
 
   Value binary(Operation *op, Value lhs, Value rhs);
   /// Per row of the last dimension: the maximum m and sum(exp(x - m)),
@@ -206,10 +218,23 @@ Value Lowering::binary(Operation *op, Value lhs, Value rhs) {
             })
             .Case([&](XorOp) { return nb.create<arith::XOrIOp>(l, x, y); })
             .Case([&](RemOp) -> Value {
-              // Floor modulo: the remainder takes the divisor's sign.
-              Value r = nb.create<arith::RemSIOp>(l, x, y);
+              // Floor modulo: the remainder takes the divisor's sign. A
+              // divisor of 0 (or -1, whose remainder is 0 anyway) is
+              // replaced by 1: the result is 0 and no SIGFPE is raised.
               Value zero = nb.create<arith::ConstantOp>(
                   l, nb.getIntegerAttr(x.getType(), 0));
+              Value one = nb.create<arith::ConstantOp>(
+                  l, nb.getIntegerAttr(x.getType(), 1));
+              Value minusOne = nb.create<arith::ConstantOp>(
+                  l, nb.getIntegerAttr(x.getType(), -1));
+              Value trap = nb.create<arith::OrIOp>(
+                  l,
+                  nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, y,
+                                           zero),
+                  nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, y,
+                                           minusOne));
+              y = nb.create<arith::SelectOp>(l, trap, one, y);
+              Value r = nb.create<arith::RemSIOp>(l, x, y);
               Value nonzero = nb.create<arith::CmpIOp>(
                   l, arith::CmpIPredicate::ne, r, zero);
               Value rNeg = nb.create<arith::CmpIOp>(
@@ -534,10 +559,16 @@ Value Lowering::crossEntropy(CrossEntropyOp op) {
       [&](OpBuilder &nb, Location l, ValueRange a, ValueRange idx) -> Value {
         Value lse =
             nb.create<arith::AddFOp>(l, a[0], nb.create<math::LogOp>(l, a[1]));
+        // A target outside the classes makes the loss NaN rather than
+        // read beyond the logits.
+        auto [cls, inside] = safeIndex(nb, l, a[2], lt.getShape().back());
         SmallVector<Value> at(idx.drop_back());
-        at.push_back(castIndex(nb, l, a[2]));
+        at.push_back(cls);
         Value picked = nb.create<tensor::ExtractOp>(l, logits, at);
-        return nb.create<arith::SubFOp>(l, lse, picked);
+        Value nan = nb.create<arith::ConstantOp>(
+            l, nb.getFloatAttr(elem, std::numeric_limits<double>::quiet_NaN()));
+        return nb.create<arith::SelectOp>(
+            l, inside, nb.create<arith::SubFOp>(l, lse, picked), nan);
       });
   Value total = reduceAll(loc, nll);
   double count = (double)typeOf(targets).getNumElements();
@@ -692,8 +723,15 @@ FailureOr<Value> Lowering::lower(Operation *op) {
             loc, out, {reshape(loc, ids, idShape)},
             [&](OpBuilder &nb, Location l, ValueRange a,
                 ValueRange idx) -> Value {
-              return nb.create<tensor::ExtractOp>(
-                  l, table, ValueRange{castIndex(nb, l, a[0]), idx.back()});
+              // An id outside the table reads zeros, never memory beyond
+              // it (embedding_grad skips such ids alike).
+              auto [row, inside] =
+                  safeIndex(nb, l, a[0], typeOf(table).getDimSize(0));
+              Value v = nb.create<tensor::ExtractOp>(
+                  l, table, ValueRange{row, idx.back()});
+              Value zero = nb.create<arith::ConstantOp>(
+                  l, nb.getFloatAttr(out.getElementType(), 0.0));
+              return nb.create<arith::SelectOp>(l, inside, v, zero);
             });
       })
       .Case([&](LinearOp lin) -> FailureOr<Value> {

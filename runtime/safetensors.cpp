@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <unistd.h>
 
 namespace golf::rt {
 
@@ -94,9 +95,12 @@ SafeTensors readSafetensors(const std::string &path) {
     size_t elem = dtypeSize(t.dtype);
     if (!elem)
       return fail("tensor '" + name + "' has unknown dtype " + t.dtype);
+    int64_t count = 1;
     for (const nlohmann::json &d : entry["shape"]) {
-      if (!d.is_number_unsigned())
-        return fail("tensor '" + name + "' has a malformed shape");
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t(1) << 40) ||
+          __builtin_mul_overflow(count, d.get<int64_t>(), &count) ||
+          count > (int64_t(1) << 40))
+        return fail("tensor '" + name + "' has a malformed or too large shape");
       t.shape.push_back(d.get<int64_t>());
     }
     const nlohmann::json &range = entry["data_offsets"];
@@ -145,7 +149,12 @@ std::string writeSafetensors(
       ok = ok &&
            std::fwrite(entry.second.data.data(), 1, entry.second.data.size(),
                        file.f) == entry.second.data.size();
-    if (!ok || std::fflush(file.f) != 0) {
+    // Flushed, synced and closed before the rename: a crash never leaves
+    // a truncated file under the final name.
+    ok = ok && std::fflush(file.f) == 0 && fsync(fileno(file.f)) == 0;
+    ok = std::fclose(file.f) == 0 && ok;
+    file.f = nullptr;
+    if (!ok) {
       std::remove(tmp.c_str());
       return tmp + ": write failed";
     }
