@@ -353,16 +353,68 @@ Value Lowering::rope(RopeOp op) {
   Value x = op.getInput();
   RankedTensorType t = typeOf(x);
   Type elem = t.getElementType();
+  int64_t len = t.getDimSize(1), headDim = t.getDimSize(3);
   int64_t dims = (int64_t)op.getDims(), half = dims / 2;
   double base = op.getBase().convertToDouble();
+  bool inverse = op.getInverse();
+  // Tables over [T, 1, head_dim], computed once per op: with them
+  // y[d] = x[d]·cos[t, d] + x[pair(d)]·sin[t, d], where sin carries the
+  // sign of the half: (x1 cos + x2 sin, x2 cos - x1 sin), and the
+  // unrotated dimensions have cos 1, sin 0. `inverse` negates sin.
+  auto tableType = RankedTensorType::get({len, 1, headDim}, elem);
+  auto table = [&](bool isSin) {
+    return elementwise(
+        loc, tableType, {},
+        [&](OpBuilder &nb, Location l, ValueRange, ValueRange idx) -> Value {
+          auto ci = [&](int64_t v) {
+            return nb.create<arith::ConstantIndexOp>(l, v);
+          };
+          auto cf = [&](double v) {
+            return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, v));
+          };
+          Value d = idx[2];
+          Value lowHalf = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult,
+                                                   d, ci(half));
+          Value rotated = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult,
+                                                   d, ci(dims));
+          Value j = nb.create<arith::SelectOp>(
+              l, lowHalf, d,
+              nb.create<arith::SelectOp>(
+                  l, rotated, nb.create<arith::SubIOp>(l, d, ci(half)), ci(0)));
+          Value pos = nb.create<arith::UIToFPOp>(
+              l, elem,
+              nb.create<arith::IndexCastOp>(l, nb.getI64Type(), idx[0]));
+          Value jf = nb.create<arith::UIToFPOp>(
+              l, elem, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), j));
+          // inv_freq_j = 1 / base^(2j / dims), angle = t * inv_freq_j.
+          Value exponent = nb.create<arith::DivFOp>(
+              l, nb.create<arith::MulFOp>(l, cf(2), jf), cf((double)dims));
+          Value inv = nb.create<arith::DivFOp>(
+              l, cf(1), nb.create<math::PowFOp>(l, cf(base), exponent));
+          Value angle = nb.create<arith::MulFOp>(l, pos, inv);
+          if (!isSin)
+            return nb.create<arith::SelectOp>(
+                l, rotated, nb.create<math::CosOp>(l, angle), cf(1));
+          Value sin = nb.create<math::SinOp>(l, angle);
+          bool negateLow = inverse;
+          Value low =
+              negateLow ? nb.create<arith::NegFOp>(l, sin).getResult() : sin;
+          Value high =
+              negateLow ? sin : nb.create<arith::NegFOp>(l, sin).getResult();
+          return nb.create<arith::SelectOp>(
+              l, rotated, nb.create<arith::SelectOp>(l, lowHalf, low, high),
+              cf(0));
+        });
+  };
+  Value cosTable = table(false), sinTable = table(true);
+  // The tables are read with tensor.extract, not as inputs: elementwise
+  // fusion would otherwise inline them and recompute cos and sin per
+  // element.
   return elementwise(
       loc, t, {x},
       [&](OpBuilder &nb, Location l, ValueRange a, ValueRange idx) -> Value {
         auto ci = [&](int64_t v) {
           return nb.create<arith::ConstantIndexOp>(l, v);
-        };
-        auto cf = [&](double v) {
-          return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, v));
         };
         Value d = idx[3];
         Value lowHalf =
@@ -370,38 +422,20 @@ Value Lowering::rope(RopeOp op) {
         Value rotated =
             nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ult, d, ci(dims));
         // The pair of d: d + half in the first half, d - half in the second;
-        // d itself beyond the rotated dimensions.
+        // d itself beyond the rotated dimensions (where sin is 0).
         Value partner = nb.create<arith::SelectOp>(
             l, lowHalf, nb.create<arith::AddIOp>(l, d, ci(half)),
             nb.create<arith::SelectOp>(
                 l, rotated, nb.create<arith::SubIOp>(l, d, ci(half)), d));
-        Value j = nb.create<arith::SelectOp>(
-            l, lowHalf, d,
-            nb.create<arith::SelectOp>(
-                l, rotated, nb.create<arith::SubIOp>(l, d, ci(half)), ci(0)));
-        Value pos = nb.create<arith::UIToFPOp>(
-            l, elem, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), idx[1]));
-        Value jf = nb.create<arith::UIToFPOp>(
-            l, elem, nb.create<arith::IndexCastOp>(l, nb.getI64Type(), j));
-        // inv_freq_j = 1 / base^(2j / dims), angle = t * inv_freq_j.
-        Value exponent = nb.create<arith::DivFOp>(
-            l, nb.create<arith::MulFOp>(l, cf(2), jf), cf((double)dims));
-        Value inv = nb.create<arith::DivFOp>(
-            l, cf(1), nb.create<math::PowFOp>(l, cf(base), exponent));
-        Value angle = nb.create<arith::MulFOp>(l, pos, inv);
-        Value cos = nb.create<math::CosOp>(l, angle);
-        Value sin = nb.create<math::SinOp>(l, angle);
-        if (op.getInverse())
-          sin = nb.create<arith::NegFOp>(l, sin);
         Value p = nb.create<tensor::ExtractOp>(
             l, x, ValueRange{idx[0], idx[1], idx[2], partner});
-        Value xc = nb.create<arith::MulFOp>(l, a[0], cos);
-        Value ps = nb.create<arith::MulFOp>(l, p, sin);
-        // (x1 cos + x2 sin, x2 cos - x1 sin).
-        Value y = nb.create<arith::SelectOp>(
-            l, lowHalf, nb.create<arith::AddFOp>(l, xc, ps),
-            nb.create<arith::SubFOp>(l, xc, ps));
-        return nb.create<arith::SelectOp>(l, rotated, y, a[0]);
+        Value zero = ci(0);
+        Value c = nb.create<tensor::ExtractOp>(l, cosTable,
+                                               ValueRange{idx[1], zero, d});
+        Value sn = nb.create<tensor::ExtractOp>(l, sinTable,
+                                                ValueRange{idx[1], zero, d});
+        return nb.create<arith::AddFOp>(l, nb.create<arith::MulFOp>(l, a[0], c),
+                                        nb.create<arith::MulFOp>(l, p, sn));
       });
 }
 
