@@ -26,6 +26,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <pthread.h>
 
 using namespace golf;
 using llvm::Twine;
@@ -2267,12 +2268,46 @@ void golf::registerFrontendDialects(mlir::MLIRContext &context) {
   context.loadDialect<GolfDialect, mlir::func::FuncDialect>();
 }
 
+namespace {
+struct CompileJob {
+  Diagnostics &diags;
+  const CompileOptions &options;
+  mlir::MLIRContext &context;
+  CompileResult &result;
+  bool ok = false;
+
+  void run() {
+    Spec spec = parseSpec(diags);
+    if (diags.hasErrors())
+      return;
+    Emitter emitter(diags, options, context);
+    ok = emitter.run(spec, result);
+  }
+};
+} // namespace
+
 bool golf::compileSpec(Diagnostics &diags, const CompileOptions &options,
                        mlir::MLIRContext &context, CompileResult &result) {
   registerFrontendDialects(context);
-  Spec spec = parseSpec(diags);
-  if (diags.hasErrors())
-    return false;
-  Emitter emitter(diags, options, context);
-  return emitter.run(spec, result);
+  CompileJob job{diags, options, context, result};
+  // Parsing and evaluation recurse as deep as their budgets allow (about
+  // 3,000 levels); a thread with a 256 MiB stack holds that whatever the
+  // build (sanitizers triple frame sizes) and whatever the caller's stack.
+  pthread_attr_t attr;
+  pthread_t thread;
+  bool threaded = pthread_attr_init(&attr) == 0 &&
+                  pthread_attr_setstacksize(&attr, size_t(256) << 20) == 0 &&
+                  pthread_create(
+                      &thread, &attr,
+                      [](void *p) -> void * {
+                        static_cast<CompileJob *>(p)->run();
+                        return nullptr;
+                      },
+                      &job) == 0;
+  pthread_attr_destroy(&attr);
+  if (threaded)
+    pthread_join(thread, nullptr);
+  else
+    job.run();
+  return job.ok;
 }
