@@ -54,15 +54,6 @@ ShapeResult broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
   return {out, ""};
 }
 
-ShapeResult requireRank(ArrayRef<int64_t> x, int64_t minRank,
-                        const char *what) {
-  if ((int64_t)x.size() < minRank)
-    return ShapeResult::fail(formatv("{0} needs a tensor of rank at least {1}, "
-                                     "got {2}",
-                                     what, minRank, formatShape(x)));
-  return {Shape(x.begin(), x.end()), ""};
-}
-
 ShapeResult linearShape(ArrayRef<int64_t> x, ArrayRef<int64_t> w) {
   if (x.empty())
     return ShapeResult::fail("linear needs an input of rank at least 1");

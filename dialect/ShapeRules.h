@@ -65,10 +65,6 @@ ShapeResult gemmShape(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b,
                       bool transposeA, bool transposeB);
 /// Whether `from` broadcasts to exactly `to`.
 bool broadcastsTo(llvm::ArrayRef<int64_t> from, llvm::ArrayRef<int64_t> to);
-/// A shape with at least one dimension whose rank is not below `minRank`.
-ShapeResult requireRank(llvm::ArrayRef<int64_t> x, int64_t minRank,
-                        const char *what);
-
 } // namespace golf
 
 #endif // GOLF_DIALECT_SHAPERULES_H

@@ -55,7 +55,3 @@ void Diagnostics::note(Loc loc, const llvm::Twine &message) {
   if (errors < kMaxErrors)
     report(loc, "note", message);
 }
-
-void Diagnostics::warning(Loc loc, const llvm::Twine &message) {
-  report(loc, "warning", message);
-}

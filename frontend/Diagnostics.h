@@ -34,7 +34,6 @@ public:
 
   void error(Loc loc, const llvm::Twine &message);
   void note(Loc loc, const llvm::Twine &message);
-  void warning(Loc loc, const llvm::Twine &message);
 
   unsigned errorCount() const { return errors; }
   bool hasErrors() const { return errors > 0; }

@@ -253,7 +253,7 @@ private:
   // Settings.
   bool resolveSettings(const Spec &spec);
   bool applyOverride(const std::string &name, ValueKind kind, Val &value,
-                     std::string &origin, Loc loc);
+                     std::string &origin);
   bool emitDeclarations(const Spec &spec);
   bool settingsDict(const std::vector<Setting> &given,
                     const std::vector<SettingSpec> &schema, const char *what,
@@ -351,7 +351,7 @@ private:
 //===----------------------------------------------------------------------===//
 
 bool Emitter::applyOverride(const std::string &name, ValueKind kind, Val &value,
-                            std::string &origin, Loc loc) {
+                            std::string &origin) {
   // The environment first, --set last: the command line wins.
   if (options.getenv) {
     std::string env = llvm::StringRef(name).upper();
@@ -371,7 +371,6 @@ bool Emitter::applyOverride(const std::string &name, ValueKind kind, Val &value,
                            valueKindName(kind) + " for '" + name + "'");
     origin = "--set";
   }
-  (void)loc;
   return true;
 }
 
@@ -403,7 +402,7 @@ bool Emitter::resolveSettings(const Spec &spec) {
       std::string text = s.defaultValue;
       parseLiteral(text, s.kind, v);
       std::string origin = "default";
-      if (!applyOverride(s.name, s.kind, v, origin, {}))
+      if (!applyOverride(s.name, s.kind, v, origin))
         return false;
       globals[s.name] = v;
       index[s.name] = settings.size();
@@ -483,7 +482,7 @@ bool Emitter::resolveSettings(const Spec &spec) {
       kind = schema->kind;
     }
     std::string origin = "spec";
-    if (!applyOverride(d.name, *kind, v, origin, d.loc))
+    if (!applyOverride(d.name, *kind, v, origin))
       return false;
     if (schema && !schema->choices.empty() &&
         std::find(schema->choices.begin(), schema->choices.end(), v.s) ==

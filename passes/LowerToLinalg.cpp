@@ -54,9 +54,6 @@ private:
       return b.create<arith::ConstantOp>(loc, b.getFloatAttr(elem, v));
     return b.create<arith::ConstantOp>(loc, b.getIntegerAttr(elem, (int64_t)v));
   }
-  Value index(Location loc, int64_t v) {
-    return b.create<arith::ConstantIndexOp>(loc, v);
-  }
 
   /// The map from the loops of a result to an operand broadcast into it:
   /// right-aligned, size-1 dimensions read index 0.
