@@ -1,6 +1,6 @@
-// Causal attention on the CPU: one query row at a time, keys streamed with
-// an online softmax (running maximum and normalizer), so memory stays
-// O(head_dim) per row instead of O(T) — never a T×T matrix.
+// Causal attention on the CPU: memref views, threads and the choice of
+// instruction set around the blocked kernels of attention_isa.cpp.
+#include "runtime/attention_blocks.h"
 #include "runtime/kernels.h"
 
 #include <algorithm>
@@ -13,23 +13,22 @@
 namespace {
 
 using golf::rt::MemRef;
+namespace attn = golf::rt::attn;
 
-/// Runs body(b) for b in [0, n) on up to hardware_concurrency threads. The
-/// work of one b never touches another's outputs, so the result does not
-/// depend on the number of threads.
-template <typename F> void parallelFor(int64_t n, F body) {
-  int64_t threads =
-      std::min<int64_t>(n, std::max(1u, std::thread::hardware_concurrency()));
+/// Runs body(i, worker) for i in [0, n) on `threads` threads, worker w taking
+/// i = w, w + threads, … The work of one i never touches another's outputs,
+/// so the result does not depend on the number of threads.
+template <typename F> void parallelFor(int64_t n, int64_t threads, F body) {
   if (threads <= 1) {
-    for (int64_t b = 0; b < n; ++b)
-      body(b);
+    for (int64_t i = 0; i < n; ++i)
+      body(i, 0);
     return;
   }
   std::vector<std::thread> pool;
   for (int64_t w = 0; w < threads; ++w)
     pool.emplace_back([&, w] {
-      for (int64_t b = w; b < n; b += threads)
-        body(b);
+      for (int64_t i = w; i < n; i += threads)
+        body(i, w);
     });
   for (std::thread &t : pool)
     t.join();
@@ -77,57 +76,66 @@ template <typename T> struct Rows {
   }
 };
 
-/// x · y with eight partial sums, so that the compiler can vectorize it
-/// without reassociating (the order is fixed: results are reproducible).
-template <typename T> inline T dot(const T *x, const T *y, int64_t n) {
-  T part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int l = 0; l < 8; ++l)
-      part[l] += x[i + l] * y[i + l];
-  T s = ((part[0] + part[1]) + (part[2] + part[3])) +
-        ((part[4] + part[5]) + (part[6] + part[7]));
-  for (; i < n; ++i)
-    s += x[i] * y[i];
-  return s;
+/// The copy of the kernels for this CPU's instruction set.
+const attn::Kernels &kernels() {
+  static const attn::Kernels *chosen = [] {
+#ifdef GOLF_ATTENTION_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") &&
+        __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+      return &attn::kTable_avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+        __builtin_cpu_supports("bmi2"))
+      return &attn::kTable_avx2;
+#endif
+    return &attn::kTable_generic;
+  }();
+  return *chosen;
+}
+
+template <typename T> attn::View<T> view(const Rows<T> &r) {
+  return {r.base, r.sb, r.st, r.sh};
+}
+
+void run(const attn::Kernels &k, const attn::Shape &s,
+         const attn::View<float> *v, int64_t b, int64_t h, float *scratch,
+         bool grad) {
+  (grad ? k.backward32 : k.forward32)(s, v, b, h, scratch);
+}
+void run(const attn::Kernels &k, const attn::Shape &s,
+         const attn::View<double> *v, int64_t b, int64_t h, double *scratch,
+         bool grad) {
+  (grad ? k.backward64 : k.forward64)(s, v, b, h, scratch);
+}
+
+/// Runs the kernel on every (sequence, KV head) unit, spread over threads,
+/// each with its own scratch.
+template <typename T>
+void runUnits(const attn::Shape &s, const attn::View<T> *views, bool grad) {
+  const attn::Kernels &k = kernels();
+  const int64_t units = s.batch * s.kvHeads;
+  const int64_t scratch =
+      grad ? attn::backwardScratch(s) : attn::forwardScratch(s);
+  int64_t threads = std::min<int64_t>(
+      units, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::vector<T>> memory(std::max<int64_t>(threads, 1),
+                                     std::vector<T>(scratch));
+  parallelFor(units, threads, [&](int64_t unit, int64_t worker) {
+    run(k, s, views, unit / s.kvHeads, unit % s.kvHeads, memory[worker].data(),
+        grad);
+  });
 }
 
 template <typename T>
 void attention(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
                MemRef<T, 4> *outm, double scale) {
-  const int64_t batch = qm->sizes[0], len = qm->sizes[1], heads = qm->sizes[2],
-                dim = qm->sizes[3], kvHeads = km->sizes[2];
-  const int64_t group = heads / kvHeads;
+  attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2],
+                km->sizes[2], qm->sizes[3], scale};
   Rows<T> q(qm), k(km), v(vm), out(outm, true);
-  parallelFor(batch, [&](int64_t b) {
-    std::vector<T> acc(dim);
-    for (int64_t h = 0; h < heads; ++h) {
-      const int64_t g = h / group;
-      for (int64_t t = 0; t < len; ++t) {
-        const T *qr = q(b, t, h);
-        T maxScore = -std::numeric_limits<T>::infinity(), norm = 0;
-        std::fill(acc.begin(), acc.end(), T(0));
-        for (int64_t s = 0; s <= t; ++s) {
-          T score = dot(qr, k(b, s, g), dim) * (T)scale;
-          if (score > maxScore) {
-            T correction = std::exp(maxScore - score);
-            norm *= correction;
-            for (T &a : acc)
-              a *= correction;
-            maxScore = score;
-          }
-          T p = std::exp(score - maxScore);
-          norm += p;
-          const T *vr = v(b, s, g);
-          for (int64_t d = 0; d < dim; ++d)
-            acc[d] += p * vr[d];
-        }
-        T *o = out(b, t, h);
-        for (int64_t d = 0; d < dim; ++d)
-          o[d] = acc[d] / norm;
-      }
-    }
-  });
+  const attn::View<T> views[] = {view(q), view(k), view(v), view(out)};
+  runUnits(s, views, false);
   out.flush();
 }
 
@@ -135,54 +143,13 @@ template <typename T>
 void attentionGrad(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
                    MemRef<T, 4> *outm, MemRef<T, 4> *gm, MemRef<T, 4> *dqm,
                    MemRef<T, 4> *dkm, MemRef<T, 4> *dvm, double scale) {
-  const int64_t batch = qm->sizes[0], len = qm->sizes[1], heads = qm->sizes[2],
-                dim = qm->sizes[3], kvHeads = km->sizes[2];
-  const int64_t group = heads / kvHeads;
-  const T s = (T)scale;
+  attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2],
+                km->sizes[2], qm->sizes[3], scale};
   Rows<T> q(qm), k(km), v(vm), out(outm), g(gm), dq(dqm, true), dk(dkm, true),
       dv(dvm, true);
-  parallelFor(batch, [&](int64_t b) {
-    for (int64_t t = 0; t < len; ++t) {
-      for (int64_t h = 0; h < heads; ++h)
-        std::fill(dq(b, t, h), dq(b, t, h) + dim, T(0));
-      for (int64_t h = 0; h < kvHeads; ++h) {
-        std::fill(dk(b, t, h), dk(b, t, h) + dim, T(0));
-        std::fill(dv(b, t, h), dv(b, t, h) + dim, T(0));
-      }
-    }
-    std::vector<T> scores(len);
-    for (int64_t h = 0; h < heads; ++h) {
-      const int64_t kvh = h / group;
-      for (int64_t t = 0; t < len; ++t) {
-        // The row's softmax, recomputed: scores, maximum, normalizer.
-        const T *qr = q(b, t, h), *gr = g(b, t, h);
-        T maxScore = -std::numeric_limits<T>::infinity();
-        for (int64_t j = 0; j <= t; ++j) {
-          scores[j] = dot(qr, k(b, j, kvh), dim) * s;
-          maxScore = std::max(maxScore, scores[j]);
-        }
-        T norm = 0;
-        for (int64_t j = 0; j <= t; ++j) {
-          scores[j] = std::exp(scores[j] - maxScore);
-          norm += scores[j];
-        }
-        // D = g · out; ds_j = p_j (g · v_j - D).
-        T D = dot(gr, out(b, t, h), dim);
-        T *dqr = dq(b, t, h);
-        for (int64_t j = 0; j <= t; ++j) {
-          T p = scores[j] / norm;
-          const T *kr = k(b, j, kvh), *vr = v(b, j, kvh);
-          T ds = p * (dot(gr, vr, dim) - D) * s;
-          T *dkr = dk(b, j, kvh), *dvr = dv(b, j, kvh);
-          for (int64_t d = 0; d < dim; ++d) {
-            dqr[d] += ds * kr[d];
-            dkr[d] += ds * qr[d];
-            dvr[d] += p * gr[d];
-          }
-        }
-      }
-    }
-  });
+  const attn::View<T> views[] = {view(q), view(k),  view(v),  view(out),
+                                 view(g), view(dq), view(dk), view(dv)};
+  runUnits(s, views, true);
   dq.flush();
   dk.flush();
   dv.flush();

@@ -1,0 +1,60 @@
+// Causal attention in blocks of 64 queries × 64 keys, flash-style: an online
+// softmax in the forward pass, the softmax recomputed in the backward pass;
+// never a T×T matrix. This file is compiled once per instruction set
+// (attention_isa.cpp); what all copies share is plain data, so that no inline
+// function compiled for one instruction set can be picked for another: the
+// copies use no library template (std::vector, std::copy…), only their own
+// internal functions, and take their scratch memory from the caller.
+#pragma once
+
+#include <cstdint>
+
+namespace golf::rt::attn {
+
+/// A [B, T, H, D] tensor whose rows of D are contiguous.
+template <typename T> struct View {
+  T *base;
+  int64_t sb, st, sh;
+};
+
+struct Shape {
+  int64_t batch, len, heads, kvHeads, dim;
+  double scale;
+};
+
+/// Queries and keys per block.
+constexpr int64_t kBlock = 64;
+
+/// Scratch elements one unit needs: K transposed and V for the forward pass;
+/// K, K transposed, V transposed, dK and dV for the backward pass; plus the
+/// blocks of queries, scores and row statistics.
+inline int64_t forwardScratch(const Shape &s) {
+  return 2 * s.len * s.dim + 2 * kBlock * s.dim + kBlock * kBlock + 2 * kBlock;
+}
+inline int64_t backwardScratch(const Shape &s) {
+  return 5 * s.len * s.dim + 3 * kBlock * s.dim + 2 * kBlock * kBlock +
+         3 * kBlock;
+}
+
+/// One unit of work: every query head of KV head `kvh` in sequence `b`. Units
+/// write disjoint outputs, so results do not depend on the thread count.
+/// Views, in order: q, k, v, out for the forward pass; q, k, v, out, g (the
+/// gradient of out), dq, dk, dv for the backward pass.
+struct Kernels {
+  void (*forward32)(const Shape &, const View<float> *, int64_t b, int64_t kvh,
+                    float *scratch);
+  void (*forward64)(const Shape &, const View<double> *, int64_t b, int64_t kvh,
+                    double *scratch);
+  void (*backward32)(const Shape &, const View<float> *, int64_t b, int64_t kvh,
+                     float *scratch);
+  void (*backward64)(const Shape &, const View<double> *, int64_t b,
+                     int64_t kvh, double *scratch);
+};
+
+/// The copies, by instruction set. The x86 ones exist when the build defines
+/// GOLF_ATTENTION_X86 (x86-64 hosts).
+extern const Kernels kTable_generic;
+extern const Kernels kTable_avx2;   // x86-64-v3: AVX2 and FMA
+extern const Kernels kTable_avx512; // x86-64-v4: AVX-512
+
+} // namespace golf::rt::attn
