@@ -42,11 +42,22 @@ bool lowerForMachine(ModuleOp module, const std::string &function,
                        tensor.getElementType().isF64()});
   }
   fn->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
+  // Keep the functions `function` calls (its kernels), transitively.
+  llvm::SmallPtrSet<Operation *, 32> keep = {fn};
+  SmallVector<func::FuncOp> work = {fn};
+  while (!work.empty()) {
+    func::FuncOp f = work.pop_back_val();
+    f.walk([&](func::CallOp call) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (callee && keep.insert(callee).second)
+        work.push_back(callee);
+    });
+  }
   SmallVector<Operation *> drop;
   for (Operation &op : module.getBody()->getOperations()) {
     auto other = dyn_cast<func::FuncOp>(op);
     if (isa<golf::GolfDialect>(op.getDialect()) ||
-        (other && !other.isExternal() && other != fn))
+        (other && !other.isExternal() && !keep.contains(other)))
       drop.push_back(&op);
   }
   for (Operation *op : drop)

@@ -36,7 +36,8 @@ const char *kToLLVM = "linalg-fuse-elementwise-ops,"
 
 const std::vector<std::string> &golf::stageNames() {
   static const std::vector<std::string> names = {
-      "parsed", "specialized", "bound", "grad", "selected", "lowered", "llvm"};
+      "parsed",   "specialized", "bound",   "grad",
+      "selected", "fused",       "lowered", "llvm"};
   return names;
 }
 
@@ -60,8 +61,10 @@ LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
     else if (i == 4)
       pm.addPass(createGolfSelectLibraries());
     else if (i == 5)
+      pm.addPass(createGolfFuse());
+    else if (i == 6)
       pm.addPass(createGolfLowerToLinalg());
-    else if (i == 6 && failed(parsePassPipeline(kToLLVM, pm)))
+    else if (i == 7 && failed(parsePassPipeline(kToLLVM, pm)))
       return failure();
   }
   return success();

@@ -134,6 +134,31 @@ static bool hasDeclaration(Operation *op, StringRef name) {
   return false;
 }
 
+LogicalResult FusedOp::verify() {
+  Block &body = getBody().front();
+  if (body.getNumArguments() != getInputs().size())
+    return emitOpError("has ")
+           << getInputs().size() << " inputs but its body takes "
+           << body.getNumArguments() << " arguments";
+  for (auto [i, in, arg] :
+       llvm::enumerate(getInputs().getTypes(), body.getArgumentTypes()))
+    if (in != arg)
+      return emitOpError("input ")
+             << i << " is " << in << " but its body argument is " << arg;
+  auto yield = cast<YieldOp>(body.getTerminator());
+  auto list = [](TypeRange types) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleaveComma(types, os);
+    return s;
+  };
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError("yields (")
+           << list(yield.getValues().getTypes()) << ") but its results are ("
+           << list(getResultTypes()) << ")";
+  return success();
+}
+
 LogicalResult OptimizerOp::verify() {
   if (failed(verifyUniqueName(*this, "optimizer group")))
     return failure();

@@ -634,4 +634,44 @@ def Golf_GemmOp : Golf_Op<"gemm", [Pure, SameOperandsAndResultElementType,
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Fused kernels (golf-fuse)
+//===----------------------------------------------------------------------===//
+
+def Golf_FusedOp : Golf_Op<"fused", [IsolatedFromAbove,
+    SingleBlockImplicitTerminator<"YieldOp">]> {
+  let summary = "a group of ops that becomes one kernel";
+  let description = [{
+    The elementwise ops and row reductions that golf-fuse grouped between two
+    library calls. The body reads only its block arguments (the `inputs`, in
+    order) and constants, and yields the `results`. golf-lower-to-linalg
+    turns each group into a private function `@<function>.<name>` called in
+    its place, so that each kernel is compiled on its own.
+
+    ```mlir
+    %y = golf.fused "k3" (%x, %g) : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%a: tensor<4x8xf32>, %b: tensor<8xf32>):
+      %n = golf.rms_norm %a : tensor<4x8xf32>
+      %m = golf.mul %n, %b : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+      golf.yield %m : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Variadic<AnyRankedTensor>:$inputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $name `(` $inputs `)` attr-dict `:` functional-type($inputs, $results)
+    $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Golf_YieldOp : Golf_Op<"yield", [Pure, Terminator, HasParent<"FusedOp">]> {
+  let summary = "the results of a golf.fused group";
+  let arguments = (ins Variadic<AnyRankedTensor>:$values);
+  let builders = [OpBuilder<(ins), [{ /* no values */ }]>];
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
 #endif // GOLF_OPS_TD

@@ -891,6 +891,8 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
       if (!op->getParentOfType<func::FuncOp>() ||
           !isa<GolfDialect>(op->getDialect()))
         return WalkResult::advance();
+      if (isa<FusedOp, YieldOp>(op))
+        return WalkResult::advance(); // Outlined below.
       if (isa<ParamRefOp>(op)) {
         op->emitOpError("golf-lower-to-linalg: bind parameters first "
                         "(golf-bind-params)");
@@ -930,6 +932,37 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
       if (failed(v))
         return signalPassFailure();
       op->getResult(0).replaceAllUsesWith(*v);
+      op->erase();
+    }
+    outlineKernels(module);
+  }
+
+  /// Each golf.fused becomes a private function @<function>.<name> called
+  /// in its place: one kernel, compiled on its own.
+  void outlineKernels(ModuleOp module) {
+    SmallVector<FusedOp> fused;
+    module.walk([&](FusedOp op) { fused.push_back(op); });
+    OpBuilder b(&getContext());
+    for (FusedOp op : fused) {
+      auto parent = op->getParentOfType<func::FuncOp>();
+      std::string name = (parent.getName() + "." + op.getName()).str();
+      b.setInsertionPointAfter(parent);
+      auto kernel = b.create<func::FuncOp>(
+          op.getLoc(), name,
+          b.getFunctionType(op.getInputs().getTypes(), op.getResultTypes()));
+      kernel.setPrivate();
+      // Kept apart by LLVM's inliner too, so that no function grows with
+      // the depth of the model.
+      kernel->setAttr("passthrough",
+                      b.getArrayAttr({b.getStringAttr("noinline")}));
+      kernel.getBody().takeBody(op.getBody());
+      auto yield = cast<YieldOp>(kernel.getBody().front().getTerminator());
+      b.setInsertionPoint(yield);
+      b.create<func::ReturnOp>(yield.getLoc(), yield.getValues());
+      yield.erase();
+      b.setInsertionPoint(op);
+      auto call = b.create<func::CallOp>(op.getLoc(), kernel, op.getInputs());
+      op->replaceAllUsesWith(call.getResults());
       op->erase();
     }
   }

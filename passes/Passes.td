@@ -122,6 +122,55 @@ def GolfSelectLibraries : Pass<"golf-select-libraries", "mlir::ModuleOp"> {
   ];
 }
 
+def GolfFuse : Pass<"golf-fuse", "mlir::ModuleOp"> {
+  let summary = "Groups elementwise ops and row reductions into kernels";
+  let description = [{
+    Library calls (`golf.gemm`, causal attention and its gradient, the
+    embedding gradient) split each function into runs of consecutive
+    elementwise ops, broadcasts and row reductions (norms, RoPE, gains,
+    residual mixes, activations, softcap, cross-entropy and their
+    gradients). Each connected part of a run becomes one `golf.fused` op: a
+    kernel whose inputs and results are the values that cross its border.
+    Reshapes of values from outside stay outside (they are views); each
+    group takes its own copy of the constants it reads. Groups are named
+    `k0`, `k1`, … per function, in program order; a group none of whose
+    results is used is left as it is. The grouping is printed, without
+    changing the IR, by `golf-test-print-fusion`.
+
+    Before:
+    ```mlir
+    %n = golf.rms_norm %x : tensor<4x8xf32>
+    %m = golf.mul %n, %g : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+    %y = golf.gemm %m, %w {library = "blas", transpose_b} : ...
+    ```
+    After:
+    ```mlir
+    %m = golf.fused "k0" (%x, %g) : (tensor<4x8xf32>, tensor<8xf32>) -> tensor<4x8xf32> {
+    ^bb0(%a: tensor<4x8xf32>, %b: tensor<8xf32>):
+      %n = golf.rms_norm %a : tensor<4x8xf32>
+      %p = golf.mul %n, %b : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+      golf.yield %p : tensor<4x8xf32>
+    }
+    %y = golf.gemm %m, %w {library = "blas", transpose_b} : ...
+    ```
+  }];
+  let dependentDialects = ["::golf::GolfDialect"];
+}
+
+def GolfTestPrintFusion : Pass<"golf-test-print-fusion", "mlir::ModuleOp"> {
+  let summary = "Prints the groups golf-fuse would make (for tests)";
+  let description = [{
+    Prints, for each function, the groups of `golf-fuse` with their number
+    of inputs and outputs and their ops in order, and leaves the IR as it
+    is:
+
+    ```
+    @train_step
+      group k0: 2 in, 1 out: rms_norm mul
+    ```
+  }];
+}
+
 def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lowers golf ops on static tensors to linalg, tensor, arith and math";
   let description = [{

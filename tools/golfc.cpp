@@ -56,7 +56,8 @@ options:
   --no-env           ignore environment variables
   --emit=STAGE       ir: parsed (default), specialized (B and T fixed),
                      bound (parameters as arguments), grad (@train_step),
-                     selected (library calls chosen), lowered (linalg),
+                     selected (library calls chosen), fused (kernels
+                     grouped), lowered (linalg; kernels as functions),
                      llvm (the LLVM dialect)
   --batch N          sequences per batch (default 1)
   --seq N            tokens per sequence (default: train_seq_len)

@@ -564,3 +564,36 @@ func.func @f(%a: tensor<2x3x8xf32>, %b: tensor<4x8xf32>) {
   %0 = golf.gemm %a, %b {library = "blas", transpose_b} : tensor<2x3x8xf32>, tensor<4x8xf32> -> tensor<6x4xf32>
   return
 }
+
+// -----
+
+func.func @f(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'golf.fused' op has 1 inputs but its body takes 2 arguments}}
+  %0 = golf.fused "k0"(%a) : (tensor<4xf32>) -> tensor<4xf32> {
+  ^bb0(%x: tensor<4xf32>, %y: tensor<4xf32>):
+    golf.yield %x : tensor<4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'golf.fused' op input 0 is 'tensor<4xf32>' but its body argument is 'tensor<4xf64>'}}
+  %0 = golf.fused "k0"(%a) : (tensor<4xf32>) -> tensor<4xf64> {
+  ^bb0(%x: tensor<4xf64>):
+    golf.yield %x : tensor<4xf64>
+  }
+  return
+}
+
+// -----
+
+func.func @f(%a: tensor<4xf32>) {
+  // expected-error @+1 {{'golf.fused' op yields (tensor<4xf32>) but its results are (tensor<2x2xf32>)}}
+  %0 = golf.fused "k0"(%a) : (tensor<4xf32>) -> tensor<2x2xf32> {
+  ^bb0(%x: tensor<4xf32>):
+    golf.yield %x : tensor<4xf32>
+  }
+  return
+}

@@ -89,3 +89,19 @@ func.func @model(%tokens: tensor<?x?xi32>, %targets: tensor<?x?xi32>) -> tensor<
   %loss = golf.cross_entropy %capped, %targets : tensor<?x?x16xf32>, tensor<?x?xi32> -> tensor<f32>
   return %loss : tensor<f32>
 }
+
+// A kernel of golf-fuse: inputs become the body's arguments.
+// CHECK-LABEL: func.func @kernel
+// CHECK: %[[K:.*]]:2 = golf.fused "k0"(%{{.*}}, %{{.*}}) : (tensor<4x8xf32>, tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+// CHECK-NEXT: ^bb0(%[[A:.*]]: tensor<4x8xf32>, %[[B:.*]]: tensor<8xf32>):
+// CHECK: golf.yield %{{.*}}, %{{.*}} : tensor<4x8xf32>, tensor<4x8xf32>
+// CHECK: return %[[K]]#1
+func.func @kernel(%x: tensor<4x8xf32>, %g: tensor<8xf32>) -> tensor<4x8xf32> {
+  %0:2 = golf.fused "k0"(%x, %g) : (tensor<4x8xf32>, tensor<8xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  ^bb0(%a: tensor<4x8xf32>, %b: tensor<8xf32>):
+    %n = golf.rms_norm %a : tensor<4x8xf32>
+    %m = golf.mul %n, %b : tensor<4x8xf32>, tensor<8xf32> -> tensor<4x8xf32>
+    golf.yield %n, %m : tensor<4x8xf32>, tensor<4x8xf32>
+  }
+  return %0#1 : tensor<4x8xf32>
+}

@@ -53,3 +53,22 @@ func.func @model(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %y = golf.relu %x : tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// A kernel of golf-fuse becomes a private function @<function>.<name>, kept
+// apart by LLVM's inliner, called in its place.
+// CHECK-LABEL: func.func @model
+// CHECK: %[[R:.*]] = call @model.k0(%{{.*}}) : (tensor<4x8xf32>) -> tensor<4x8xf32>
+// CHECK: return %[[R]]
+// CHECK: func.func private @model.k0(%{{.*}}: tensor<4x8xf32>) -> tensor<4x8xf32> attributes {passthrough = ["noinline"]}
+// CHECK: linalg.generic
+// CHECK: return
+func.func @model(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %0 = golf.fused "k0"(%x) : (tensor<4x8xf32>) -> tensor<4x8xf32> {
+  ^bb0(%a: tensor<4x8xf32>):
+    %r = golf.relu %a : tensor<4x8xf32>
+    golf.yield %r : tensor<4x8xf32>
+  }
+  return %0 : tensor<4x8xf32>
+}
