@@ -141,16 +141,32 @@ private:
         .getResult(0);
   }
 
+  /// A reshape as views: collapse to one dimension, expand to the new
+  /// shape. Both bufferize to views of the same buffer, never a copy.
   Value reshape(Location loc, Value v, ArrayRef<int64_t> shape) {
     RankedTensorType from = typeOf(v);
     if (from.getShape() == shape)
       return v;
-    auto to = RankedTensorType::get(shape, from.getElementType());
-    auto shapeType =
-        RankedTensorType::get({(int64_t)shape.size()}, b.getI64Type());
-    Value dims = b.create<arith::ConstantOp>(
-        loc, DenseIntElementsAttr::get(shapeType, shape));
-    return b.create<tensor::ReshapeOp>(loc, to, v, dims);
+    Type elem = from.getElementType();
+    auto all = [](int64_t rank) {
+      SmallVector<ReassociationIndices> r(1);
+      for (int64_t i = 0; i < rank; ++i)
+        r[0].push_back(i);
+      return r;
+    };
+    auto flat = RankedTensorType::get({from.getNumElements()}, elem);
+    if (from.getRank() > 1)
+      v = b.create<tensor::CollapseShapeOp>(loc, flat, v, all(from.getRank()));
+    else if (from.getRank() == 0)
+      v = b.create<tensor::ExpandShapeOp>(loc, flat, v,
+                                          SmallVector<ReassociationIndices>{});
+    auto to = RankedTensorType::get(shape, elem);
+    if (to.getRank() > 1)
+      return b.create<tensor::ExpandShapeOp>(loc, to, v, all(to.getRank()));
+    if (to.getRank() == 0)
+      return b.create<tensor::CollapseShapeOp>(
+          loc, to, v, SmallVector<ReassociationIndices>{});
+    return v;
   }
 
   Value castIndex(OpBuilder &nb, Location l, Value v) {
@@ -453,8 +469,10 @@ SmallVector<Value> Lowering::callRuntime(Location loc, StringRef name,
   SmallVector<Value> args;
   for (Value in : inputs) {
     RankedTensorType t = typeOf(in);
+    // Kernels never write their inputs: read_only spares a copy.
     Value m = b.create<bufferization::ToMemrefOp>(
-        loc, MemRefType::get(t.getShape(), t.getElementType()), in);
+        loc, MemRefType::get(t.getShape(), t.getElementType()), in,
+        /*read_only=*/true);
     args.push_back(b.create<memref::CastOp>(loc, anyMemref(t), m));
     argTypes.push_back(anyMemref(t));
   }

@@ -25,15 +25,23 @@ struct Shape {
 /// Queries and keys per block.
 constexpr int64_t kBlock = 64;
 
-/// Scratch elements one unit needs: K transposed and V for the forward pass;
-/// K, K transposed, V transposed, dK and dV for the backward pass; plus the
-/// blocks of queries, scores and row statistics.
-inline int64_t forwardScratch(const Shape &s) {
-  return 2 * s.len * s.dim + 2 * kBlock * s.dim + kBlock * kBlock + 2 * kBlock;
+/// (Internal linkage: each copy of the kernels gets its own.)
+/// The sequence length rounded up to whole blocks: copies of K and V are
+/// zero-padded to it, so that every block product is a full one.
+static inline int64_t paddedLength(const Shape &s) {
+  return (s.len + kBlock - 1) / kBlock * kBlock;
 }
-inline int64_t backwardScratch(const Shape &s) {
-  return 5 * s.len * s.dim + 3 * kBlock * s.dim + 2 * kBlock * kBlock +
-         3 * kBlock;
+
+/// Scratch elements one unit needs: K transposed and V (forward); K, K and V
+/// transposed, dK and dV (backward); plus blocks of queries, scores and row
+/// statistics.
+static inline int64_t forwardScratch(const Shape &s) {
+  return 2 * paddedLength(s) * s.dim + 2 * kBlock * s.dim + kBlock * kBlock +
+         2 * kBlock;
+}
+static inline int64_t backwardScratch(const Shape &s) {
+  return 5 * paddedLength(s) * s.dim + 3 * kBlock * s.dim +
+         2 * kBlock * kBlock + 3 * kBlock;
 }
 
 /// One unit of work: every query head of KV head `kvh` in sequence `b`. Units

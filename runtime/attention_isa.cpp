@@ -45,76 +45,140 @@ template <typename T> struct Carve {
   }
 };
 
-/// out[m][n] = Σ_d a[m][d] · bt[d][n] for m < rows, n < cols: a is rows×dim
-/// (row stride dim), bt is dim×(≥cols) with row stride ldb, out has rows of
-/// kBlock. The inner loop runs over n, contiguous in bt and out.
+/// 64 bytes of T: one AVX-512 register, two AVX2 ones, four SSE ones. Loads
+/// and stores through Vec may be unaligned.
+template <typename T> struct Lanes {
+  typedef T Vec __attribute__((vector_size(64), aligned(sizeof(T)), may_alias));
+  static constexpr int64_t kWidth = 64 / sizeof(T);
+};
+
+/// out[m][0..kBlock) = Σ_d a[m][d] · bt[d][0..kBlock) for m < kBlock: a is
+/// kBlock×dim (row stride dim), bt dim×(≥ kBlock) with row stride ldb, out
+/// kBlock×kBlock. R rows at a time keep R·kBlock accumulators in registers.
 template <typename T>
-void productNT(const T *a, const T *bt, int64_t ldb, T *out, int64_t rows,
-               int64_t cols, int64_t dim) {
-  for (int64_t m = 0; m < rows; ++m) {
-    T acc[kBlock] = {};
-    const T *am = a + m * dim;
+void productNT(const T *a, const T *bt, int64_t ldb, T *out, int64_t dim) {
+  using V = typename Lanes<T>::Vec;
+  constexpr int64_t NV = kBlock / Lanes<T>::kWidth, R = 16 / NV;
+  for (int64_t m = 0; m < kBlock; m += R) {
+    V acc[R][NV] = {};
     for (int64_t d = 0; d < dim; ++d) {
-      const T x = am[d], *bd = bt + d * ldb;
-      for (int64_t n = 0; n < cols; ++n)
-        acc[n] += x * bd[n];
+      const V *row = reinterpret_cast<const V *>(bt + d * ldb);
+      V b[NV];
+      for (int64_t v = 0; v < NV; ++v)
+        b[v] = row[v];
+      for (int64_t r = 0; r < R; ++r) {
+        const T x = a[(m + r) * dim + d];
+        for (int64_t v = 0; v < NV; ++v)
+          acc[r][v] += x * b[v];
+      }
     }
-    copy(acc, cols, out + m * kBlock);
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t v = 0; v < NV; ++v)
+        reinterpret_cast<V *>(out + (m + r) * kBlock)[v] = acc[r][v];
   }
 }
 
-/// out[m][:] += Σ_n p[m][n] · b[n][:] (p rows of kBlock, b rows of dim).
-template <typename T>
-void accumulateRows(const T *p, const T *b, T *out, int64_t rows, int64_t cols,
-                    int64_t dim) {
-  for (int64_t m = 0; m < rows; ++m) {
-    T *o = out + m * dim;
-    for (int64_t n = 0; n < cols; ++n) {
-      const T x = p[m * kBlock + n];
-      const T *bn = b + n * dim;
+/// out[i][0..dim) += Σ_j p(i, j) · b[j][0..dim) for i, j < kBlock, with
+/// p(i, j) = p[i·kBlock + j] (transposed: p[j·kBlock + i]); b has rows of
+/// dim. ND = dim / lanes; R rows of out at a time stay in registers.
+template <typename T, int64_t ND, bool Transposed>
+void accumulateFixed(const T *p, const T *b, T *out) {
+  using V = typename Lanes<T>::Vec;
+  constexpr int64_t R = ND >= 16 ? 1 : 16 / ND, dim = ND * Lanes<T>::kWidth;
+  for (int64_t i = 0; i < kBlock; i += R) {
+    V acc[R][ND];
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t v = 0; v < ND; ++v)
+        acc[r][v] = reinterpret_cast<const V *>(out + (i + r) * dim)[v];
+    for (int64_t j = 0; j < kBlock; ++j) {
+      const V *row = reinterpret_cast<const V *>(b + j * dim);
+      V x[ND];
+      for (int64_t v = 0; v < ND; ++v)
+        x[v] = row[v];
+      for (int64_t r = 0; r < R; ++r) {
+        const T w =
+            Transposed ? p[j * kBlock + i + r] : p[(i + r) * kBlock + j];
+        for (int64_t v = 0; v < ND; ++v)
+          acc[r][v] += w * x[v];
+      }
+    }
+    for (int64_t r = 0; r < R; ++r)
+      for (int64_t v = 0; v < ND; ++v)
+        reinterpret_cast<V *>(out + (i + r) * dim)[v] = acc[r][v];
+  }
+}
+
+/// The same for any dim, without register blocking.
+template <typename T, bool Transposed>
+void accumulateAny(const T *p, const T *b, T *out, int64_t dim) {
+  for (int64_t i = 0; i < kBlock; ++i) {
+    T *o = out + i * dim;
+    for (int64_t j = 0; j < kBlock; ++j) {
+      const T w = Transposed ? p[j * kBlock + i] : p[i * kBlock + j];
+      const T *bj = b + j * dim;
       for (int64_t d = 0; d < dim; ++d)
-        o[d] += x * bn[d];
+        o[d] += w * bj[d];
     }
   }
+}
+
+template <typename T, bool Transposed>
+void accumulate(const T *p, const T *b, T *out, int64_t dim) {
+  constexpr int64_t W = Lanes<T>::kWidth;
+  switch (dim % W ? 0 : dim / W) {
+  case 1:
+    return accumulateFixed<T, 1, Transposed>(p, b, out);
+  case 2:
+    return accumulateFixed<T, 2, Transposed>(p, b, out);
+  case 4:
+    return accumulateFixed<T, 4, Transposed>(p, b, out);
+  case 8:
+    return accumulateFixed<T, 8, Transposed>(p, b, out);
+  case 16:
+    return accumulateFixed<T, 16, Transposed>(p, b, out);
+  default:
+    return accumulateAny<T, Transposed>(p, b, out, dim);
+  }
+}
+
+/// out[m][:] += Σ_n p[m][n] · b[n][:].
+template <typename T>
+void accumulateRows(const T *p, const T *b, T *out, int64_t dim) {
+  accumulate<T, false>(p, b, out, dim);
 }
 
 /// out[n][:] += Σ_m p[m][n] · a[m][:] (the transposed product).
 template <typename T>
-void accumulateColumns(const T *p, const T *a, T *out, int64_t rows,
-                       int64_t cols, int64_t dim) {
-  for (int64_t n = 0; n < cols; ++n) {
-    T *o = out + n * dim;
-    for (int64_t m = 0; m < rows; ++m) {
-      const T x = p[m * kBlock + n];
-      const T *am = a + m * dim;
-      for (int64_t d = 0; d < dim; ++d)
-        o[d] += x * am[d];
-    }
-  }
+void accumulateColumns(const T *p, const T *a, T *out, int64_t dim) {
+  accumulate<T, true>(p, a, out, dim);
 }
 
-/// Rows [t0, t0 + rows) of head h, copied contiguously.
+/// Rows [t0, t0 + rows) of head h, copied contiguously, then zero rows up
+/// to `padded`.
 template <typename T>
 void gather(const View<T> &v, int64_t b, int64_t h, int64_t t0, int64_t rows,
-            int64_t dim, T *out) {
+            int64_t padded, int64_t dim, T *out) {
   for (int64_t t = 0; t < rows; ++t)
     copy(row(v, b, t0 + t, h), dim, out + t * dim);
+  fill(out + rows * dim, (padded - rows) * dim, T(0));
 }
 
-/// All of head h, transposed: out[d][t] (dim × len).
+/// All of head h, transposed: out[d][t] (dim × padded, zero past len).
 template <typename T>
 void gatherTransposed(const View<T> &v, int64_t b, int64_t h, int64_t len,
-                      int64_t dim, T *out) {
+                      int64_t padded, int64_t dim, T *out) {
   for (int64_t t = 0; t < len; ++t) {
     const T *r = row(v, b, t, h);
     for (int64_t d = 0; d < dim; ++d)
-      out[d * len + t] = r[d];
+      out[d * padded + t] = r[d];
   }
+  for (int64_t d = 0; d < dim; ++d)
+    fill(out + d * padded + len, padded - len, T(0));
 }
 
-/// The keys of block [j0, j0 + cols) that query t0 + m may see.
-int64_t visible(int64_t t0, int64_t m, int64_t j0, int64_t cols) {
-  return minOf(cols, t0 + m - j0 + 1);
+/// The keys of block [j0, j0 + kBlock) that query t0 + m may see (j0 ≤ t0).
+int64_t visible(int64_t t0, int64_t m, int64_t j0) {
+  return minOf(kBlock, t0 + m - j0 + 1);
 }
 
 template <typename T>
@@ -122,47 +186,47 @@ void forward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
              T *scratch) {
   const View<T> &q = views[0], &k = views[1], &v = views[2], &out = views[3];
   const int64_t len = s.len, dim = s.dim, group = s.heads / s.kvHeads;
+  const int64_t padded = paddedLength(s);
   const T scale = T(s.scale);
   Carve<T> c{scratch};
-  T *kt = c.take(dim * len), *vc = c.take(len * dim),
+  T *kt = c.take(dim * padded), *vc = c.take(padded * dim),
     *qb = c.take(kBlock * dim), *acc = c.take(kBlock * dim),
     *sc = c.take(kBlock * kBlock), *maxScore = c.take(kBlock),
     *norm = c.take(kBlock);
-  gatherTransposed(k, b, kvh, len, dim, kt);
-  gather(v, b, kvh, 0, len, dim, vc);
+  gatherTransposed(k, b, kvh, len, padded, dim, kt);
+  gather(v, b, kvh, 0, len, padded, dim, vc);
   for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
     for (int64_t t0 = 0; t0 < len; t0 += kBlock) {
       const int64_t rows = minOf(kBlock, len - t0);
-      gather(q, b, h, t0, rows, dim, qb);
+      gather(q, b, h, t0, rows, kBlock, dim, qb);
       fill(acc, kBlock * dim, T(0));
       fill(maxScore, kBlock, negativeInfinity<T>());
       fill(norm, kBlock, T(0));
-      for (int64_t j0 = 0; j0 < t0 + rows; j0 += kBlock) {
-        const int64_t cols = minOf(kBlock, t0 + rows - j0);
-        productNT(qb, kt + j0, len, sc, rows, cols, dim);
-        for (int64_t m = 0; m < rows; ++m) {
+      for (int64_t j0 = 0; j0 <= t0; j0 += kBlock) {
+        productNT(qb, kt + j0, padded, sc, dim);
+        for (int64_t m = 0; m < kBlock; ++m) {
           T *p = sc + m * kBlock;
-          const int64_t n = visible(t0, m, j0, cols);
+          const int64_t n = m < rows ? visible(t0, m, j0) : 0;
           T blockMax = negativeInfinity<T>();
           for (int64_t j = 0; j < n; ++j) {
             p[j] *= scale;
             blockMax = maxOf(blockMax, p[j]);
           }
           const T newMax = maxOf(maxScore[m], blockMax);
-          const T correction = expOf(maxScore[m] - newMax);
+          const T correction = n ? expOf(maxScore[m] - newMax) : T(1);
           T sum = 0;
           for (int64_t j = 0; j < n; ++j) {
             p[j] = expOf(p[j] - newMax);
             sum += p[j];
           }
-          fill(p + n, cols - n, T(0));
+          fill(p + n, kBlock - n, T(0));
           norm[m] = norm[m] * correction + sum;
           maxScore[m] = newMax;
           if (correction != T(1))
             for (int64_t d = 0; d < dim; ++d)
               acc[m * dim + d] *= correction;
         }
-        accumulateRows(sc, vc + j0 * dim, acc, rows, cols, dim);
+        accumulateRows(sc, vc + j0 * dim, acc, dim);
       }
       for (int64_t m = 0; m < rows; ++m) {
         T *o = row(out, b, t0 + m, h);
@@ -179,24 +243,25 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
   const View<T> &q = views[0], &k = views[1], &v = views[2], &out = views[3],
                 &g = views[4], &dq = views[5], &dk = views[6], &dv = views[7];
   const int64_t len = s.len, dim = s.dim, group = s.heads / s.kvHeads;
+  const int64_t padded = paddedLength(s);
   const T scale = T(s.scale);
   Carve<T> c{scratch};
-  T *kt = c.take(dim * len), *kc = c.take(len * dim), *vt = c.take(dim * len),
-    *dkc = c.take(len * dim), *dvc = c.take(len * dim),
-    *qb = c.take(kBlock * dim), *gb = c.take(kBlock * dim),
-    *dqb = c.take(kBlock * dim), *sc = c.take(kBlock * kBlock),
-    *dp = c.take(kBlock * kBlock), *maxScore = c.take(kBlock),
-    *norm = c.take(kBlock), *delta = c.take(kBlock);
-  gatherTransposed(k, b, kvh, len, dim, kt);
-  gather(k, b, kvh, 0, len, dim, kc);
-  gatherTransposed(v, b, kvh, len, dim, vt);
-  fill(dkc, len * dim, T(0));
-  fill(dvc, len * dim, T(0));
+  T *kt = c.take(dim * padded), *vt = c.take(dim * padded),
+    *kc = c.take(padded * dim), *dkc = c.take(padded * dim),
+    *dvc = c.take(padded * dim), *qb = c.take(kBlock * dim),
+    *gb = c.take(kBlock * dim), *dqb = c.take(kBlock * dim),
+    *sc = c.take(kBlock * kBlock), *dp = c.take(kBlock * kBlock),
+    *maxScore = c.take(kBlock), *norm = c.take(kBlock), *delta = c.take(kBlock);
+  gatherTransposed(k, b, kvh, len, padded, dim, kt);
+  gatherTransposed(v, b, kvh, len, padded, dim, vt);
+  gather(k, b, kvh, 0, len, padded, dim, kc);
+  fill(dkc, padded * dim, T(0));
+  fill(dvc, padded * dim, T(0));
   for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h) {
     for (int64_t t0 = 0; t0 < len; t0 += kBlock) {
       const int64_t rows = minOf(kBlock, len - t0);
-      gather(q, b, h, t0, rows, dim, qb);
-      gather(g, b, h, t0, rows, dim, gb);
+      gather(q, b, h, t0, rows, kBlock, dim, qb);
+      gather(g, b, h, t0, rows, kBlock, dim, gb);
       fill(dqb, kBlock * dim, T(0));
       // delta = g · out per row; the softmax's maximum and normalizer.
       for (int64_t m = 0; m < rows; ++m) {
@@ -208,12 +273,11 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
       }
       fill(maxScore, kBlock, negativeInfinity<T>());
       fill(norm, kBlock, T(0));
-      for (int64_t j0 = 0; j0 < t0 + rows; j0 += kBlock) {
-        const int64_t cols = minOf(kBlock, t0 + rows - j0);
-        productNT(qb, kt + j0, len, sc, rows, cols, dim);
+      for (int64_t j0 = 0; j0 <= t0; j0 += kBlock) {
+        productNT(qb, kt + j0, padded, sc, dim);
         for (int64_t m = 0; m < rows; ++m) {
           const T *p = sc + m * kBlock;
-          const int64_t n = visible(t0, m, j0, cols);
+          const int64_t n = visible(t0, m, j0);
           T blockMax = negativeInfinity<T>();
           for (int64_t j = 0; j < n; ++j)
             blockMax = maxOf(blockMax, p[j] * scale);
@@ -226,24 +290,24 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
         }
       }
       // p = the softmax row, ds = p (g·v - delta) · scale; then the three
-      // products of the block: dq += ds·k, dk += dsᵀ·q, dv += pᵀ·g.
-      for (int64_t j0 = 0; j0 < t0 + rows; j0 += kBlock) {
-        const int64_t cols = minOf(kBlock, t0 + rows - j0);
-        productNT(qb, kt + j0, len, sc, rows, cols, dim);
-        productNT(gb, vt + j0, len, dp, rows, cols, dim);
-        for (int64_t m = 0; m < rows; ++m) {
+      // products of the block: dq += ds·k, dk += dsᵀ·q, dv += pᵀ·g. Masked
+      // entries and padding rows are zero.
+      for (int64_t j0 = 0; j0 <= t0; j0 += kBlock) {
+        productNT(qb, kt + j0, padded, sc, dim);
+        productNT(gb, vt + j0, padded, dp, dim);
+        for (int64_t m = 0; m < kBlock; ++m) {
           T *p = sc + m * kBlock, *ds = dp + m * kBlock;
-          const int64_t n = visible(t0, m, j0, cols);
+          const int64_t n = m < rows ? visible(t0, m, j0) : 0;
           for (int64_t j = 0; j < n; ++j) {
             p[j] = expOf(p[j] * scale - maxScore[m]) / norm[m];
             ds[j] = p[j] * (ds[j] - delta[m]) * scale;
           }
-          fill(p + n, cols - n, T(0));
-          fill(ds + n, cols - n, T(0));
+          fill(p + n, kBlock - n, T(0));
+          fill(ds + n, kBlock - n, T(0));
         }
-        accumulateRows(dp, kc + j0 * dim, dqb, rows, cols, dim);
-        accumulateColumns(dp, qb, dkc + j0 * dim, rows, cols, dim);
-        accumulateColumns(sc, gb, dvc + j0 * dim, rows, cols, dim);
+        accumulateRows(dp, kc + j0 * dim, dqb, dim);
+        accumulateColumns(dp, qb, dkc + j0 * dim, dim);
+        accumulateColumns(sc, gb, dvc + j0 * dim, dim);
       }
       for (int64_t m = 0; m < rows; ++m)
         copy(dqb + m * dim, dim, row(dq, b, t0 + m, h));
