@@ -12,13 +12,12 @@ namespace {
 /// From linalg on tensors to the LLVM dialect, as toolchain notes measured
 /// it on MLIR 19: fuse producer-consumer elementwise generics (fewer loops
 /// and buffers), bufferize with identity layouts at function boundaries,
-/// free buffers by ownership, loops, then the standard conversions (math
-/// functions without an LLVM intrinsic become libm calls).
+/// free each buffer after its last use, loops, then the standard conversions
+/// (math functions without an LLVM intrinsic become libm calls).
 const char *kToLLVM = "linalg-fuse-elementwise-ops,"
                       "one-shot-bufferize{bufferize-function-boundaries "
                       "function-boundary-type-conversion=identity-layout-map},"
-                      "buffer-deallocation-pipeline,"
-                      "convert-bufferization-to-memref,"
+                      "golf-free-buffers,"
                       "convert-linalg-to-loops,"
                       "convert-scf-to-cf,"
                       "expand-strided-metadata,"

@@ -209,4 +209,40 @@ def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
   ];
 }
 
+def GolfFreeBuffers : Pass<"golf-free-buffers", "mlir::ModuleOp"> {
+  let summary = "Frees each buffer right after the last op that reads it";
+  let description = [{
+    Runs after one-shot bufferization, on functions of one block (golfc's
+    steps and kernels: straight-line code around library calls and linalg
+    ops). A buffer a function allocates, or receives from a call, is freed
+    with `memref.dealloc` right after the last op that uses it or any view
+    of it (casts, reshapes, subviews), unless it is returned. Every function
+    returns buffers its caller owns alone: a result that may point into an
+    argument or a global, or that shares a buffer with another result, is
+    returned as a copy. So the live set at any point is what the step still
+    needs, and the allocator reuses freed memory for later buffers (MLIR's
+    ownership-based deallocation frees at the end of the block instead, so
+    a whole step's buffers were alive at once).
+
+    Before:
+    ```mlir
+    %a = memref.alloc() : memref<4xf32>
+    call @k(%a) : (memref<4xf32>) -> ()
+    %b = memref.alloc() : memref<4xf32>
+    call @k(%b) : (memref<4xf32>) -> ()
+    return %b : memref<4xf32>
+    ```
+    After:
+    ```mlir
+    %a = memref.alloc() : memref<4xf32>
+    call @k(%a) : (memref<4xf32>) -> ()
+    memref.dealloc %a : memref<4xf32>
+    %b = memref.alloc() : memref<4xf32>
+    call @k(%b) : (memref<4xf32>) -> ()
+    return %b : memref<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 #endif // GOLF_PASSES_TD
