@@ -153,6 +153,56 @@ void accumulateColumns(const T *p, const T *a, T *out, int64_t dim) {
   accumulate<T, true>(p, a, out, dim);
 }
 
+/// exp on 16 floats at once: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 in two
+/// parts), e^r by its Taylor polynomial of degree 6 (relative error below
+/// 2e-7, about 2 ulp), 2^n put in the exponent bits. x is clamped to
+/// [-87, 88]: below, e^x is under 2^-125 and counts as e^-87 against a
+/// softmax normalizer of at least 1.
+Lanes<float>::Vec expVec(Lanes<float>::Vec x) {
+  using V = Lanes<float>::Vec;
+  typedef int32_t I __attribute__((vector_size(64)));
+  x = x < -87.0f ? V{} - 87.0f : x;
+  x = x > 88.0f ? V{} + 88.0f : x;
+  const float magic = 12582912.0f; // 1.5·2^23: adding it rounds to integer
+  V n = (x * 1.44269504088896341f + magic) - magic;
+  V r = x - n * 0.693359375f;     // ln2, high part (exact in float)
+  r = r - n * -2.12194440e-4f;    // ln2, low part
+  V p = 1.0f / 720.0f + r * 0.0f; // r·0 keeps the type a vector
+  p = 1.0f / 120.0f + r * p;
+  p = 1.0f / 24.0f + r * p;
+  p = 1.0f / 6.0f + r * p;
+  p = 0.5f + r * p;
+  p = 1.0f + r * p;
+  p = 1.0f + r * p;
+  I bits = (__builtin_convertvector(n, I) + 127) << 23;
+  V scale;
+  __builtin_memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+/// p[j] = exp(p[j]·scale - shift) for j < n and 0 for n ≤ j < kBlock;
+/// returns the sum of the first n. The float copy computes 16 at a time.
+float expRow(float *p, float scale, float shift, int64_t n) {
+  using V = Lanes<float>::Vec;
+  constexpr int64_t W = Lanes<float>::kWidth;
+  for (int64_t j = 0; j < kBlock; j += W) {
+    V *v = reinterpret_cast<V *>(p + j);
+    *v = expVec(*v * scale - shift);
+  }
+  float sum = 0;
+  for (int64_t j = 0; j < n; ++j)
+    sum += p[j];
+  fill(p + n, kBlock - n, 0.0f);
+  return sum;
+}
+double expRow(double *p, double scale, double shift, int64_t n) {
+  double sum = 0;
+  for (int64_t j = 0; j < n; ++j)
+    sum += p[j] = ::exp(p[j] * scale - shift);
+  fill(p + n, kBlock - n, 0.0);
+  return sum;
+}
+
 /// Rows [t0, t0 + rows) of head h, copied contiguously, then zero rows up
 /// to `padded`.
 template <typename T>
@@ -207,19 +257,16 @@ void forward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
         for (int64_t m = 0; m < kBlock; ++m) {
           T *p = sc + m * kBlock;
           const int64_t n = m < rows ? visible(t0, m, j0) : 0;
+          if (n == 0) {
+            fill(p, kBlock, T(0));
+            continue;
+          }
           T blockMax = negativeInfinity<T>();
-          for (int64_t j = 0; j < n; ++j) {
-            p[j] *= scale;
-            blockMax = maxOf(blockMax, p[j]);
-          }
+          for (int64_t j = 0; j < n; ++j)
+            blockMax = maxOf(blockMax, p[j] * scale);
           const T newMax = maxOf(maxScore[m], blockMax);
-          const T correction = n ? expOf(maxScore[m] - newMax) : T(1);
-          T sum = 0;
-          for (int64_t j = 0; j < n; ++j) {
-            p[j] = expOf(p[j] - newMax);
-            sum += p[j];
-          }
-          fill(p + n, kBlock - n, T(0));
+          const T correction = expOf(maxScore[m] - newMax);
+          const T sum = expRow(p, scale, newMax, n);
           norm[m] = norm[m] * correction + sum;
           maxScore[m] = newMax;
           if (correction != T(1))
@@ -276,15 +323,13 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
       for (int64_t j0 = 0; j0 <= t0; j0 += kBlock) {
         productNT(qb, kt + j0, padded, sc, dim);
         for (int64_t m = 0; m < rows; ++m) {
-          const T *p = sc + m * kBlock;
+          T *p = sc + m * kBlock;
           const int64_t n = visible(t0, m, j0);
           T blockMax = negativeInfinity<T>();
           for (int64_t j = 0; j < n; ++j)
             blockMax = maxOf(blockMax, p[j] * scale);
           const T newMax = maxOf(maxScore[m], blockMax);
-          T sum = 0;
-          for (int64_t j = 0; j < n; ++j)
-            sum += expOf(p[j] * scale - newMax);
+          const T sum = expRow(p, scale, newMax, n);
           norm[m] = norm[m] * expOf(maxScore[m] - newMax) + sum;
           maxScore[m] = newMax;
         }
@@ -298,11 +343,16 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
         for (int64_t m = 0; m < kBlock; ++m) {
           T *p = sc + m * kBlock, *ds = dp + m * kBlock;
           const int64_t n = m < rows ? visible(t0, m, j0) : 0;
+          if (n == 0) {
+            fill(p, kBlock, T(0));
+            fill(ds, kBlock, T(0));
+            continue;
+          }
+          expRow(p, scale, maxScore[m], n);
           for (int64_t j = 0; j < n; ++j) {
-            p[j] = expOf(p[j] * scale - maxScore[m]) / norm[m];
+            p[j] /= norm[m];
             ds[j] = p[j] * (ds[j] - delta[m]) * scale;
           }
-          fill(p + n, kBlock - n, T(0));
           fill(ds + n, kBlock - n, T(0));
         }
         accumulateRows(dp, kc + j0 * dim, dqb, dim);
