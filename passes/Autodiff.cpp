@@ -3,7 +3,10 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+
 #include "llvm/ADT/STLExtras.h"
+#include <functional>
 
 namespace golf {
 #define GEN_PASS_DEF_GOLFAUTODIFF
@@ -15,7 +18,94 @@ using namespace golf;
 
 namespace {
 
+/// Ops worth recomputing in the backward pass rather than keeping their
+/// result: elementwise ops, broadcasts, views and row normalizations.
+bool isCheap(Operation *op) {
+  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, CmpOp, SelectOp, NegOp,
+             ReluOp, SquareOp, TanhOp, SigmoidOp, SqrtOp, RsqrtOp, ExpOp, LogOp,
+             AbsOp, LeakyReluOp, SoftcapOp, ReshapeOp, BroadcastToOp,
+             RmsNormOp>(op);
+}
+
 struct Autodiff : golf::impl::GolfAutodiffBase<Autodiff> {
+  using GolfAutodiffBase::GolfAutodiffBase;
+
+  /// Keep or recompute: a forward value the backward pass reads is
+  /// recomputed there, from values kept anyway, when a chain of cheap ops
+  /// leads to it from arguments, constants and results of expensive ops
+  /// that the backward pass reads itself (at most kDepth ops deep). Its
+  /// backward uses then read a copy of the chain placed before the first of
+  /// them, and the forward value dies at its last forward use.
+  void recomputeCheapValues(Block &body, ArrayRef<Operation *> forwardOps) {
+    constexpr int kDepth = 6;
+    llvm::SmallPtrSet<Operation *, 32> forward(forwardOps.begin(),
+                                               forwardOps.end());
+    auto isBackward = [&](Operation *user) {
+      return !forward.contains(user) && !isa<func::ReturnOp>(user);
+    };
+    auto readByBackward = [&](Value v) {
+      return llvm::any_of(v.getUsers(), isBackward);
+    };
+    DenseMap<Value, bool> memo;
+    std::function<bool(Value, int)> recomputable = [&](Value v,
+                                                       int depth) -> bool {
+      Operation *def = v.getDefiningOp();
+      if (!def || !isCheap(def) || depth > kDepth)
+        return false;
+      if (auto it = memo.find(v); it != memo.end())
+        return it->second;
+      bool ok = llvm::all_of(def->getOperands(), [&](Value o) {
+        Operation *d = o.getDefiningOp();
+        return !d || isa<ConstantOp>(d) || (!isCheap(d) && readByBackward(o)) ||
+               recomputable(o, depth + 1);
+      });
+      memo[v] = ok;
+      return ok;
+    };
+    // The values to recompute, by their first backward use.
+    DenseMap<Operation *, unsigned> position;
+    for (auto [i, op] : llvm::enumerate(body.getOperations()))
+      position[&op] = i;
+    SmallVector<std::pair<Operation *, Value>> work;
+    for (Operation *op : forwardOps)
+      for (Value r : op->getResults()) {
+        if (!readByBackward(r) || !recomputable(r, 0))
+          continue;
+        Operation *first = nullptr;
+        for (Operation *user : r.getUsers())
+          if (isBackward(user) && (!first || position[user] < position[first]))
+            first = user;
+        work.push_back({first, r});
+      }
+    llvm::stable_sort(work, [&](auto &a, auto &b) {
+      return position[a.first] < position[b.first];
+    });
+    DenseMap<Value, Value> copies;
+    OpBuilder b(&getContext());
+    std::function<Value(Value)> copyOf = [&](Value v) -> Value {
+      Operation *def = v.getDefiningOp();
+      if (!def || isa<ConstantOp>(def) || !memo.lookup(v))
+        return v;
+      if (Value c = copies.lookup(v))
+        return c;
+      IRMapping map;
+      for (Value o : def->getOperands())
+        map.map(o, copyOf(o));
+      Operation *clone = b.clone(*def, map);
+      for (auto [orig, c] : llvm::zip(def->getResults(), clone->getResults()))
+        copies[orig] = c;
+      return copies[v];
+    };
+    for (auto [first, v] : work) {
+      b.setInsertionPoint(first);
+      Value c = copyOf(v);
+      v.replaceUsesWithIf(c, [&](OpOperand &use) {
+        return isBackward(use.getOwner()) &&
+               use.getOwner() != c.getDefiningOp();
+      });
+    }
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     auto model = module.lookupSymbol<func::FuncOp>("model");
@@ -78,6 +168,9 @@ struct Autodiff : golf::impl::GolfAutodiffBase<Autodiff> {
                   : g;
       }
     }
+
+    if (recompute)
+      recomputeCheapValues(body, ops);
 
     SmallVector<Value> results = {loss};
     SmallVector<Type> types = {lossType};

@@ -73,8 +73,16 @@ def GolfAutodiff : Pass<"golf-autodiff", "mlir::ModuleOp"> {
     the contributions of every use. `@train_step` returns the loss and then
     one gradient per parameter argument, in argument order, each named by a
     `golf.grad` result attribute (zeros for a parameter the loss does not
-    depend on). Every forward value is kept for the backward pass; nothing is
-    recomputed yet.
+    depend on).
+
+    Keep or recompute: a forward value the backward pass reads is recomputed
+    there when a short chain of cheap ops (elementwise ops, broadcasts,
+    reshapes, softcap, RMS norms) leads to it from arguments, constants and
+    results of expensive ops that the backward pass reads anyway. The
+    backward uses then read a copy of the chain placed before the first of
+    them, and the forward value is freed after its last forward use: the
+    step keeps the inputs of matrix products and attention, not every
+    activation derived from them (`recompute=false` keeps everything).
 
     Before:
     ```mlir
@@ -92,6 +100,10 @@ def GolfAutodiff : Pass<"golf-autodiff", "mlir::ModuleOp"> {
     ```
   }];
   let dependentDialects = ["::golf::GolfDialect"];
+  let options = [
+    Option<"recompute", "recompute", "bool", "true",
+           "recompute cheap forward values in the backward pass instead of keeping them">,
+  ];
 }
 
 def GolfSelectLibraries : Pass<"golf-select-libraries", "mlir::ModuleOp"> {
