@@ -117,8 +117,21 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
     return nullptr;
   }
   // `transformer` is a function_ref: the function must outlive create().
+  auto optimizeForHost = makeOptimizingTransformer(3, 0, machine->get());
+  // GOLF_DUMP_LLVM=FILE writes the optimized LLVM IR, to see what LLVM made
+  // of each kernel (vectorized loops, calls left to libm).
   std::function<llvm::Error(llvm::Module *)> optimize =
-      makeOptimizingTransformer(3, 0, machine->get());
+      [optimizeForHost](llvm::Module *m) -> llvm::Error {
+    if (llvm::Error err = optimizeForHost(m))
+      return err;
+    if (const char *path = std::getenv("GOLF_DUMP_LLVM")) {
+      std::error_code ec;
+      llvm::raw_fd_ostream out(path, ec);
+      if (!ec)
+        m->print(out, nullptr);
+    }
+    return llvm::Error::success();
+  };
   options.transformer = optimize;
   options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   auto engine = ExecutionEngine::create(module, options);
