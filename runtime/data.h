@@ -1,0 +1,58 @@
+// The token stream of training and validation, as the challenge's
+// train_gpt.py reads it (reference §2.2): shards in sorted filename order,
+// concatenated forever, no shuffling; each step takes one contiguous chunk
+// and gives every rank its slice.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace golf::rt {
+
+/// The files matching a glob pattern, sorted by name. An error (pattern and
+/// reason) when nothing matches.
+std::vector<std::string> matchFiles(const std::string &pattern,
+                                    std::string &error);
+
+/// train_gpt.py's TokenStream: the shards' tokens end to end, wrapping from
+/// the last shard to the first.
+class TokenStream {
+public:
+  explicit TokenStream(std::vector<std::string> files)
+      : files(std::move(files)) {}
+  /// Appends the next n tokens to `out`. False, with `error` naming the file
+  /// and the reason, when a shard is not valid.
+  bool take(int64_t n, std::vector<uint16_t> &out, std::string &error);
+
+private:
+  bool load(size_t index, std::string &error);
+  std::vector<std::string> files;
+  std::vector<uint16_t> tokens;
+  size_t file = 0;
+  int64_t pos = 0;
+  bool loaded = false;
+};
+
+/// One micro-batch of one rank: `rows` sequences of `seq` tokens and their
+/// targets (the same tokens shifted by one).
+struct TokenBatch {
+  int64_t rows = 0, seq = 0;
+  std::vector<int32_t> inputs, targets;
+};
+
+/// train_gpt.py's DistributedTokenLoader.next_batch: local = globalTokens /
+/// (world · accum) tokens per rank and micro-step; one chunk of
+/// (local + 1) · world tokens is taken from the stream, and rank r reads
+/// [r·(local + 1), (r + 1)·(local + 1)). False with an error when local is
+/// not a positive multiple of seq, or a shard is bad.
+bool nextBatch(TokenStream &stream, int64_t globalTokens, int64_t seq,
+               int64_t world, int64_t rank, int64_t accum, TokenBatch &batch,
+               std::string &error);
+
+/// The validation tokens: every shard of `files` end to end, cut to a whole
+/// number of sequences of `seq` plus one token for the last target.
+bool loadValidation(const std::vector<std::string> &files, int64_t seq,
+                    std::vector<uint16_t> &tokens, std::string &error);
+
+} // namespace golf::rt

@@ -1,0 +1,66 @@
+#include "runtime/schedule.h"
+
+#include <algorithm>
+
+namespace golf::rt {
+
+double lrScale(const Schedule &s, int64_t step, double elapsedMs) {
+  if (s.warmdownIters <= 0)
+    return 1.0;
+  if (s.maxWallclockSeconds <= 0) {
+    const int64_t start = std::max<int64_t>(s.iterations - s.warmdownIters, 0);
+    if (step < start || step >= s.iterations)
+      return 1.0;
+    return std::max((double)(s.iterations - step) /
+                        (double)std::max<int64_t>(s.warmdownIters, 1),
+                    0.0);
+  }
+  const double stepMs = elapsedMs / (double)std::max<int64_t>(step, 1);
+  const double warmdownMs = (double)s.warmdownIters * stepMs;
+  const double remainingMs =
+      std::max(s.maxWallclockSeconds * 1000.0 - elapsedMs, 0.0);
+  return remainingMs <= warmdownMs ? remainingMs / std::max(warmdownMs, 1e-9)
+                                   : 1.0;
+}
+
+bool scheduleDone(const Schedule &s, int64_t step, double elapsedMs) {
+  return step >= s.iterations ||
+         (s.maxWallclockSeconds > 0 &&
+          elapsedMs >= s.maxWallclockSeconds * 1000.0);
+}
+
+void Ema::update(const std::vector<std::vector<float>> &weights) {
+  const float d = (float)decay, e = (float)(1.0 - decay);
+  for (size_t t = 0; t < average.size(); ++t)
+    for (size_t i = 0; i < average[t].size(); ++i)
+      average[t][i] = d * average[t][i] + e * weights[t][i];
+}
+
+bool Swa::observe(int64_t step, double lrScale,
+                  const std::vector<std::vector<float>> &weights) {
+  if (every <= 0 || !(lrScale < startFrac) || step % every != 0)
+    return false;
+  if (snapshots == 0) {
+    sum.assign(weights.size(), {});
+    for (size_t t = 0; t < weights.size(); ++t)
+      sum[t].assign(weights[t].begin(), weights[t].end());
+  } else {
+    for (size_t t = 0; t < weights.size(); ++t)
+      for (size_t i = 0; i < weights[t].size(); ++i)
+        sum[t][i] += weights[t][i];
+  }
+  ++snapshots;
+  return true;
+}
+
+std::vector<std::vector<float>> Swa::average() const {
+  std::vector<std::vector<float>> out(sum.size());
+  for (size_t t = 0; t < sum.size(); ++t) {
+    out[t].resize(sum[t].size());
+    for (size_t i = 0; i < sum[t].size(); ++i)
+      out[t][i] = (float)(sum[t][i] / (double)snapshots);
+  }
+  return out;
+}
+
+} // namespace golf::rt

@@ -1,0 +1,61 @@
+// The schedules and weight averages of a training run (reference §4.1, §5,
+// §9), as train_gpt.py and the records compute them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace golf::rt {
+
+struct Schedule {
+  int64_t iterations = 0;
+  int64_t warmdownIters = 0;
+  double maxWallclockSeconds = 0; // 0: no cap
+};
+
+/// train_gpt.py's lr_mul(step, elapsed_ms). Without a wall-clock cap: 1,
+/// then a linear decay to 0 over the last warmdownIters iterations. With a
+/// cap: the decay covers the estimated last warmdownIters steps, estimated
+/// from the mean step time so far — remaining / (warmdownIters · step_ms)
+/// once the remaining time is below that, else 1.
+double lrScale(const Schedule &s, int64_t step, double elapsedMs);
+
+/// True when the run must stop before `step`: the iterations are done, or
+/// the wall-clock cap is reached.
+bool scheduleDone(const Schedule &s, int64_t step, double elapsedMs);
+
+/// An exponential moving average of the weights, in float32 whatever their
+/// type: ema ← d·ema + (1 − d)·θ after every step, from the initial weights.
+class Ema {
+public:
+  Ema(double decay, const std::vector<std::vector<float>> &initial)
+      : decay(decay), average(initial) {}
+  void update(const std::vector<std::vector<float>> &weights);
+  const std::vector<std::vector<float>> &weights() const { return average; }
+
+private:
+  double decay;
+  std::vector<std::vector<float>> average;
+};
+
+/// Stochastic weight averaging as the records do it: after a step whose lr
+/// scale is below startFrac and whose number is a multiple of every, add a
+/// snapshot to a running sum; the average is the sum over the count (used
+/// only with at least two snapshots).
+class Swa {
+public:
+  Swa(int64_t every, double startFrac) : every(every), startFrac(startFrac) {}
+  /// Takes a snapshot when the trigger fires; returns whether it did.
+  bool observe(int64_t step, double lrScale,
+               const std::vector<std::vector<float>> &weights);
+  int64_t count() const { return snapshots; }
+  std::vector<std::vector<float>> average() const;
+
+private:
+  int64_t every;
+  double startFrac;
+  int64_t snapshots = 0;
+  std::vector<std::vector<double>> sum;
+};
+
+} // namespace golf::rt

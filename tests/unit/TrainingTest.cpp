@@ -1,0 +1,164 @@
+//===- TrainingTest.cpp - data order, schedules and weight averages -------===//
+//
+// The loader against train_gpt.py's TokenStream / DistributedTokenLoader
+// (reference §2.2), worked out by hand on shards holding 0, 1, 2, …; the lr
+// schedule against lr_mul (§5); EMA and SWA arithmetic (§9).
+
+#include "runtime/data.h"
+#include "runtime/schedule.h"
+#include "runtime/shards.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+using namespace golf::rt;
+
+namespace {
+
+/// Shards dir/prefix_000i.bin holding consecutive numbers from `first`.
+std::vector<std::string> writeShards(const std::string &dir,
+                                     const std::vector<int> &sizes) {
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> files;
+  uint16_t next = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    std::vector<uint16_t> tokens(sizes[i]);
+    std::iota(tokens.begin(), tokens.end(), next);
+    next += sizes[i];
+    // Names sort in the order written, whatever the directory lists.
+    std::string path = dir + "/train_00000" + std::to_string(i) + ".bin";
+    EXPECT_EQ(writeShard(path, tokens), "");
+    files.push_back(path);
+  }
+  return files;
+}
+
+std::vector<int32_t> range(int first, int count) {
+  std::vector<int32_t> v(count);
+  std::iota(v.begin(), v.end(), first);
+  return v;
+}
+
+TEST(Loader, MatchesSortedFilesOnly) {
+  std::string dir = ::testing::TempDir() + "golf_loader_glob";
+  writeShards(dir, {3, 3, 3});
+  std::string error;
+  std::vector<std::string> files = matchFiles(dir + "/train_*.bin", error);
+  ASSERT_EQ(files.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(files.begin(), files.end()));
+  EXPECT_TRUE(matchFiles(dir + "/val_*.bin", error).empty());
+  EXPECT_EQ(error, dir + "/val_*.bin: no file matches");
+}
+
+TEST(Loader, SlicesEachRanksSpanAcrossShardsAndWraps) {
+  // Two ranks, 8 tokens per rank and step, seq 4: each step takes
+  // (8 + 1)·2 = 18 tokens; rank 1 reads the second 9 of them.
+  std::string dir = ::testing::TempDir() + "golf_loader_slices";
+  std::vector<std::string> files = writeShards(dir, {10, 15});
+  TokenStream stream(files);
+  std::string error;
+  TokenBatch b;
+  ASSERT_TRUE(nextBatch(stream, 16, 4, /*world=*/2, /*rank=*/1, 1, b, error))
+      << error;
+  EXPECT_EQ(b.rows, 2);
+  EXPECT_EQ(b.seq, 4);
+  EXPECT_EQ(b.inputs, range(9, 8));   // 9..16, across the shard boundary
+  EXPECT_EQ(b.targets, range(10, 8)); // shifted by one
+  // The second step takes tokens 18..24, then wraps to 0..10 (25 in all).
+  ASSERT_TRUE(nextBatch(stream, 16, 4, 2, 1, 1, b, error)) << error;
+  std::vector<int32_t> chunk = range(18, 7);
+  for (int32_t t : range(0, 11))
+    chunk.push_back(t);
+  EXPECT_EQ(b.inputs, std::vector<int32_t>(chunk.begin() + 9,
+                                           chunk.begin() + 17));
+  EXPECT_EQ(b.targets, std::vector<int32_t>(chunk.begin() + 10,
+                                            chunk.begin() + 18));
+}
+
+TEST(Loader, AccumulationSplitsTheGlobalBatch) {
+  // 32 global tokens, 1 rank, 4 micro-steps: 8 tokens each, every micro-
+  // step a fresh chunk of 9 (one token per micro-step is only a target).
+  std::string dir = ::testing::TempDir() + "golf_loader_accum";
+  TokenStream stream(writeShards(dir, {100}));
+  std::string error;
+  TokenBatch b;
+  for (int micro = 0; micro < 4; ++micro) {
+    ASSERT_TRUE(nextBatch(stream, 32, 8, 1, 0, 4, b, error)) << error;
+    EXPECT_EQ(b.rows, 1);
+    EXPECT_EQ(b.inputs, range(9 * micro, 8));
+  }
+}
+
+TEST(Loader, BadBatchesAndShardsAreClearErrors) {
+  std::string dir = ::testing::TempDir() + "golf_loader_errors";
+  TokenStream stream(writeShards(dir, {100}));
+  std::string error;
+  TokenBatch b;
+  EXPECT_FALSE(nextBatch(stream, 30, 4, 1, 0, 1, b, error));
+  EXPECT_EQ(error, "train_batch_tokens 30 over 1 rank(s) and 1 accumulation "
+                   "step(s) gives 30 tokens per micro-batch, not a positive "
+                   "multiple of train_seq_len 4");
+  std::string bad = dir + "/bad.bin";
+  { std::ofstream(bad) << "not a shard"; }
+  TokenStream broken({bad});
+  EXPECT_FALSE(nextBatch(broken, 8, 4, 1, 0, 1, b, error));
+  EXPECT_NE(error.find(bad + ":"), std::string::npos) << error;
+}
+
+TEST(Loader, ValidationIsWholeSequencesPlusOne) {
+  std::string dir = ::testing::TempDir() + "golf_loader_val";
+  std::vector<std::string> files = writeShards(dir, {7, 7});
+  std::vector<uint16_t> tokens;
+  std::string error;
+  ASSERT_TRUE(loadValidation(files, 4, tokens, error)) << error;
+  EXPECT_EQ(tokens.size(), 13u); // (14 - 1) / 4 · 4 + 1
+  EXPECT_EQ(tokens.back(), 12);
+  EXPECT_FALSE(loadValidation(files, 20, tokens, error));
+  EXPECT_EQ(error, "the validation shards hold 14 tokens, fewer than one "
+                   "sequence of 20 plus one");
+}
+
+TEST(Schedule, IterationWarmdownIsLinearToZero) {
+  Schedule s{100, 20, 0};
+  EXPECT_EQ(lrScale(s, 0, 0), 1.0);
+  EXPECT_EQ(lrScale(s, 79, 0), 1.0);
+  EXPECT_DOUBLE_EQ(lrScale(s, 80, 0), 1.0);
+  EXPECT_DOUBLE_EQ(lrScale(s, 90, 0), 0.5);
+  EXPECT_DOUBLE_EQ(lrScale(s, 99, 0), 0.05);
+  EXPECT_FALSE(scheduleDone(s, 99, 1e12));
+  EXPECT_TRUE(scheduleDone(s, 100, 0));
+  EXPECT_EQ(lrScale(Schedule{100, 0, 0}, 99, 0), 1.0);
+}
+
+TEST(Schedule, WallclockWarmdownUsesTheMeanStepTime) {
+  // 600 s cap, 1200 warm-down steps. At 100 ms per step the warm-down spans
+  // 120 s: the scale is 1 until 480 s, then remaining / 120 s.
+  Schedule s{20000, 1200, 600};
+  EXPECT_EQ(lrScale(s, 4000, 400e3), 1.0);
+  EXPECT_DOUBLE_EQ(lrScale(s, 5400, 540e3), 0.5);
+  EXPECT_DOUBLE_EQ(lrScale(s, 6000, 600e3), 0.0);
+  EXPECT_TRUE(scheduleDone(s, 6000, 600e3));
+  // A warm-down longer than the budget starts at once (PR1226 on a 4090).
+  Schedule slow{20000, 4000, 600};
+  EXPECT_NEAR(lrScale(slow, 1, 514), (600e3 - 514) / (4000 * 514.0), 1e-15);
+}
+
+TEST(Averaging, EmaAndSwaArithmetic) {
+  Ema ema(0.9, {{1.0f, 2.0f}});
+  ema.update({{2.0f, 2.0f}});
+  EXPECT_FLOAT_EQ(ema.weights()[0][0], 1.1f);
+  EXPECT_FLOAT_EQ(ema.weights()[0][1], 2.0f);
+
+  Swa swa(/*every=*/50, /*startFrac=*/0.5);
+  EXPECT_FALSE(swa.observe(50, 0.6, {{1.0f}})); // lr scale not below 0.5
+  EXPECT_FALSE(swa.observe(51, 0.4, {{1.0f}})); // not a multiple of 50
+  EXPECT_TRUE(swa.observe(100, 0.4, {{1.0f}}));
+  EXPECT_TRUE(swa.observe(150, 0.2, {{4.0f}}));
+  EXPECT_EQ(swa.count(), 2);
+  EXPECT_FLOAT_EQ(swa.average()[0][0], 2.5f);
+}
+
+} // namespace
