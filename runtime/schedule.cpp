@@ -24,9 +24,8 @@ double lrScale(const Schedule &s, int64_t step, double elapsedMs) {
 }
 
 bool scheduleDone(const Schedule &s, int64_t step, double elapsedMs) {
-  return step >= s.iterations ||
-         (s.maxWallclockSeconds > 0 &&
-          elapsedMs >= s.maxWallclockSeconds * 1000.0);
+  return step >= s.iterations || (s.maxWallclockSeconds > 0 &&
+                                  elapsedMs >= s.maxWallclockSeconds * 1000.0);
 }
 
 void Ema::update(const std::vector<std::vector<float>> &weights) {

@@ -72,10 +72,10 @@ TEST(Loader, SlicesEachRanksSpanAcrossShardsAndWraps) {
   std::vector<int32_t> chunk = range(18, 7);
   for (int32_t t : range(0, 11))
     chunk.push_back(t);
-  EXPECT_EQ(b.inputs, std::vector<int32_t>(chunk.begin() + 9,
-                                           chunk.begin() + 17));
-  EXPECT_EQ(b.targets, std::vector<int32_t>(chunk.begin() + 10,
-                                            chunk.begin() + 18));
+  EXPECT_EQ(b.inputs,
+            std::vector<int32_t>(chunk.begin() + 9, chunk.begin() + 17));
+  EXPECT_EQ(b.targets,
+            std::vector<int32_t>(chunk.begin() + 10, chunk.begin() + 18));
 }
 
 TEST(Loader, AccumulationSplitsTheGlobalBatch) {
