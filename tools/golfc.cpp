@@ -3,6 +3,7 @@
 //   golfc ir SPEC [--emit=STAGE] [--set name=value]... [-o FILE]
 //   golfc report SPEC [--set name=value]...
 //   golfc loss SPEC --weights W.safetensors --tokens T.bin --batch B --seq T
+//   golfc train SPEC --train GLOB --val GLOB --tokenizer MODEL --out DIR
 //
 // Exit status: 0 on success, 1 when the spec (or a setting) is wrong, 2 when
 // the command line is.
@@ -15,6 +16,9 @@
 #include "runtime/memory.h"
 #include "runtime/safetensors.h"
 #include "runtime/shards.h"
+#include "runtime/train.h"
+
+#include "Revision.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -49,6 +53,9 @@ commands:
   bench SPEC    time @train_step on random weights (--batch, --seq, --steps)
   build SPEC    compile @train_step ahead of time into a binary (-o BIN) that
                 runs one step: BIN --weights W --tokens T [--out G]
+  train SPEC    train the spec on the CPU (JIT): --train GLOB --val GLOB
+                --tokenizer MODEL --out DIR; DIR gets train.log,
+                final.safetensors and summary.json (val_loss, val_bpb)
 
 options:
   --set name=value   override a setting (repeatable; wins over the
@@ -67,7 +74,10 @@ options:
   --dtype f32|f64    element type of parameters and activations (default f32)
   --loc              ir: print each op's position in the spec
   -o FILE            write the output to FILE instead of standard output
-  --out FILE         grad: where the gradients go
+  --out FILE         grad: where the gradients go; train: the run directory
+  --train GLOB       train: the training shards (challenge format)
+  --val GLOB         train: the validation shards
+  --tokenizer MODEL  train: the SentencePiece model, for val_bpb's bytes
 )";
 
 int usage(const llvm::Twine &message) {
@@ -93,9 +103,8 @@ std::string shapeText(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
-void printReport(const std::string &path, const CompileResult &r,
-                 llvm::raw_ostream &os) {
-  os << "spec: " << path << "\n\nsettings (value, origin):\n";
+/// The settings in force, one a line: section.name, value, origin.
+void printSettings(const CompileResult &r, llvm::raw_ostream &os) {
   size_t width = 0;
   for (const SettingInfo &s : r.settings)
     width = std::max(width, s.section.size() + 1 + s.name.size());
@@ -105,6 +114,12 @@ void printReport(const std::string &path, const CompileResult &r,
        << std::string(s.value.size() < 14 ? 14 - s.value.size() : 1, ' ')
        << s.origin << "\n";
   }
+}
+
+void printReport(const std::string &path, const CompileResult &r,
+                 llvm::raw_ostream &os) {
+  os << "spec: " << path << "\n\nsettings (value, origin):\n";
+  printSettings(r, os);
 
   os << "\nparameters:\n";
   size_t nameWidth = 4, shapeWidth = 5;
@@ -451,6 +466,185 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   return 0;
 }
 
+/// The training plan of a spec: parameters with their initializers and
+/// groups, the groups' settings, the train settings and the batch layout.
+bool trainPlan(Diagnostics &diags, const CompileResult &result,
+               const std::string &specPath, const std::string &specText,
+               rt::TrainPlan &plan) {
+  mlir::ModuleOp module = *result.module;
+  auto train = module->getAttrOfType<mlir::DictionaryAttr>("golf.train");
+  auto integer = [&](const char *name, int64_t fallback) {
+    if (train)
+      if (auto a = train.getAs<mlir::IntegerAttr>(name))
+        return a.getInt();
+    return fallback;
+  };
+  auto real = [&](const char *name, double fallback) {
+    if (train)
+      if (auto a = train.getAs<mlir::FloatAttr>(name))
+        return a.getValueAsDouble();
+    return fallback;
+  };
+  auto boolean = [&](const char *name, bool fallback) {
+    if (train)
+      if (auto a = train.getAs<mlir::BoolAttr>(name))
+        return a.getValue();
+    return fallback;
+  };
+  rt::TrainSettings &t = plan.settings;
+  t.trainSeqLen = integer("train_seq_len", t.trainSeqLen);
+  t.trainBatchTokens = integer("train_batch_tokens", t.trainBatchTokens);
+  t.iterations = integer("iterations", t.iterations);
+  t.warmupSteps = integer("warmup_steps", t.warmupSteps);
+  t.warmdownIters = integer("warmdown_iters", t.warmdownIters);
+  t.maxWallclockSeconds = real("max_wallclock_seconds", t.maxWallclockSeconds);
+  t.gradClipNorm = real("grad_clip_norm", t.gradClipNorm);
+  t.seed = integer("seed", t.seed);
+  t.valLossEvery = integer("val_loss_every", t.valLossEvery);
+  t.trainLogEvery = integer("train_log_every", t.trainLogEvery);
+  t.emaEnabled = boolean("ema_enabled", t.emaEnabled);
+  t.emaDecay = real("ema_decay", t.emaDecay);
+  t.swaEnabled = boolean("swa_enabled", t.swaEnabled);
+  t.swaEvery = integer("swa_every", t.swaEvery);
+  t.swaStartFrac = real("swa_start_frac", t.swaStartFrac);
+  t.gradAccumSteps = integer("grad_accum_steps", 0);
+  // One process (world size 1): train_gpt.py's 8 / world micro-steps
+  // unless the spec says otherwise.
+  plan.accumSteps = t.gradAccumSteps > 0 ? t.gradAccumSteps : 8;
+  const int64_t local = t.trainBatchTokens / plan.accumSteps;
+  if (t.trainSeqLen <= 0 || local <= 0 || local % t.trainSeqLen != 0 ||
+      t.trainBatchTokens % plan.accumSteps != 0) {
+    diags.error({}, "train_batch_tokens " + std::to_string(t.trainBatchTokens) +
+                        " in " + std::to_string(plan.accumSteps) +
+                        " micro-steps is not a whole number of sequences of "
+                        "train_seq_len " +
+                        std::to_string(t.trainSeqLen) +
+                        " per micro-step (set grad_accum_steps)");
+    return false;
+  }
+  plan.microBatch = local / t.trainSeqLen;
+  auto eval = module->getAttrOfType<mlir::DictionaryAttr>("golf.eval");
+  auto evalInt = [&](const char *name, int64_t fallback) {
+    if (eval)
+      if (auto a = eval.getAs<mlir::IntegerAttr>(name))
+        return a.getInt();
+    return fallback;
+  };
+  plan.evalSeqLen = evalInt("eval_seq_len", t.trainSeqLen);
+  if (plan.evalSeqLen <= 0) {
+    diags.error({}, "eval_seq_len must be positive");
+    return false;
+  }
+  if (evalInt("eval_stride", 0) != 0) {
+    diags.error({}, "eval_stride " + std::to_string(evalInt("eval_stride", 0)) +
+                        ": sliding-window evaluation is not implemented yet "
+                        "(0 scores non-overlapping windows)");
+    return false;
+  }
+  plan.tokenLimit = tokenLimit(module);
+  for (ParamOp p : module.getOps<ParamOp>()) {
+    if (!p.getType().getElementType().isF32()) {
+      diags.error({}, "training runs in float32 (--dtype f64 is for checking "
+                      "gradients)");
+      return false;
+    }
+    plan.params.push_back(
+        {p.getSymName().str(),
+         std::vector<int64_t>(p.getType().getShape().begin(),
+                              p.getType().getShape().end()),
+         p.getInit().str(),
+         std::vector<double>(p.getInitArgs().begin(), p.getInitArgs().end()),
+         p.getGroup().str()});
+  }
+  for (OptimizerOp o : module.getOps<OptimizerOp>()) {
+    rt::TrainGroup g;
+    g.name = o.getName().str();
+    g.kind = o.getKind().str();
+    mlir::DictionaryAttr d = o.getSettings();
+    auto num = [&](const char *name, double fallback) {
+      if (auto a = d.getAs<mlir::FloatAttr>(name))
+        return a.getValueAsDouble();
+      if (auto a = d.getAs<mlir::IntegerAttr>(name))
+        return (double)a.getInt();
+      return fallback;
+    };
+    if (g.kind == "muon") {
+      rt::MuonSettings &m = g.muon;
+      m.lr = num("lr", 0);
+      m.momentum = num("momentum", m.momentum);
+      if (auto a = d.getAs<mlir::BoolAttr>("nesterov"))
+        m.nesterov = a.getValue();
+      m.backendSteps = (int64_t)num("backend_steps", (double)m.backendSteps);
+      m.momentumWarmupStart =
+          num("momentum_warmup_start", m.momentumWarmupStart);
+      m.momentumWarmupSteps =
+          (int64_t)num("momentum_warmup_steps", (double)m.momentumWarmupSteps);
+      m.weightDecay = num("weight_decay", m.weightDecay);
+    } else {
+      rt::AdamSettings &a = g.adam;
+      a.lr = num("lr", 0);
+      a.beta1 = num("beta1", a.beta1);
+      a.beta2 = num("beta2", a.beta2);
+      a.eps = num("eps", a.eps);
+      a.weightDecay = num("weight_decay", a.weightDecay);
+    }
+    plan.groups.push_back(g);
+  }
+  plan.specPath = specPath;
+  plan.specText = specText;
+  llvm::raw_string_ostream config(plan.config);
+  printSettings(result, config);
+  config.flush();
+  plan.revision = GOLF_REVISION;
+  return true;
+}
+
+/// `golfc train`: compiles @train_step for the micro-batch and @model for
+/// one validation sequence with the JIT, then runs the training.
+int runTrain(Diagnostics &diags, CompileResult &result,
+             const std::string &specPath, const std::string &specText,
+             const rt::TrainOptions &options) {
+  if (options.trainGlob.empty() || options.valGlob.empty() ||
+      options.tokenizer.empty() || options.outDir.empty()) {
+    llvm::errs() << "golfc: error: train needs --train, --val, --tokenizer "
+                    "and --out\n";
+    return 2;
+  }
+  rt::TrainPlan plan;
+  if (!trainPlan(diags, result, specPath, specText, plan))
+    return 1;
+  mlir::ModuleOp module = *result.module;
+  mlir::OwningOpRef<mlir::ModuleOp> evalModule = module.clone();
+  const int64_t seq = plan.settings.trainSeqLen;
+  auto start = std::chrono::steady_clock::now();
+  std::string error;
+  if (!lowerTo(diags, module, "lowered", plan.microBatch, seq) ||
+      !lowerTo(diags, *evalModule, "lowered", 1, plan.evalSeqLen,
+               /*withGrad=*/false))
+    return 1;
+  auto step = CompiledFunction::create(module, "train_step", error);
+  auto eval =
+      step ? CompiledFunction::create(*evalModule, "model", error) : nullptr;
+  if (!step || !eval) {
+    llvm::errs() << "golfc: error: " << error << "\n";
+    return 1;
+  }
+  llvm::outs() << llvm::format(
+      "compiled the step (%lld x %lld tokens) and the evaluation in %.1f s\n",
+      (long long)plan.microBatch, (long long)seq,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
+  llvm::outs().flush();
+  rt::TrainFunctions functions;
+  functions.step = [&](std::vector<HostTensor> &args) {
+    return step->run(args);
+  };
+  functions.eval = [&](std::vector<HostTensor> &args) {
+    return eval->run(args);
+  };
+  return rt::train(plan, functions, options);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -462,13 +656,15 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (command != "ir" && command != "report" && command != "loss" &&
-      command != "grad" && command != "bench" && command != "build")
+      command != "grad" && command != "bench" && command != "build" &&
+      command != "train")
     return usage("unknown command '" + command + "'");
 
   std::string specPath, emit = "parsed", outPath, weightsPath, tokensPath;
   CompileOptions options;
   options.getenv = [](const char *name) { return std::getenv(name); };
   int64_t batch = 1, seq = 0, steps = 5;
+  rt::TrainOptions trainOptions;
   bool printLocations = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -476,8 +672,9 @@ int main(int argc, char **argv) {
     std::string flag = arg, v;
     bool hasValue = false;
     static const std::set<std::string> withValue = {
-        "--set",     "--emit",   "--batch", "--seq", "--dtype",
-        "--weights", "--tokens", "-o",      "--out", "--steps"};
+        "--set",     "--emit",   "--batch",    "--seq", "--dtype",
+        "--weights", "--tokens", "-o",         "--out", "--steps",
+        "--train",   "--val",    "--tokenizer"};
     if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
                                    eq != std::string::npos &&
                                    withValue.count(arg.substr(0, eq))) {
@@ -520,6 +717,12 @@ int main(int argc, char **argv) {
       if (v != "f32" && v != "f64")
         return usage("--dtype is f32 or f64, got '" + v + "'");
       options.f64 = v == "f64";
+    } else if (flag == "--train") {
+      trainOptions.trainGlob = v;
+    } else if (flag == "--val") {
+      trainOptions.valGlob = v;
+    } else if (flag == "--tokenizer") {
+      trainOptions.tokenizer = v;
     } else if (flag == "--weights") {
       weightsPath = v;
     } else if (flag == "--tokens") {
@@ -559,6 +762,11 @@ int main(int argc, char **argv) {
 
   if (command == "bench")
     return runBench(diags, result, batch, seq, steps);
+  if (command == "train") {
+    trainOptions.outDir = outPath;
+    return runTrain(diags, result, specPath, (*buffer)->getBuffer().str(),
+                    trainOptions);
+  }
   if (command == "build")
     return runBuild(diags, result, batch, seq, outPath);
   if (command == "loss" || command == "grad")

@@ -5,11 +5,13 @@
 // schedule against lr_mul (§5); EMA and SWA arithmetic (§9).
 
 #include "runtime/data.h"
+#include "runtime/init.h"
 #include "runtime/schedule.h"
 #include "runtime/shards.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -159,6 +161,82 @@ TEST(Averaging, EmaAndSwaArithmetic) {
   EXPECT_TRUE(swa.observe(150, 0.2, {{4.0f}}));
   EXPECT_EQ(swa.count(), 2);
   EXPECT_FLOAT_EQ(swa.average()[0][0], 2.5f);
+}
+
+} // namespace
+
+namespace {
+
+using golf::rt::initialize;
+using golf::rt::Random;
+
+TEST(Init, ConstantsAndRows) {
+  Random r(1);
+  std::vector<float> out;
+  EXPECT_EQ(initialize("zeros", {}, {2, 3}, r, out), "");
+  EXPECT_EQ(out, std::vector<float>(6, 0.0f));
+  EXPECT_EQ(initialize("ones", {}, {4}, r, out), "");
+  EXPECT_EQ(out, std::vector<float>(4, 1.0f));
+  EXPECT_EQ(initialize("const", {1.5}, {2}, r, out), "");
+  EXPECT_EQ(out, std::vector<float>(2, 1.5f));
+  EXPECT_EQ(initialize("rows", {1, 0}, {2, 3}, r, out), "");
+  EXPECT_EQ(out, (std::vector<float>{1, 1, 1, 0, 0, 0}));
+  EXPECT_EQ(initialize("rows", {1}, {2, 3}, r, out),
+            "initializer rows: 1 values for 2 rows");
+  EXPECT_EQ(initialize("xavier", {}, {2}, r, out),
+            "unknown initializer 'xavier'");
+}
+
+TEST(Init, RandomDrawsHaveTheirDistribution) {
+  // 40,000 draws: the sample mean is within 5 standard errors of the mean.
+  Random r(1337);
+  std::vector<float> out;
+  const int64_t n = 40000;
+  EXPECT_EQ(initialize("normal", {0.5, 0.02}, {n}, r, out), "");
+  double mean = 0, var = 0;
+  for (float x : out)
+    mean += x / (double)n;
+  for (float x : out)
+    var += (x - mean) * (x - mean) / (double)(n - 1);
+  EXPECT_NEAR(mean, 0.5, 5 * 0.02 / std::sqrt((double)n));
+  // The sample variance's standard error is σ²·√(2/(n−1)).
+  EXPECT_NEAR(var, 0.02 * 0.02, 5 * 0.02 * 0.02 * std::sqrt(2.0 / (n - 1)));
+  // kaiming_uniform: U(±1/√fan_in) with fan_in the last dimension (64).
+  EXPECT_EQ(initialize("kaiming_uniform", {}, {625, 64}, r, out), "");
+  float lo = 1, hi = -1;
+  for (float x : out)
+    lo = std::min(lo, x), hi = std::max(hi, x);
+  EXPECT_GE(lo, -0.125f);
+  EXPECT_LE(hi, 0.125f);
+  EXPECT_LT(lo, -0.124f); // 40,000 draws reach both ends
+  EXPECT_GT(hi, 0.124f);
+  // The same seed gives the same draws.
+  Random a(7), b(7);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(a.next(), b.next());
+}
+
+TEST(Init, OrthogonalHasOrthonormalRowsOrColumns) {
+  for (auto shape :
+       {std::vector<int64_t>{5, 12}, std::vector<int64_t>{12, 5}}) {
+    Random r(3);
+    std::vector<float> w;
+    ASSERT_EQ(initialize("orthogonal", {2.0}, shape, r, w), "");
+    const int64_t rows = shape[0], cols = shape[1];
+    const bool wide = rows < cols;
+    const int64_t k = wide ? rows : cols, m = wide ? cols : rows;
+    auto at = [&](int64_t vec, int64_t i) {
+      return wide ? w[vec * cols + i] : w[i * cols + vec];
+    };
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t q = 0; q < k; ++q) {
+        double dot = 0;
+        for (int64_t i = 0; i < m; ++i)
+          dot += at(p, i) * at(q, i);
+        // gain² on the diagonal; float32 rounding of m products.
+        EXPECT_NEAR(dot, p == q ? 4.0 : 0.0, 4.0 * 8 * m * 6e-8);
+      }
+  }
 }
 
 } // namespace

@@ -1,0 +1,461 @@
+#include "runtime/train.h"
+
+#include "runtime/bytes.h"
+#include "runtime/data.h"
+#include "runtime/init.h"
+#include "runtime/safetensors.h"
+#include "runtime/schedule.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace golf::rt {
+
+std::string TrainPlan::toJson() const {
+  nlohmann::json j;
+  const TrainSettings &s = settings;
+  j["settings"] = {{"train_seq_len", s.trainSeqLen},
+                   {"train_batch_tokens", s.trainBatchTokens},
+                   {"iterations", s.iterations},
+                   {"warmup_steps", s.warmupSteps},
+                   {"warmdown_iters", s.warmdownIters},
+                   {"max_wallclock_seconds", s.maxWallclockSeconds},
+                   {"grad_clip_norm", s.gradClipNorm},
+                   {"seed", s.seed},
+                   {"val_loss_every", s.valLossEvery},
+                   {"train_log_every", s.trainLogEvery},
+                   {"ema_enabled", s.emaEnabled},
+                   {"ema_decay", s.emaDecay},
+                   {"swa_enabled", s.swaEnabled},
+                   {"swa_every", s.swaEvery},
+                   {"swa_start_frac", s.swaStartFrac}};
+  j["micro_batch"] = microBatch;
+  j["accum_steps"] = accumSteps;
+  j["token_limit"] = tokenLimit;
+  j["eval_seq_len"] = evalSeqLen;
+  j["spec_path"] = specPath;
+  j["spec"] = specText;
+  j["config"] = config;
+  j["revision"] = revision;
+  for (const TrainParam &p : params)
+    j["params"].push_back({{"name", p.name},
+                           {"shape", p.shape},
+                           {"init", p.init},
+                           {"init_args", p.initArgs},
+                           {"group", p.group}});
+  for (const TrainGroup &g : groups) {
+    nlohmann::json o = {{"name", g.name}, {"kind", g.kind}};
+    if (g.kind == "muon")
+      o["settings"] = {{"lr", g.muon.lr},
+                       {"momentum", g.muon.momentum},
+                       {"nesterov", g.muon.nesterov},
+                       {"backend_steps", g.muon.backendSteps},
+                       {"momentum_warmup_start", g.muon.momentumWarmupStart},
+                       {"momentum_warmup_steps", g.muon.momentumWarmupSteps},
+                       {"weight_decay", g.muon.weightDecay}};
+    else
+      o["settings"] = {{"lr", g.adam.lr},
+                       {"beta1", g.adam.beta1},
+                       {"beta2", g.adam.beta2},
+                       {"eps", g.adam.eps},
+                       {"weight_decay", g.adam.weightDecay}};
+    j["groups"].push_back(o);
+  }
+  return j.dump();
+}
+
+std::string TrainPlan::fromJson(const std::string &text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("params") ||
+      !j.contains("groups") || !j.contains("settings"))
+    return "the embedded training plan is not valid";
+  const nlohmann::json &s = j["settings"];
+  TrainSettings &t = settings;
+  t.trainSeqLen = s.value("train_seq_len", t.trainSeqLen);
+  t.trainBatchTokens = s.value("train_batch_tokens", t.trainBatchTokens);
+  t.iterations = s.value("iterations", t.iterations);
+  t.warmupSteps = s.value("warmup_steps", t.warmupSteps);
+  t.warmdownIters = s.value("warmdown_iters", t.warmdownIters);
+  t.maxWallclockSeconds =
+      s.value("max_wallclock_seconds", t.maxWallclockSeconds);
+  t.gradClipNorm = s.value("grad_clip_norm", t.gradClipNorm);
+  t.seed = s.value("seed", t.seed);
+  t.valLossEvery = s.value("val_loss_every", t.valLossEvery);
+  t.trainLogEvery = s.value("train_log_every", t.trainLogEvery);
+  t.emaEnabled = s.value("ema_enabled", t.emaEnabled);
+  t.emaDecay = s.value("ema_decay", t.emaDecay);
+  t.swaEnabled = s.value("swa_enabled", t.swaEnabled);
+  t.swaEvery = s.value("swa_every", t.swaEvery);
+  t.swaStartFrac = s.value("swa_start_frac", t.swaStartFrac);
+  microBatch = j.value("micro_batch", int64_t(1));
+  accumSteps = j.value("accum_steps", int64_t(1));
+  tokenLimit = j.value("token_limit", int64_t(0));
+  evalSeqLen = j.value("eval_seq_len", int64_t(1024));
+  specPath = j.value("spec_path", std::string());
+  specText = j.value("spec", std::string());
+  config = j.value("config", std::string());
+  revision = j.value("revision", std::string());
+  params.clear();
+  for (const nlohmann::json &p : j["params"])
+    params.push_back({p.value("name", std::string()),
+                      p.value("shape", std::vector<int64_t>()),
+                      p.value("init", std::string()),
+                      p.value("init_args", std::vector<double>()),
+                      p.value("group", std::string())});
+  groups.clear();
+  for (const nlohmann::json &g : j["groups"]) {
+    TrainGroup group;
+    group.name = g.value("name", std::string());
+    group.kind = g.value("kind", std::string());
+    const nlohmann::json &o = g["settings"];
+    if (group.kind == "muon") {
+      MuonSettings &m = group.muon;
+      m.lr = o.value("lr", 0.0);
+      m.momentum = o.value("momentum", m.momentum);
+      m.nesterov = o.value("nesterov", m.nesterov);
+      m.backendSteps = o.value("backend_steps", m.backendSteps);
+      m.momentumWarmupStart =
+          o.value("momentum_warmup_start", m.momentumWarmupStart);
+      m.momentumWarmupSteps =
+          o.value("momentum_warmup_steps", m.momentumWarmupSteps);
+      m.weightDecay = o.value("weight_decay", m.weightDecay);
+    } else {
+      AdamSettings &a = group.adam;
+      a.lr = o.value("lr", 0.0);
+      a.beta1 = o.value("beta1", a.beta1);
+      a.beta2 = o.value("beta2", a.beta2);
+      a.eps = o.value("eps", a.eps);
+      a.weightDecay = o.value("weight_decay", a.weightDecay);
+    }
+    groups.push_back(group);
+  }
+  return "";
+}
+
+namespace {
+
+/// Prints to stdout and appends to the run's log file.
+class Log {
+public:
+  explicit Log(const std::string &path) : file(path) {}
+  bool ok() const { return file.good(); }
+  void line(const std::string &text) {
+    std::printf("%s\n", text.c_str());
+    std::fflush(stdout);
+    file << text << "\n";
+    file.flush();
+  }
+
+private:
+  std::ofstream file;
+};
+
+std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char *fmt, ...) {
+  char buffer[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buffer, sizeof buffer, fmt, args);
+  va_end(args);
+  return buffer;
+}
+
+struct Validation {
+  double loss = 0, bpb = 0;
+  int64_t tokens = 0, bytes = 0;
+};
+
+/// Non-overlapping windows of seq tokens over the whole validation split,
+/// one sequence per call: every target scored once, as train_gpt.py does.
+Validation validate(const TrainFunctions &f, std::vector<Tensor> &args,
+                    const std::vector<uint16_t> &val, int64_t seq,
+                    const ByteTable &bytes) {
+  Validation v;
+  const int64_t windows = ((int64_t)val.size() - 1) / seq;
+  Tensor &inputs = args[args.size() - 2], &targets = args.back();
+  inputs.shape = targets.shape = {1, seq};
+  inputs.i32.resize(seq);
+  targets.i32.resize(seq);
+  double lossSum = 0;
+  for (int64_t w = 0; w < windows; ++w) {
+    for (int64_t i = 0; i < seq; ++i) {
+      inputs.i32[i] = val[w * seq + i];
+      targets.i32[i] = val[w * seq + i + 1];
+    }
+    std::vector<Tensor> out = f.eval(args);
+    lossSum += (double)out[0].f32[0] * (double)seq;
+    v.bytes += countBytes(bytes, inputs.i32.data(), targets.i32.data(), seq);
+  }
+  v.tokens = windows * seq;
+  v.loss = lossSum / (double)v.tokens;
+  v.bpb = bitsPerByte(v.loss, v.tokens, v.bytes);
+  return v;
+}
+
+std::vector<std::vector<float>> weightsOf(const std::vector<Tensor> &args,
+                                          size_t params) {
+  std::vector<std::vector<float>> w;
+  for (size_t i = 0; i < params; ++i)
+    w.push_back(args[i].f32);
+  return w;
+}
+
+} // namespace
+
+int train(const TrainPlan &plan, const TrainFunctions &f,
+          const TrainOptions &options) {
+  using Clock = std::chrono::steady_clock;
+  const TrainSettings &s = plan.settings;
+  std::error_code ec;
+  std::filesystem::create_directories(options.outDir, ec);
+  if (ec) {
+    std::fprintf(stderr, "%s: %s\n", options.outDir.c_str(),
+                 ec.message().c_str());
+    return 1;
+  }
+  Log log(options.outDir + "/train.log");
+  if (!log.ok()) {
+    std::fprintf(stderr, "%s/train.log: cannot write\n",
+                 options.outDir.c_str());
+    return 1;
+  }
+  // The run's record: spec, resolved configuration, revision.
+  log.line("spec: " + plan.specPath);
+  log.line(plan.specText);
+  log.line("config:\n" + plan.config);
+  log.line("revision: " + plan.revision);
+
+  std::string error;
+  std::vector<std::string> trainFiles = matchFiles(options.trainGlob, error);
+  std::vector<std::string> valFiles;
+  if (error.empty())
+    valFiles = matchFiles(options.valGlob, error);
+  ByteTable bytes;
+  std::vector<uint16_t> val;
+  if (error.empty())
+    loadByteTable(options.tokenizer, plan.tokenLimit, bytes, error);
+  if (error.empty())
+    loadValidation(valFiles, plan.evalSeqLen, val, error);
+  if (error.empty())
+    for (size_t i = 0; i < val.size(); ++i)
+      if (val[i] >= plan.tokenLimit) {
+        error = options.valGlob + ": token " + std::to_string(val[i]) +
+                " is not below the model's " + std::to_string(plan.tokenLimit) +
+                " token ids";
+        break;
+      }
+  if (!error.empty()) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return 1;
+  }
+  log.line(format("train_shards:%zu val_tokens:%zu micro_batch:%lld "
+                  "accum_steps:%lld",
+                  trainFiles.size(), val.size() - 1, (long long)plan.microBatch,
+                  (long long)plan.accumSteps));
+  if (s.warmupSteps > 0)
+    log.line(format("warmup_steps:%lld has no effect on the CPU: there are "
+                    "no kernels to prime",
+                    (long long)s.warmupSteps));
+
+  // Parameters, initialized in order from one generator.
+  std::map<std::string, const TrainGroup *> groups;
+  for (const TrainGroup &g : plan.groups)
+    groups[g.name] = &g;
+  Random random((uint64_t)s.seed);
+  std::vector<Tensor> args;
+  for (const TrainParam &p : plan.params) {
+    Tensor t;
+    t.shape = p.shape;
+    std::string err = initialize(p.init, p.initArgs, p.shape, random, t.f32);
+    if (!groups.count(p.group))
+      err = "no optimizer group '" + p.group + "'";
+    else if (groups[p.group]->kind == "muon" && p.shape.size() != 2)
+      err = "the muon group '" + p.group + "' takes matrices only";
+    if (!err.empty()) {
+      std::fprintf(stderr, "error: parameter %s: %s\n", p.name.c_str(),
+                   err.c_str());
+      return 1;
+    }
+    args.push_back(std::move(t));
+  }
+  const size_t nParams = plan.params.size();
+  args.push_back(Tensor{{plan.microBatch, s.trainSeqLen}, {}, {}, {}});
+  args.push_back(Tensor{{plan.microBatch, s.trainSeqLen}, {}, {}, {}});
+
+  // Optimizer state.
+  std::vector<std::vector<float>> first(nParams), second(nParams);
+  for (size_t i = 0; i < nParams; ++i) {
+    first[i].assign(args[i].f32.size(), 0.0f);
+    if (groups[plan.params[i].group]->kind == "adam")
+      second[i].assign(args[i].f32.size(), 0.0f);
+  }
+  std::vector<float> scratch;
+  std::unique_ptr<Ema> ema;
+  if (s.emaEnabled)
+    ema = std::make_unique<Ema>(s.emaDecay, weightsOf(args, nParams));
+  Swa swa(s.swaEnabled ? s.swaEvery : 0, s.swaStartFrac);
+
+  TokenStream stream(trainFiles);
+  Schedule schedule{s.iterations, s.warmdownIters, s.maxWallclockSeconds};
+  double trainMs = 0;
+  int64_t step = 0;
+  std::vector<std::vector<float>> grads(nParams);
+  Validation last;
+  auto runValidation = [&](int64_t at) {
+    // Validation time does not count as training time.
+    std::vector<Tensor> evalArgs;
+    evalArgs.reserve(nParams + 2);
+    for (size_t i = 0; i < nParams; ++i)
+      evalArgs.push_back(args[i]);
+    evalArgs.push_back({});
+    evalArgs.push_back({});
+    last = validate(f, evalArgs, val, plan.evalSeqLen, bytes);
+    log.line(format("step:%lld/%lld val_loss:%.4f val_bpb:%.4f "
+                    "train_time:%.0fms step_avg:%.2fms",
+                    (long long)at, (long long)s.iterations, last.loss, last.bpb,
+                    trainMs, at ? trainMs / (double)at : 0.0));
+  };
+
+  while (!scheduleDone(schedule, step, trainMs)) {
+    if (s.valLossEvery > 0 && step % s.valLossEvery == 0 && step > 0)
+      runValidation(step);
+    auto t0 = Clock::now();
+    const double scale = lrScale(schedule, step, trainMs);
+    double loss = 0;
+    for (size_t i = 0; i < nParams; ++i)
+      grads[i].assign(args[i].f32.size(), 0.0f);
+    for (int64_t micro = 0; micro < plan.accumSteps; ++micro) {
+      TokenBatch batch;
+      if (!nextBatch(stream, s.trainBatchTokens, s.trainSeqLen, 1, 0,
+                     plan.accumSteps, batch, error)) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        return 1;
+      }
+      for (int32_t t : batch.inputs)
+        if (t >= plan.tokenLimit) {
+          std::fprintf(stderr,
+                       "%s: token %d is not below the model's %lld token "
+                       "ids\n",
+                       options.trainGlob.c_str(), t,
+                       (long long)plan.tokenLimit);
+          return 1;
+        }
+      args[nParams].i32 = std::move(batch.inputs);
+      args[nParams + 1].i32 = std::move(batch.targets);
+      std::vector<Tensor> out = f.step(args);
+      loss += (double)out[0].f32[0] / (double)plan.accumSteps;
+      const float w = 1.0f / (float)plan.accumSteps;
+      for (size_t i = 0; i < nParams; ++i)
+        for (size_t k = 0; k < grads[i].size(); ++k)
+          grads[i][k] += w * out[i + 1].f32[k];
+    }
+    if (s.gradClipNorm > 0) {
+      double sq = 0;
+      for (const auto &g : grads)
+        for (float x : g)
+          sq += (double)x * x;
+      const double norm = std::sqrt(sq);
+      if (norm > s.gradClipNorm) {
+        const float c = (float)(s.gradClipNorm / (norm + 1e-6));
+        for (auto &g : grads)
+          for (float &x : g)
+            x *= c;
+      }
+    }
+    for (size_t i = 0; i < nParams; ++i) {
+      const TrainGroup &g = *groups[plan.params[i].group];
+      float *w = args[i].f32.data();
+      if (g.kind == "muon")
+        muonStep(g.muon, scale, step, w, grads[i].data(), first[i].data(),
+                 plan.params[i].shape[0], plan.params[i].shape[1], scratch);
+      else
+        adamStep(g.adam, scale, step + 1, w, grads[i].data(), first[i].data(),
+                 second[i].data(), (int64_t)grads[i].size());
+    }
+    ++step;
+    if (ema)
+      ema->update(weightsOf(args, nParams));
+    if (s.swaEnabled && swa.observe(step, scale, weightsOf(args, nParams)) &&
+        swa.count() == 1)
+      log.line(format("swa:start step:%lld", (long long)step));
+    trainMs +=
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    if (!std::isfinite(loss)) {
+      log.line(format("step:%lld/%lld train_loss:%f: the loss is not finite, "
+                      "stopping",
+                      (long long)step, (long long)s.iterations, loss));
+      return 1;
+    }
+    if (s.trainLogEvery > 0 && (step <= 10 || step % s.trainLogEvery == 0 ||
+                                scheduleDone(schedule, step, trainMs)))
+      log.line(format("step:%lld/%lld train_loss:%.4f train_time:%.0fms "
+                      "step_avg:%.2fms",
+                      (long long)step, (long long)s.iterations, loss, trainMs,
+                      trainMs / (double)step));
+  }
+
+  // The weights exported: EMA, else SWA with two snapshots or more, else
+  // the last ones.
+  std::string exported = "raw";
+  if (ema) {
+    for (size_t i = 0; i < nParams; ++i)
+      args[i].f32 = ema->weights()[i];
+    exported = "ema";
+  } else if (s.swaEnabled && swa.count() >= 2) {
+    std::vector<std::vector<float>> avg = swa.average();
+    for (size_t i = 0; i < nParams; ++i)
+      args[i].f32 = avg[i];
+    exported = format("swa (%lld snapshots)", (long long)swa.count());
+  }
+  log.line("weights: " + exported);
+  runValidation(step);
+
+  std::vector<std::pair<std::string, SafeTensor>> tensors;
+  for (size_t i = 0; i < nParams; ++i)
+    tensors.push_back({plan.params[i].name,
+                       fromDoubles(plan.params[i].shape,
+                                   std::vector<double>(args[i].f32.begin(),
+                                                       args[i].f32.end()),
+                                   false)});
+  std::string err =
+      writeSafetensors(options.outDir + "/final.safetensors", tensors);
+  if (!err.empty()) {
+    std::fprintf(stderr, "%s\n", err.c_str());
+    return 1;
+  }
+  nlohmann::json summary = {
+      {"val_loss", last.loss},
+      {"val_bpb", last.bpb},
+      {"steps", step},
+      {"tokens", step * s.trainBatchTokens},
+      {"train_time_ms", trainMs},
+      {"weights", exported},
+      {"val_tokens", last.tokens},
+      {"val_bytes", last.bytes},
+  };
+  const std::string summaryPath = options.outDir + "/summary.json";
+  {
+    std::ofstream out(summaryPath + ".tmp");
+    out << summary.dump(2) << "\n";
+    if (!out.good()) {
+      std::fprintf(stderr, "%s: cannot write\n", summaryPath.c_str());
+      return 1;
+    }
+  }
+  std::filesystem::rename(summaryPath + ".tmp", summaryPath, ec);
+  if (ec) {
+    std::fprintf(stderr, "%s: %s\n", summaryPath.c_str(), ec.message().c_str());
+    return 1;
+  }
+  log.line(format("final val_loss:%.8f val_bpb:%.8f", last.loss, last.bpb));
+  return 0;
+}
+
+} // namespace golf::rt

@@ -1,0 +1,73 @@
+// A training run as the runtime runs it, from the plan the compiler hands
+// over: initialization, the challenge's data order and slicing, gradient
+// accumulation and clipping, Muon and Adam groups, the lr schedule, EMA or
+// SWA, periodic and final validation (val_loss, val_bpb), the run directory.
+#pragma once
+
+#include "runtime/optim.h"
+#include "runtime/step.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace golf::rt {
+
+struct TrainParam {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::string init;
+  std::vector<double> initArgs;
+  std::string group;
+};
+
+struct TrainGroup {
+  std::string name, kind; // kind: muon or adam
+  MuonSettings muon;
+  AdamSettings adam;
+};
+
+/// The `train` settings of the spec (GolfSchema.cpp), resolved.
+struct TrainSettings {
+  int64_t trainSeqLen = 1024, trainBatchTokens = 524288, iterations = 20000,
+          warmupSteps = 20, warmdownIters = 1200, seed = 1337,
+          valLossEvery = 1000, trainLogEvery = 200, swaEvery = 50,
+          gradAccumSteps = 0;
+  double maxWallclockSeconds = 600, gradClipNorm = 0, emaDecay = 0.997,
+         swaStartFrac = 0.5;
+  bool emaEnabled = false, swaEnabled = false;
+};
+
+struct TrainPlan {
+  std::vector<TrainParam> params; // in the compiled functions' order
+  std::vector<TrainGroup> groups;
+  TrainSettings settings;
+  int64_t microBatch = 1;    // sequences per call of the step
+  int64_t accumSteps = 1;    // calls per optimizer step
+  int64_t tokenLimit = 0;    // token ids must be below it
+  int64_t evalSeqLen = 1024; // tokens per validation window
+  std::string specPath, specText, config, revision;
+
+  std::string toJson() const;
+  /// Reads a plan; returns an error message, empty on success.
+  std::string fromJson(const std::string &text);
+};
+
+/// The compiled code: `step` takes the parameters, inputs and targets
+/// ([microBatch, seq] each) and returns the loss and one gradient per
+/// parameter; `eval` takes the parameters and one sequence ([1,
+/// evalSeqLen]) and returns its mean loss.
+struct TrainFunctions {
+  std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval;
+};
+
+struct TrainOptions {
+  std::string trainGlob, valGlob, tokenizer, outDir;
+};
+
+/// Runs the training; returns the process's exit status (errors are
+/// printed as "file: reason" or "error: reason").
+int train(const TrainPlan &plan, const TrainFunctions &functions,
+          const TrainOptions &options);
+
+} // namespace golf::rt
