@@ -11,6 +11,8 @@ packages=(
   # Runtime libraries.
   libzstd-dev liblzma-dev libfmt-dev libgtest-dev libgmock-dev
   libsentencepiece-dev sentencepiece libopenblas-dev nlohmann-json3-dev
+  # The text of the main command's built-in run: the King James Bible (public domain).
+  bible-kjv
   # PyTorch (CPU) for the reference checks of the tests, never for training.
   python3-torch python3-numpy
 )

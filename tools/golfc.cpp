@@ -4,6 +4,7 @@
 //   golfc report SPEC [--set name=value]...
 //   golfc loss SPEC --weights W.safetensors --tokens T.bin --batch B --seq T
 //   golfc train SPEC --train GLOB --val GLOB --tokenizer MODEL --out DIR
+//   golfc data FILE --out DIR (--vocab N | --tokenizer MODEL)
 //
 // Exit status: 0 on success, 1 when the spec (or a setting) is wrong, 2 when
 // the command line is.
@@ -13,6 +14,7 @@
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
 #include "passes/Passes.h"
+#include "runtime/corpus.h"
 #include "runtime/memory.h"
 #include "runtime/safetensors.h"
 #include "runtime/shards.h"
@@ -53,6 +55,11 @@ commands:
   bench SPEC    time @train_step on random weights (--batch, --seq, --steps)
   build SPEC    compile @train_step ahead of time into a binary (-o BIN) that
                 runs one step: BIN --weights W --tokens T [--out G]
+  data FILE     documents (JSONL {"text": ...} lines, or text split at blank
+                lines) to shards of [BOS] + pieces in --out DIR: the first
+                --val-docs (default 1/20) to val_*.bin, the rest to
+                train_*.bin; --vocab N first trains a BPE tokenizer with the
+                challenge's settings (DIR/tokenizer.model), or --tokenizer
   train SPEC    train the spec on the CPU (JIT): --train GLOB --val GLOB
                 --tokenizer MODEL --out DIR; DIR gets train.log,
                 final.safetensors and summary.json (val_loss, val_bpb)
@@ -645,6 +652,92 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   return rt::train(plan, functions, options);
 }
 
+/// `golfc data FILE --out DIR [--vocab N | --tokenizer MODEL]
+/// [--val-docs N]`: documents to the challenge's shards, training a BPE
+/// tokenizer first with --vocab.
+int runData(int argc, char **argv) {
+  std::string input, out, tokenizer;
+  int64_t vocab = 0, valDocs = -1;
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](std::string &into) {
+      if (i + 1 >= argc)
+        return false;
+      into = argv[++i];
+      return true;
+    };
+    auto number = [&](int64_t &into, int64_t lo, int64_t hi) {
+      std::string v;
+      long long n;
+      if (!value(v) || llvm::StringRef(v).getAsInteger(10, n) || n < lo ||
+          n > hi)
+        return false;
+      into = n;
+      return true;
+    };
+    bool ok = true;
+    if (arg == "--out" || arg == "-o")
+      ok = value(out);
+    else if (arg == "--tokenizer")
+      ok = value(tokenizer);
+    else if (arg == "--vocab")
+      ok = number(vocab, 260, 65536);
+    else if (arg == "--val-docs")
+      ok = number(valDocs, 0, INT64_MAX);
+    else if (!arg.empty() && arg[0] == '-')
+      return usage("unknown option '" + arg + "'");
+    else if (input.empty())
+      input = arg;
+    else
+      return usage("more than one input given");
+    if (!ok)
+      return usage(arg + (arg == "--vocab" ? " takes a vocabulary size in "
+                                             "[260, 65536]"
+                                           : " needs a valid value"));
+  }
+  if (input.empty() || out.empty() || (vocab == 0) == tokenizer.empty())
+    return usage("data needs FILE, --out DIR and one of --vocab N or "
+                 "--tokenizer MODEL");
+  std::vector<std::string> docs;
+  std::string error;
+  if (!rt::readDocuments(input, docs, error)) {
+    llvm::errs() << error << "\n";
+    return 1;
+  }
+  if (valDocs < 0)
+    valDocs = std::max<int64_t>(1, (int64_t)docs.size() / 20);
+  if (valDocs >= (int64_t)docs.size()) {
+    llvm::errs() << input << ": " << docs.size() << " documents, not more "
+                 << "than the " << valDocs << " for validation\n";
+    return 1;
+  }
+  if (std::error_code ec = llvm::sys::fs::create_directories(out)) {
+    llvm::errs() << out << ": " << ec.message() << "\n";
+    return 1;
+  }
+  if (vocab) {
+    tokenizer = out + "/tokenizer.model";
+    if (!rt::trainTokenizer(docs, vocab, out + "/tokenizer", error)) {
+      llvm::errs() << "golfc: error: " << error << "\n";
+      return 1;
+    }
+    llvm::outs() << "trained " << tokenizer << " (BPE, " << vocab
+                 << " pieces)\n";
+  }
+  rt::ShardCounts counts;
+  if (!rt::writeTokenShards(docs, tokenizer, valDocs, out, 100000000, counts,
+                            error)) {
+    llvm::errs() << error << "\n";
+    return 1;
+  }
+  llvm::outs() << "val: " << counts.valDocs << " documents, "
+               << counts.valTokens << " tokens in " << counts.valShards
+               << " shard(s)\ntrain: " << counts.trainDocs << " documents, "
+               << counts.trainTokens << " tokens in " << counts.trainShards
+               << " shard(s)\n";
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -655,6 +748,8 @@ int main(int argc, char **argv) {
     llvm::outs() << kUsage;
     return 0;
   }
+  if (command == "data")
+    return runData(argc, argv);
   if (command != "ir" && command != "report" && command != "loss" &&
       command != "grad" && command != "bench" && command != "build" &&
       command != "train")
