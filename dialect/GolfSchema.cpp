@@ -88,6 +88,12 @@ static const std::vector<SettingSpec> kTrain = {
      "0.5",
      "SWA starts when the lr scale falls below this",
      {}},
+    {"checkpoint_every",
+     K::Int,
+     "100",
+     "steps between checkpoints of the whole state (for --resume); 0: only "
+     "at the end",
+     {}},
 };
 
 static const std::vector<SettingSpec> kEval = {

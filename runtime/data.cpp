@@ -65,6 +65,24 @@ bool TokenStream::take(int64_t n, std::vector<uint16_t> &out,
   return true;
 }
 
+bool TokenStream::seek(int64_t shard, int64_t at, std::string &error) {
+  if (shard < 0 || shard >= (int64_t)files.size()) {
+    error = "the checkpoint's data position names shard " +
+            std::to_string(shard) + " of " + std::to_string(files.size());
+    return false;
+  }
+  if (!load((size_t)shard, error))
+    return false;
+  if (at < 0 || at > (int64_t)tokens.size()) {
+    error = files[shard] + ": the checkpoint's data position " +
+            std::to_string(at) + " is past its " +
+            std::to_string(tokens.size()) + " tokens";
+    return false;
+  }
+  pos = at;
+  return true;
+}
+
 bool nextBatch(TokenStream &stream, int64_t globalTokens, int64_t seq,
                int64_t world, int64_t rank, int64_t accum, TokenBatch &batch,
                std::string &error) {

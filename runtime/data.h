@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace golf::rt {
@@ -24,6 +25,12 @@ public:
   /// Appends the next n tokens to `out`. False, with `error` naming the file
   /// and the reason, when a shard is not valid.
   bool take(int64_t n, std::vector<uint16_t> &out, std::string &error);
+  /// Where the next token comes from: a shard's index and a position in it.
+  std::pair<int64_t, int64_t> position() const {
+    return {(int64_t)file, loaded ? pos : 0};
+  }
+  /// Continues from a position() (of a stream over the same files).
+  bool seek(int64_t shard, int64_t at, std::string &error);
 
 private:
   bool load(size_t index, std::string &error);

@@ -32,6 +32,10 @@ public:
       : decay(decay), average(initial) {}
   void update(const std::vector<std::vector<float>> &weights);
   const std::vector<std::vector<float>> &weights() const { return average; }
+  /// Continues from a checkpoint's average.
+  void restore(std::vector<std::vector<float>> weights) {
+    average = std::move(weights);
+  }
 
 private:
   double decay;
@@ -50,6 +54,12 @@ public:
                const std::vector<std::vector<float>> &weights);
   int64_t count() const { return snapshots; }
   std::vector<std::vector<float>> average() const;
+  const std::vector<std::vector<double>> &sums() const { return sum; }
+  /// Continues from a checkpoint's snapshots.
+  void restore(int64_t count, std::vector<std::vector<double>> sums) {
+    snapshots = count;
+    sum = std::move(sums);
+  }
 
 private:
   int64_t every;

@@ -35,7 +35,8 @@ std::string TrainPlan::toJson() const {
                    {"ema_decay", s.emaDecay},
                    {"swa_enabled", s.swaEnabled},
                    {"swa_every", s.swaEvery},
-                   {"swa_start_frac", s.swaStartFrac}};
+                   {"swa_start_frac", s.swaStartFrac},
+                   {"checkpoint_every", s.checkpointEvery}};
   j["micro_batch"] = microBatch;
   j["accum_steps"] = accumSteps;
   j["token_limit"] = tokenLimit;
@@ -94,6 +95,7 @@ std::string TrainPlan::fromJson(const std::string &text) {
   t.swaEnabled = s.value("swa_enabled", t.swaEnabled);
   t.swaEvery = s.value("swa_every", t.swaEvery);
   t.swaStartFrac = s.value("swa_start_frac", t.swaStartFrac);
+  t.checkpointEvery = s.value("checkpoint_every", t.checkpointEvery);
   microBatch = j.value("micro_batch", int64_t(1));
   accumSteps = j.value("accum_steps", int64_t(1));
   tokenLimit = j.value("token_limit", int64_t(0));
@@ -144,7 +146,8 @@ namespace {
 /// Prints to stdout and appends to the run's log file.
 class Log {
 public:
-  explicit Log(const std::string &path) : file(path) {}
+  Log(const std::string &path, bool append)
+      : file(path, append ? std::ios::app : std::ios::trunc) {}
   bool ok() const { return file.good(); }
   void line(const std::string &text) {
     std::printf("%s\n", text.c_str());
@@ -207,6 +210,100 @@ std::vector<std::vector<float>> weightsOf(const std::vector<Tensor> &args,
   return w;
 }
 
+/// Everything a run needs to continue where it stopped.
+struct RunState {
+  std::vector<Tensor> *args;
+  std::vector<std::vector<float>> *first, *second;
+  Ema *ema;
+  Swa *swa;
+  int64_t step = 0;
+  double trainMs = 0;
+  std::pair<int64_t, int64_t> data{0, 0};
+};
+
+SafeTensor floats(const std::vector<int64_t> &shape,
+                  const std::vector<float> &v) {
+  return fromDoubles(shape, std::vector<double>(v.begin(), v.end()), false);
+}
+
+std::string saveCheckpoint(const std::string &path, const TrainPlan &plan,
+                           const RunState &r) {
+  std::vector<std::pair<std::string, SafeTensor>> t;
+  t.push_back(
+      {"state", fromDoubles({5},
+                            {(double)r.step, r.trainMs, (double)r.data.first,
+                             (double)r.data.second, (double)r.swa->count()},
+                            true)});
+  for (size_t i = 0; i < plan.params.size(); ++i) {
+    const TrainParam &p = plan.params[i];
+    t.push_back({"param/" + p.name, floats(p.shape, (*r.args)[i].f32)});
+    t.push_back({"m/" + p.name, floats(p.shape, (*r.first)[i])});
+    if (!(*r.second)[i].empty())
+      t.push_back({"v/" + p.name, floats(p.shape, (*r.second)[i])});
+    if (r.ema)
+      t.push_back({"ema/" + p.name, floats(p.shape, r.ema->weights()[i])});
+    if (r.swa->count() > 0)
+      t.push_back(
+          {"swa/" + p.name, fromDoubles(p.shape, r.swa->sums()[i], true)});
+  }
+  return writeSafetensors(path, t);
+}
+
+std::string loadCheckpoint(const std::string &path, const TrainPlan &plan,
+                           RunState &r) {
+  SafeTensors file = readSafetensors(path);
+  if (!file.ok())
+    return file.error;
+  auto get = [&](const std::string &name, const std::vector<int64_t> &shape,
+                 std::vector<double> &out) -> std::string {
+    auto it = file.tensors.find(name);
+    if (it == file.tensors.end())
+      return path + ": no tensor '" + name +
+             "' (a checkpoint of another spec?)";
+    if (it->second.shape != shape || !toDoubles(it->second, out))
+      return path + ": tensor '" + name + "' does not match the spec";
+    return "";
+  };
+  std::vector<double> v;
+  if (std::string e = get("state", {5}, v); !e.empty())
+    return e;
+  r.step = (int64_t)v[0];
+  r.trainMs = v[1];
+  r.data = {(int64_t)v[2], (int64_t)v[3]};
+  const int64_t swaCount = (int64_t)v[4];
+  std::vector<std::vector<float>> ema;
+  std::vector<std::vector<double>> swa;
+  for (size_t i = 0; i < plan.params.size(); ++i) {
+    const TrainParam &p = plan.params[i];
+    auto load = [&](const std::string &prefix, std::vector<float> &into) {
+      std::string e = get(prefix + p.name, p.shape, v);
+      if (e.empty())
+        into.assign(v.begin(), v.end());
+      return e;
+    };
+    std::string e = load("param/", (*r.args)[i].f32);
+    if (e.empty())
+      e = load("m/", (*r.first)[i]);
+    if (e.empty() && !(*r.second)[i].empty())
+      e = load("v/", (*r.second)[i]);
+    if (e.empty() && r.ema) {
+      ema.emplace_back();
+      e = load("ema/", ema.back());
+    }
+    if (e.empty() && swaCount > 0) {
+      e = get("swa/" + p.name, p.shape, v);
+      swa.push_back(v);
+    }
+    if (!e.empty())
+      return e;
+  }
+  if (r.ema)
+    r.ema->restore(std::move(ema));
+  if (swaCount > 0)
+    r.swa->restore(swaCount, std::move(swa));
+  return "";
+}
+
 } // namespace
 
 int train(const TrainPlan &plan, const TrainFunctions &f,
@@ -220,7 +317,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
                  ec.message().c_str());
     return 1;
   }
-  Log log(options.outDir + "/train.log");
+  Log log(options.outDir + "/train.log", options.resume);
   if (!log.ok()) {
     std::fprintf(stderr, "%s/train.log: cannot write\n",
                  options.outDir.c_str());
@@ -306,6 +403,32 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   Schedule schedule{s.iterations, s.warmdownIters, s.maxWallclockSeconds};
   double trainMs = 0;
   int64_t step = 0;
+  const std::string checkpoint = options.outDir + "/checkpoint.safetensors";
+  RunState state{&args, &first, &second, ema.get(), &swa};
+  if (options.resume) {
+    std::string err = loadCheckpoint(checkpoint, plan, state);
+    if (err.empty() && !stream.seek(state.data.first, state.data.second, err))
+      err = options.trainGlob + ": " + err;
+    if (!err.empty()) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+    step = state.step;
+    trainMs = state.trainMs;
+    log.line(format("resumed at step %lld (train_time %.0fms) from %s",
+                    (long long)step, trainMs, checkpoint.c_str()));
+  }
+  auto save = [&]() {
+    state.step = step;
+    state.trainMs = trainMs;
+    state.data = stream.position();
+    std::string err = saveCheckpoint(checkpoint, plan, state);
+    if (!err.empty())
+      std::fprintf(stderr, "%s\n", err.c_str());
+    return err.empty();
+  };
+  const int64_t firstStep = step;
+
   std::vector<std::vector<float>> grads(nParams);
   Validation last;
   auto runValidation = [&](int64_t at) {
@@ -392,6 +515,18 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
                       "stopping",
                       (long long)step, (long long)s.iterations, loss));
       return 1;
+    }
+    if (s.checkpointEvery > 0 && step % s.checkpointEvery == 0 &&
+        !scheduleDone(schedule, step, trainMs) && !save())
+      return 1;
+    if (options.maxSteps > 0 && step - firstStep >= options.maxSteps &&
+        !scheduleDone(schedule, step, trainMs)) {
+      if (!save())
+        return 1;
+      log.line(format("stopped after %lld steps at step %lld: continue "
+                      "with --resume",
+                      (long long)(step - firstStep), (long long)step));
+      return 0;
     }
     if (s.trainLogEvery > 0 && (step <= 10 || step % s.trainLogEvery == 0 ||
                                 scheduleDone(schedule, step, trainMs)))

@@ -32,7 +32,7 @@ struct TrainSettings {
   int64_t trainSeqLen = 1024, trainBatchTokens = 524288, iterations = 20000,
           warmupSteps = 20, warmdownIters = 1200, seed = 1337,
           valLossEvery = 1000, trainLogEvery = 200, swaEvery = 50,
-          gradAccumSteps = 0;
+          gradAccumSteps = 0, checkpointEvery = 100;
   double maxWallclockSeconds = 600, gradClipNorm = 0, emaDecay = 0.997,
          swaStartFrac = 0.5;
   bool emaEnabled = false, swaEnabled = false;
@@ -63,10 +63,20 @@ struct TrainFunctions {
 
 struct TrainOptions {
   std::string trainGlob, valGlob, tokenizer, outDir;
+  /// Continue the run in outDir from its checkpoint.
+  bool resume = false;
+  /// Stop after this many steps of this invocation (0: no limit), as if
+  /// interrupted: the state is checkpointed and --resume continues it.
+  int64_t maxSteps = 0;
 };
 
 /// Runs the training; returns the process's exit status (errors are
-/// printed as "file: reason" or "error: reason").
+/// printed as "file: reason" or "error: reason"). Every checkpoint_every
+/// steps, and when stopped by maxSteps, the whole state — weights,
+/// optimizer moments, EMA, SWA sums, step, training time, data position —
+/// goes to outDir/checkpoint.safetensors, so that a resumed run ends with
+/// the same bytes as an uninterrupted one (with the iteration schedule; a
+/// wall-clock schedule depends on timing).
 int train(const TrainPlan &plan, const TrainFunctions &functions,
           const TrainOptions &options);
 

@@ -85,6 +85,8 @@ options:
   --train GLOB       train: the training shards (challenge format)
   --val GLOB         train: the validation shards
   --tokenizer MODEL  train: the SentencePiece model, for val_bpb's bytes
+  --resume           train: continue the run in --out from its checkpoint
+  --max-steps N      train: stop after N steps, checkpointed for --resume
 )";
 
 int usage(const llvm::Twine &message) {
@@ -515,6 +517,7 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
   t.swaEvery = integer("swa_every", t.swaEvery);
   t.swaStartFrac = real("swa_start_frac", t.swaStartFrac);
   t.gradAccumSteps = integer("grad_accum_steps", 0);
+  t.checkpointEvery = integer("checkpoint_every", t.checkpointEvery);
   // One process (world size 1): train_gpt.py's 8 / world micro-steps
   // unless the spec says otherwise.
   plan.accumSteps = t.gradAccumSteps > 0 ? t.gradAccumSteps : 8;
@@ -767,9 +770,9 @@ int main(int argc, char **argv) {
     std::string flag = arg, v;
     bool hasValue = false;
     static const std::set<std::string> withValue = {
-        "--set",     "--emit",   "--batch",    "--seq", "--dtype",
-        "--weights", "--tokens", "-o",         "--out", "--steps",
-        "--train",   "--val",    "--tokenizer"};
+        "--set",     "--emit",   "--batch",     "--seq",      "--dtype",
+        "--weights", "--tokens", "-o",          "--out",      "--steps",
+        "--train",   "--val",    "--tokenizer", "--max-steps"};
     if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
                                    eq != std::string::npos &&
                                    withValue.count(arg.substr(0, eq))) {
@@ -812,6 +815,13 @@ int main(int argc, char **argv) {
       if (v != "f32" && v != "f64")
         return usage("--dtype is f32 or f64, got '" + v + "'");
       options.f64 = v == "f64";
+    } else if (flag == "--resume") {
+      trainOptions.resume = true;
+    } else if (flag == "--max-steps") {
+      long long n;
+      if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0)
+        return usage("--max-steps takes a positive integer, got '" + v + "'");
+      trainOptions.maxSteps = n;
     } else if (flag == "--train") {
       trainOptions.trainGlob = v;
     } else if (flag == "--val") {
