@@ -62,12 +62,13 @@ private:
 };
 
 /// Compiles `function` of a module at the `lowered` stage (consumed) to an
-/// object file for this machine, with two more symbols the runtime's step
-/// driver uses: `golf_step_packed(void **args)`, the function behind MLIR's
-/// packed C interface, and `golf_plan`, the plan as a C string of JSON.
+/// object file for this machine, with `entry(void **args)`, the function
+/// behind MLIR's packed C interface, and, when `plan` is not empty,
+/// `golf_plan`, the plan as a C string of JSON (what the runtime's driver
+/// reads).
 bool emitObject(mlir::ModuleOp module, const std::string &function,
-                const std::string &plan, const std::string &path,
-                std::string &error);
+                const std::string &entry, const std::string &plan,
+                const std::string &path, std::string &error);
 
 } // namespace golf
 

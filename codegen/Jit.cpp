@@ -193,8 +193,8 @@ golf::CompiledFunction::run(std::vector<HostTensor> &args) {
 }
 
 bool golf::emitObject(ModuleOp module, const std::string &function,
-                      const std::string &plan, const std::string &path,
-                      std::string &error) {
+                      const std::string &entry, const std::string &plan,
+                      const std::string &path, std::string &error) {
   std::vector<rt::ResultSpec> results;
   if (!lowerForMachine(module, function, results, error))
     return false;
@@ -226,7 +226,7 @@ bool golf::emitObject(ModuleOp module, const std::string &function,
   llvmModule->setDataLayout(machine->createDataLayout());
   llvmModule->setTargetTriple(triple);
 
-  // golf_step_packed(void **args): args[i] points to the i-th argument of
+  // entry(void **args): args[i] points to the i-th argument of
   // _mlir_ciface_<function>, as the ExecutionEngine's packed wrappers do.
   llvm::Function *callee = llvmModule->getFunction("_mlir_ciface_" + function);
   if (!callee) {
@@ -236,7 +236,7 @@ bool golf::emitObject(ModuleOp module, const std::string &function,
   auto *ptr = llvm::PointerType::getUnqual(context);
   auto *wrapper = llvm::Function::Create(
       llvm::FunctionType::get(llvm::Type::getVoidTy(context), {ptr}, false),
-      llvm::Function::ExternalLinkage, "golf_step_packed", *llvmModule);
+      llvm::Function::ExternalLinkage, entry, *llvmModule);
   llvm::IRBuilder<> b(llvm::BasicBlock::Create(context, "entry", wrapper));
   std::vector<llvm::Value *> args;
   for (unsigned i = 0; i < callee->arg_size(); ++i) {
@@ -246,10 +246,12 @@ bool golf::emitObject(ModuleOp module, const std::string &function,
   }
   b.CreateCall(callee, args);
   b.CreateRetVoid();
-  llvm::Constant *text = llvm::ConstantDataArray::getString(context, plan);
-  new llvm::GlobalVariable(*llvmModule, text->getType(), /*isConstant=*/true,
-                           llvm::GlobalValue::ExternalLinkage, text,
-                           "golf_plan");
+  if (!plan.empty()) {
+    llvm::Constant *text = llvm::ConstantDataArray::getString(context, plan);
+    new llvm::GlobalVariable(*llvmModule, text->getType(), /*isConstant=*/true,
+                             llvm::GlobalValue::ExternalLinkage, text,
+                             "golf_plan");
+  }
 
   if (llvm::Error err =
           makeOptimizingTransformer(3, 0, machine.get())(llvmModule.get())) {

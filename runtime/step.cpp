@@ -53,6 +53,10 @@ std::string StepPlan::toJson() const {
 
 std::string StepPlan::fromJson(const std::string &text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  // A binary's plan holds the step's plan under "step" (and a trainer's
+  // under "train").
+  if (j.is_object() && j.contains("step"))
+    j = j["step"];
   if (j.is_discarded() || !j.is_object() || !j.contains("params") ||
       !j["params"].is_array())
     return "the embedded plan is not valid JSON";

@@ -1,39 +1,40 @@
-// The driver of a binary made by `golfc build`: it runs the compiled
-// training step once on given weights and tokens, prints the loss and can
-// write every gradient. The object file golfc emits provides the step
-// (golf_step_packed) and the plan that describes it (golf_plan).
+// The driver of a binary made by `golfc build`. The object files golfc emits
+// provide the step (golf_step_packed), for a trainer the evaluation
+// (golf_eval_packed), and the plan that describes them (golf_plan).
+//
+//   BIN --train GLOB --val GLOB --tokenizer MODEL --out DIR [--resume]
+//       [--max-steps N]      trains, as `golfc train` does
+//   BIN --weights W --tokens T [--out G]
+//                            runs one step: prints the loss, writes the
+//                            gradients
 #include "runtime/memory.h"
 #include "runtime/step.h"
+#include "runtime/train.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
 extern "C" const char golf_plan[];
 extern "C" void golf_step_packed(void **args);
+// Only in trainers.
+extern "C" void golf_eval_packed(void **args) __attribute__((weak));
 
-int main(int argc, char **argv) {
-  std::string weights, tokens, out;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string *into = arg == "--weights"  ? &weights
-                        : arg == "--tokens" ? &tokens
-                        : arg == "--out"    ? &out
-                                            : nullptr;
-    if (!into || i + 1 >= argc) {
-      std::fprintf(stderr,
-                   "usage: %s --weights W.safetensors --tokens T.bin "
-                   "[--out G.safetensors]\n",
-                   argv[0]);
-      return 2;
-    }
-    *into = argv[++i];
-  }
-  if (weights.empty() || tokens.empty()) {
-    std::fprintf(stderr, "%s: --weights and --tokens are required\n", argv[0]);
-    return 2;
-  }
-  golf::rt::configureAllocator();
+namespace {
+
+int usage(const char *argv0) {
+  std::fprintf(stderr,
+               "usage: %s --train GLOB --val GLOB --tokenizer MODEL --out DIR "
+               "[--resume] [--max-steps N]\n"
+               "       %s --weights W.safetensors --tokens T.bin "
+               "[--out G.safetensors]\n",
+               argv0, argv0);
+  return 2;
+}
+
+int runStep(const std::string &weights, const std::string &tokens,
+            const std::string &out) {
   golf::rt::StepPlan plan;
   std::string err = plan.fromJson(golf_plan);
   std::vector<golf::rt::Tensor> args;
@@ -58,4 +59,81 @@ int main(int argc, char **argv) {
     }
   }
   return 0;
+}
+
+int runTrain(const golf::rt::TrainOptions &options) {
+  golf::rt::TrainPlan plan;
+  std::string err = plan.fromJson(golf_plan);
+  if (err.empty() && !golf_eval_packed)
+    err = "this binary has no evaluation function; rebuild it";
+  if (!err.empty()) {
+    std::fprintf(stderr, "error: %s\n", err.c_str());
+    return 1;
+  }
+  std::vector<golf::rt::ResultSpec> stepResults = {{{}, false}},
+                                    evalResults = {{{}, false}};
+  for (const golf::rt::TrainParam &p : plan.params)
+    stepResults.push_back({p.shape, false});
+  golf::rt::TrainFunctions functions;
+  functions.step = [&](std::vector<golf::rt::Tensor> &args) {
+    return golf::rt::callPacked(golf_step_packed, args, stepResults);
+  };
+  functions.eval = [&](std::vector<golf::rt::Tensor> &args) {
+    return golf::rt::callPacked(golf_eval_packed, args, evalResults);
+  };
+  return golf::rt::train(plan, functions, options);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::string weights, tokens, out, maxSteps;
+  golf::rt::TrainOptions train;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--resume") {
+      train.resume = true;
+      continue;
+    }
+    std::string *into = arg == "--weights"     ? &weights
+                        : arg == "--tokens"    ? &tokens
+                        : arg == "--out"       ? &out
+                        : arg == "--train"     ? &train.trainGlob
+                        : arg == "--val"       ? &train.valGlob
+                        : arg == "--tokenizer" ? &train.tokenizer
+                        : arg == "--max-steps" ? &maxSteps
+                                               : nullptr;
+    if (!into || i + 1 >= argc)
+      return usage(argv[0]);
+    *into = argv[++i];
+  }
+  golf::rt::configureAllocator();
+  if (!train.trainGlob.empty() || !train.valGlob.empty() ||
+      !train.tokenizer.empty()) {
+    if (train.trainGlob.empty() || train.valGlob.empty() ||
+        train.tokenizer.empty() || out.empty()) {
+      std::fprintf(stderr,
+                   "%s: --train, --val, --tokenizer and --out are "
+                   "required to train\n",
+                   argv[0]);
+      return 2;
+    }
+    if (!maxSteps.empty()) {
+      char *end = nullptr;
+      long long n = std::strtoll(maxSteps.c_str(), &end, 10);
+      if (*end || n <= 0) {
+        std::fprintf(stderr, "%s: --max-steps takes a positive integer\n",
+                     argv[0]);
+        return 2;
+      }
+      train.maxSteps = n;
+    }
+    train.outDir = out;
+    return runTrain(train);
+  }
+  if (weights.empty() || tokens.empty()) {
+    std::fprintf(stderr, "%s: --weights and --tokens are required\n", argv[0]);
+    return 2;
+  }
+  return runStep(weights, tokens, out);
 }

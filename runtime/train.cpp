@@ -74,6 +74,11 @@ std::string TrainPlan::toJson() const {
 
 std::string TrainPlan::fromJson(const std::string &text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_object() && j.contains("step") && !j.contains("train"))
+    return "this binary runs one step only (it was built with --batch or "
+           "--seq); build it without them to train";
+  if (j.is_object() && j.contains("train"))
+    j = j["train"];
   if (j.is_discarded() || !j.is_object() || !j.contains("params") ||
       !j.contains("groups") || !j.contains("settings"))
     return "the embedded training plan is not valid";

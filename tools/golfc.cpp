@@ -53,8 +53,11 @@ commands:
   grad SPEC     the same for @train_step: print the loss and write every
                 parameter's gradient, by name, to --out (safetensors)
   bench SPEC    time @train_step on random weights (--batch, --seq, --steps)
-  build SPEC    compile @train_step ahead of time into a binary (-o BIN) that
-                runs one step: BIN --weights W --tokens T [--out G]
+  build SPEC    compile the training ahead of time into a binary (-o BIN)
+                that needs no MLIR: BIN --train GLOB --val GLOB --tokenizer
+                MODEL --out DIR [--resume] trains as `golfc train` does;
+                BIN --weights W --tokens T [--out G] runs one step. With
+                --batch/--seq the binary runs that one step only
   data FILE     documents (JSONL {"text": ...} lines, or text split at blank
                 lines) to shards of [BOS] + pieces in --out DIR: the first
                 --val-docs (default 1/20) to val_*.bin, the rest to
@@ -424,32 +427,70 @@ int runStep(const std::string &command, Diagnostics &diags,
 
 /// `golfc build`: @train_step as an object file for this machine, linked
 /// with the runtime's step driver into a binary that needs no MLIR.
+bool trainPlan(Diagnostics &diags, const CompileResult &result,
+               const std::string &specPath, const std::string &specText,
+               rt::TrainPlan &plan);
+
 int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
-             int64_t seq, const std::string &outPath) {
+             int64_t seq, bool shapeGiven, const std::string &specPath,
+             const std::string &specText, const std::string &outPath) {
   if (outPath.empty()) {
     llvm::errs() << "golfc: error: build needs -o for the binary\n";
     return 2;
   }
   mlir::ModuleOp module = *result.module;
-  if (!resolveSeq(diags, module, seq))
+  // Without --batch and --seq the binary is a trainer: the step at the
+  // spec's micro-batch, and @model for one validation window.
+  rt::TrainPlan train;
+  const bool trainer = !shapeGiven;
+  if (trainer) {
+    if (!trainPlan(diags, result, specPath, specText, train))
+      return 1;
+    batch = train.microBatch;
+    seq = train.settings.trainSeqLen;
+  } else if (!resolveSeq(diags, module, seq)) {
     return 1;
+  }
   rt::StepPlan plan = stepPlan(module, batch, seq);
+  std::string json = "{\"step\":" + plan.toJson() +
+                     (trainer ? ",\"train\":" + train.toJson() : "") + "}";
+  mlir::OwningOpRef<mlir::ModuleOp> evalModule;
+  if (trainer)
+    evalModule = module.clone();
+  std::string binary = outPath + ".tmp", error;
+  std::vector<std::string> objects = {outPath + ".step.o.tmp"};
+  if (trainer)
+    objects.push_back(outPath + ".eval.o.tmp");
+  auto removeObjects = [&] {
+    for (const std::string &o : objects)
+      llvm::sys::fs::remove(o);
+  };
   if (!lowerTo(diags, module, "lowered", batch, seq))
     return 1;
-  std::string object = outPath + ".o.tmp", binary = outPath + ".tmp", error;
-  if (!emitObject(module, "train_step", plan.toJson(), object, error)) {
-    llvm::errs() << "golfc: error: " << error << "\n";
+  bool ok = emitObject(module, "train_step", "golf_step_packed", json,
+                       objects[0], error);
+  if (ok && trainer)
+    ok = lowerTo(diags, *evalModule, "lowered", 1, train.evalSeqLen,
+                 /*withGrad=*/false) &&
+         emitObject(*evalModule, "model", "golf_eval_packed", "", objects[1],
+                    error);
+  if (!ok) {
+    if (!error.empty())
+      llvm::errs() << "golfc: error: " << error << "\n";
+    removeObjects();
     return 1;
   }
   auto cxx = llvm::sys::findProgramByName("c++");
   if (!cxx) {
     llvm::errs() << "golfc: error: no C++ linker (c++) on PATH\n";
-    llvm::sys::fs::remove(object);
+    removeObjects();
     return 1;
   }
-  std::vector<std::string> argv = {
-      *cxx, "-o", binary, object, GOLF_STEP_MAIN_LIB, GOLF_RUNTIME_LIB};
-  for (llvm::StringRef flag : llvm::split(GOLF_BLAS_LDFLAGS, ';'))
+  std::vector<std::string> argv = {*cxx, "-o", binary};
+  argv.insert(argv.end(), objects.begin(), objects.end());
+  argv.push_back(GOLF_STEP_MAIN_LIB);
+  argv.push_back(GOLF_RUNTIME_LIB);
+  for (llvm::StringRef flag : llvm::split(GOLF_RUNTIME_LDFLAGS, ';'))
     if (!flag.empty())
       argv.push_back(flag.str());
   argv.push_back("-lpthread");
@@ -458,7 +499,7 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   std::string message;
   int rc =
       llvm::sys::ExecuteAndWait(*cxx, refs, std::nullopt, {}, 0, 0, &message);
-  llvm::sys::fs::remove(object);
+  removeObjects();
   if (rc != 0) {
     llvm::errs() << "golfc: error: linking " << outPath << " failed"
                  << (message.empty() ? "" : ": " + message) << "\n";
@@ -469,9 +510,14 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     llvm::errs() << "golfc: error: " << outPath << ": " << ec.message() << "\n";
     return 1;
   }
-  llvm::outs() << "built " << outPath << ": one training step of " << batch
-               << "x" << seq << " tokens, " << plan.params.size()
-               << " parameters\n";
+  if (trainer)
+    llvm::outs() << "built " << outPath << ": a trainer, micro-batches of "
+                 << batch << "x" << seq << " tokens, " << plan.params.size()
+                 << " parameters\n";
+  else
+    llvm::outs() << "built " << outPath << ": one training step of " << batch
+                 << "x" << seq << " tokens, " << plan.params.size()
+                 << " parameters\n";
   return 0;
 }
 
@@ -763,6 +809,7 @@ int main(int argc, char **argv) {
   options.getenv = [](const char *name) { return std::getenv(name); };
   int64_t batch = 1, seq = 0, steps = 5;
   rt::TrainOptions trainOptions;
+  bool shapeGiven = false;
   bool printLocations = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
@@ -811,6 +858,7 @@ int main(int argc, char **argv) {
       if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0 || n > (1 << 24))
         return usage(flag + " takes a positive integer, got '" + v + "'");
       (flag == "--batch" ? batch : seq) = n;
+      shapeGiven = true;
     } else if (flag == "--dtype") {
       if (v != "f32" && v != "f64")
         return usage("--dtype is f32 or f64, got '" + v + "'");
@@ -873,7 +921,8 @@ int main(int argc, char **argv) {
                     trainOptions);
   }
   if (command == "build")
-    return runBuild(diags, result, batch, seq, outPath);
+    return runBuild(diags, result, batch, seq, shapeGiven, specPath,
+                    (*buffer)->getBuffer().str(), outPath);
   if (command == "loss" || command == "grad")
     return runStep(command, diags, result, batch, seq, weightsPath, tokensPath,
                    outPath);
