@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/png.h"
+
 #include <chrono>
 #include <cmath>
 #include <cstdarg>
@@ -15,6 +17,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+
+#include <unistd.h>
 
 namespace golf::rt {
 
@@ -148,21 +152,40 @@ std::string TrainPlan::fromJson(const std::string &text) {
 
 namespace {
 
-/// Prints to stdout and appends to the run's log file.
+/// Prints to stdout and appends to the run's log file. On a terminal, a
+/// progress bar stays on the last line, under the log lines.
 class Log {
 public:
   Log(const std::string &path, bool append)
-      : file(path, append ? std::ios::app : std::ios::trunc) {}
+      : file(path, append ? std::ios::app : std::ios::trunc),
+        tty(isatty(fileno(stdout))) {}
   bool ok() const { return file.good(); }
   void line(const std::string &text) {
-    std::printf("%s\n", text.c_str());
+    std::printf("%s%s\n", barShown ? "\r\033[K" : "", text.c_str());
+    barShown = false;
     std::fflush(stdout);
     file << text << "\n";
     file.flush();
   }
+  void progress(int64_t step, int64_t total, double loss, double stepMs) {
+    if (!tty)
+      return;
+    const int width = 30;
+    const int done =
+        total > 0 ? (int)std::min<int64_t>(width, step * width / total) : 0;
+    const double eta = stepMs * (double)std::max<int64_t>(0, total - step);
+    std::printf("\r\033[K[%s%s] step %lld/%lld  loss %.4f  %.0f ms/step  "
+                "%.0f s left",
+                std::string(done, '#').c_str(),
+                std::string(width - done, '.').c_str(), (long long)step,
+                (long long)total, loss, stepMs, eta / 1000);
+    std::fflush(stdout);
+    barShown = true;
+  }
 
 private:
   std::ofstream file;
+  bool tty, barShown = false;
 };
 
 std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -221,6 +244,7 @@ struct RunState {
   std::vector<std::vector<float>> *first, *second;
   Ema *ema;
   Swa *swa;
+  std::vector<std::pair<double, double>> *trainCurve, *valCurve;
   int64_t step = 0;
   double trainMs = 0;
   std::pair<int64_t, int64_t> data{0, 0};
@@ -250,6 +274,15 @@ std::string saveCheckpoint(const std::string &path, const TrainPlan &plan,
     if (r.swa->count() > 0)
       t.push_back(
           {"swa/" + p.name, fromDoubles(p.shape, r.swa->sums()[i], true)});
+  }
+  for (auto [name, curve] : {std::pair{"curve/train", r.trainCurve},
+                             std::pair{"curve/val", r.valCurve}}) {
+    if (curve->empty())
+      continue;
+    std::vector<double> flat;
+    for (auto [x, y] : *curve)
+      flat.push_back(x), flat.push_back(y);
+    t.push_back({name, fromDoubles({(int64_t)curve->size(), 2}, flat, true)});
   }
   return writeSafetensors(path, t);
 }
@@ -301,6 +334,15 @@ std::string loadCheckpoint(const std::string &path, const TrainPlan &plan,
     }
     if (!e.empty())
       return e;
+  }
+  for (auto [name, curve] : {std::pair{"curve/train", r.trainCurve},
+                             std::pair{"curve/val", r.valCurve}}) {
+    auto it = file.tensors.find(name);
+    if (it == file.tensors.end() || !toDoubles(it->second, v))
+      continue;
+    curve->clear();
+    for (size_t k = 0; k + 1 < v.size(); k += 2)
+      curve->push_back({v[k], v[k + 1]});
   }
   if (r.ema)
     r.ema->restore(std::move(ema));
@@ -409,7 +451,9 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   double trainMs = 0;
   int64_t step = 0;
   const std::string checkpoint = options.outDir + "/checkpoint.safetensors";
-  RunState state{&args, &first, &second, ema.get(), &swa};
+  std::vector<std::pair<double, double>> trainCurve, valCurve;
+  RunState state{&args, &first,      &second,  ema.get(),
+                 &swa,  &trainCurve, &valCurve};
   if (options.resume) {
     std::string err = loadCheckpoint(checkpoint, plan, state);
     if (err.empty() && !stream.seek(state.data.first, state.data.second, err))
@@ -445,6 +489,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     evalArgs.push_back({});
     evalArgs.push_back({});
     last = validate(f, evalArgs, val, plan.evalSeqLen, bytes);
+    valCurve.push_back({(double)at, last.loss});
     log.line(format("step:%lld/%lld val_loss:%.4f val_bpb:%.4f "
                     "train_time:%.0fms step_avg:%.2fms",
                     (long long)at, (long long)s.iterations, last.loss, last.bpb,
@@ -521,6 +566,8 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
                       (long long)step, (long long)s.iterations, loss));
       return 1;
     }
+    trainCurve.push_back({(double)step, loss});
+    log.progress(step, s.iterations, loss, trainMs / (double)step);
     if (s.checkpointEvery > 0 && step % s.checkpointEvery == 0 &&
         !scheduleDone(schedule, step, trainMs) && !save())
       return 1;
@@ -592,6 +639,11 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   std::filesystem::rename(summaryPath + ".tmp", summaryPath, ec);
   if (ec) {
     std::fprintf(stderr, "%s: %s\n", summaryPath.c_str(), ec.message().c_str());
+    return 1;
+  }
+  err = writeLossCurve(options.outDir + "/loss.png", trainCurve, valCurve);
+  if (!err.empty()) {
+    std::fprintf(stderr, "%s\n", err.c_str());
     return 1;
   }
   log.line(format("final val_loss:%.8f val_bpb:%.8f", last.loss, last.bpb));
