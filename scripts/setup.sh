@@ -14,7 +14,7 @@ packages=(
   # The text of the main command's built-in run: the King James Bible (public domain).
   bible-kjv
   # PyTorch (CPU) for the reference checks of the tests, never for training.
-  python3-torch python3-numpy
+  python3-torch python3-numpy python3-sentencepiece
 )
 
 missing=()
