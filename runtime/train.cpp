@@ -42,6 +42,7 @@ std::string TrainPlan::toJson() const {
                    {"swa_start_frac", s.swaStartFrac},
                    {"checkpoint_every", s.checkpointEvery}};
   j["micro_batch"] = microBatch;
+  j["step_group"] = stepGroup;
   j["accum_steps"] = accumSteps;
   j["token_limit"] = tokenLimit;
   j["eval_seq_len"] = evalSeqLen;
@@ -106,6 +107,7 @@ std::string TrainPlan::fromJson(const std::string &text) {
   t.swaStartFrac = s.value("swa_start_frac", t.swaStartFrac);
   t.checkpointEvery = s.value("checkpoint_every", t.checkpointEvery);
   microBatch = j.value("micro_batch", int64_t(1));
+  stepGroup = j.value("step_group", int64_t(1));
   accumSteps = j.value("accum_steps", int64_t(1));
   tokenLimit = j.value("token_limit", int64_t(0));
   evalSeqLen = j.value("eval_seq_len", int64_t(1024));
@@ -400,9 +402,9 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     return 1;
   }
   log.line(format("train_shards:%zu val_tokens:%zu micro_batch:%lld "
-                  "accum_steps:%lld",
+                  "accum_steps:%lld micro_batches_per_call:%lld",
                   trainFiles.size(), val.size() - 1, (long long)plan.microBatch,
-                  (long long)plan.accumSteps));
+                  (long long)plan.accumSteps, (long long)plan.stepGroup));
   if (s.warmupSteps > 0)
     log.line(format("warmup_steps:%lld has no effect on the CPU: there are "
                     "no kernels to prime",
@@ -430,8 +432,9 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     args.push_back(std::move(t));
   }
   const size_t nParams = plan.params.size();
-  args.push_back(Tensor{{plan.microBatch, s.trainSeqLen}, {}, {}, {}});
-  args.push_back(Tensor{{plan.microBatch, s.trainSeqLen}, {}, {}, {}});
+  const int64_t rows = plan.microBatch * plan.stepGroup;
+  args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
+  args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
 
   // Optimizer state.
   std::vector<std::vector<float>> first(nParams), second(nParams);
@@ -504,27 +507,38 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     double loss = 0;
     for (size_t i = 0; i < nParams; ++i)
       grads[i].assign(args[i].f32.size(), 0.0f);
-    for (int64_t micro = 0; micro < plan.accumSteps; ++micro) {
-      TokenBatch batch;
-      if (!nextBatch(stream, s.trainBatchTokens, s.trainSeqLen, 1, 0,
-                     plan.accumSteps, batch, error)) {
-        std::fprintf(stderr, "%s\n", error.c_str());
-        return 1;
-      }
-      for (int32_t t : batch.inputs)
-        if (t >= plan.tokenLimit) {
-          std::fprintf(stderr,
-                       "%s: token %d is not below the model's %lld token "
-                       "ids\n",
-                       options.trainGlob.c_str(), t,
-                       (long long)plan.tokenLimit);
+    // Micro-batches are sliced exactly as train_gpt.py slices them, and
+    // stepGroup of them go through the step in one call: the mean loss over
+    // equal micro-batches is the mean of their means.
+    const int64_t calls = plan.accumSteps / plan.stepGroup;
+    for (int64_t call = 0; call < calls; ++call) {
+      args[nParams].i32.clear();
+      args[nParams + 1].i32.clear();
+      for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
+        TokenBatch batch;
+        if (!nextBatch(stream, s.trainBatchTokens, s.trainSeqLen, 1, 0,
+                       plan.accumSteps, batch, error)) {
+          std::fprintf(stderr, "%s\n", error.c_str());
           return 1;
         }
-      args[nParams].i32 = std::move(batch.inputs);
-      args[nParams + 1].i32 = std::move(batch.targets);
+        for (int32_t t : batch.inputs)
+          if (t >= plan.tokenLimit) {
+            std::fprintf(stderr,
+                         "%s: token %d is not below the model's %lld token "
+                         "ids\n",
+                         options.trainGlob.c_str(), t,
+                         (long long)plan.tokenLimit);
+            return 1;
+          }
+        args[nParams].i32.insert(args[nParams].i32.end(), batch.inputs.begin(),
+                                 batch.inputs.end());
+        args[nParams + 1].i32.insert(args[nParams + 1].i32.end(),
+                                     batch.targets.begin(),
+                                     batch.targets.end());
+      }
       std::vector<Tensor> out = f.step(args);
-      loss += (double)out[0].f32[0] / (double)plan.accumSteps;
-      const float w = 1.0f / (float)plan.accumSteps;
+      loss += (double)out[0].f32[0] / (double)calls;
+      const float w = 1.0f / (float)calls;
       for (size_t i = 0; i < nParams; ++i)
         for (size_t k = 0; k < grads[i].size(); ++k)
           grads[i][k] += w * out[i + 1].f32[k];

@@ -42,7 +42,8 @@ struct TrainPlan {
   std::vector<TrainParam> params; // in the compiled functions' order
   std::vector<TrainGroup> groups;
   TrainSettings settings;
-  int64_t microBatch = 1;    // sequences per call of the step
+  int64_t microBatch = 1;    // sequences per micro-step (train_gpt.py's)
+  int64_t stepGroup = 1;     // micro-steps per call of the step
   int64_t accumSteps = 1;    // calls per optimizer step
   int64_t tokenLimit = 0;    // token ids must be below it
   int64_t evalSeqLen = 1024; // tokens per validation window
@@ -54,7 +55,8 @@ struct TrainPlan {
 };
 
 /// The compiled code: `step` takes the parameters, inputs and targets
-/// ([microBatch, seq] each) and returns the loss and one gradient per
+/// ([microBatch · stepGroup, seq] each) and returns the loss and one
+/// gradient per
 /// parameter; `eval` takes the parameters and one sequence ([1,
 /// evalSeqLen]) and returns its mean loss.
 struct TrainFunctions {

@@ -446,7 +446,7 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   if (trainer) {
     if (!trainPlan(diags, result, specPath, specText, train))
       return 1;
-    batch = train.microBatch;
+    batch = train.microBatch * train.stepGroup;
     seq = train.settings.trainSeqLen;
   } else if (!resolveSeq(diags, module, seq)) {
     return 1;
@@ -511,9 +511,10 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     return 1;
   }
   if (trainer)
-    llvm::outs() << "built " << outPath << ": a trainer, micro-batches of "
-                 << batch << "x" << seq << " tokens, " << plan.params.size()
-                 << " parameters\n";
+    llvm::outs() << "built " << outPath << ": a trainer, " << batch << "x"
+                 << seq << " tokens a call (" << train.stepGroup
+                 << " micro-steps of " << train.microBatch << " sequences), "
+                 << plan.params.size() << " parameters\n";
   else
     llvm::outs() << "built " << outPath << ": one training step of " << batch
                  << "x" << seq << " tokens, " << plan.params.size()
@@ -579,6 +580,15 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
     return false;
   }
   plan.microBatch = local / t.trainSeqLen;
+  // Several micro-steps per call of the step keep its matrix products
+  // large: up to 16384 tokens a call, a divisor of the micro-steps.
+  plan.stepGroup = 1;
+  for (int64_t g = plan.accumSteps; g >= 1; --g)
+    if (plan.accumSteps % g == 0 &&
+        g * local <= std::max<int64_t>(local, 16384)) {
+      plan.stepGroup = g;
+      break;
+    }
   auto eval = module->getAttrOfType<mlir::DictionaryAttr>("golf.eval");
   auto evalInt = [&](const char *name, int64_t fallback) {
     if (eval)
@@ -674,7 +684,8 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   const int64_t seq = plan.settings.trainSeqLen;
   auto start = std::chrono::steady_clock::now();
   std::string error;
-  if (!lowerTo(diags, module, "lowered", plan.microBatch, seq) ||
+  const int64_t rows = plan.microBatch * plan.stepGroup;
+  if (!lowerTo(diags, module, "lowered", rows, seq) ||
       !lowerTo(diags, *evalModule, "lowered", 1, plan.evalSeqLen,
                /*withGrad=*/false))
     return 1;
@@ -687,7 +698,7 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   }
   llvm::outs() << llvm::format(
       "compiled the step (%lld x %lld tokens) and the evaluation in %.1f s\n",
-      (long long)plan.microBatch, (long long)seq,
+      (long long)rows, (long long)seq,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count());
   llvm::outs().flush();
