@@ -33,6 +33,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
 from baseline import forward  # noqa: E402
+from optim import newton_schulz  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--train", required=True)
@@ -99,18 +100,6 @@ assert len(matrices) + len(scalars) + len(embed) == len(p)
 adam_embed = torch.optim.Adam(embed, lr=0.05, betas=(0.9, 0.95), eps=1e-8)
 adam_scalar = torch.optim.Adam(scalars, lr=0.04, betas=(0.9, 0.95), eps=1e-8)
 muon_buf = [torch.zeros_like(t) for t in matrices]
-
-
-def newton_schulz(g, steps=5, eps=1e-7):
-    a_, b_, c_ = (3.4445, -4.7750, 2.0315)
-    x = g / (g.norm() + eps)
-    tall = g.size(0) > g.size(1)
-    if tall:
-        x = x.T
-    for _ in range(steps):
-        m = x @ x.T
-        x = a_ * x + (b_ * m + c_ * m @ m) @ x
-    return x.T if tall else x
 
 
 def lr_mul(step):
@@ -197,7 +186,7 @@ for step in range(a.iterations):
         mu = (1 - f) * 0.85 + f * 0.95
         for w, buf in zip(matrices, muon_buf):
             buf.mul_(mu).add_(w.grad)
-            update = newton_schulz(w.grad.add(buf, alpha=mu))
+            update = newton_schulz(w.grad.add(buf, alpha=mu), 5)
             update *= max(1, w.size(0) / w.size(1)) ** 0.5
             w.add_(update, alpha=-0.04 * scale)
     for opt, lr in ((adam_embed, 0.05), (adam_scalar, 0.04)):

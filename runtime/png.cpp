@@ -1,9 +1,8 @@
 #include "runtime/png.h"
+#include "runtime/file.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
 
 namespace golf::rt {
 namespace {
@@ -113,20 +112,7 @@ std::string writeLossCurve(const std::string &path,
   chunk(png, "IHDR", header);
   chunk(png, "IDAT", z);
   chunk(png, "IEND", {});
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write((const char *)png.data(), (std::streamsize)png.size());
-    if (!out.good()) {
-      std::remove(tmp.c_str());
-      return path + ": cannot write";
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return path + ": cannot write";
-  }
-  return "";
+  return writeAtomically(path, {{png.data(), png.size()}});
 }
 
 } // namespace golf::rt

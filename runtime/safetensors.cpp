@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <unistd.h>
 
 namespace golf::rt {
 
@@ -134,37 +133,14 @@ std::string writeSafetensors(
   // The data starts on an 8-byte boundary, as the reference writer pads.
   while ((8 + text.size()) % 8)
     text += ' ';
-  std::string tmp = path + ".tmp";
-  {
-    File file;
-    file.f = std::fopen(tmp.c_str(), "wb");
-    if (!file.f)
-      return tmp + ": " + std::strerror(errno);
-    unsigned char len[8];
-    for (int i = 0; i < 8; ++i)
-      len[i] = (unsigned char)((uint64_t)text.size() >> (8 * i));
-    bool ok = std::fwrite(len, 1, 8, file.f) == 8 &&
-              std::fwrite(text.data(), 1, text.size(), file.f) == text.size();
-    for (const auto &entry : tensors)
-      ok = ok &&
-           std::fwrite(entry.second.data.data(), 1, entry.second.data.size(),
-                       file.f) == entry.second.data.size();
-    // Flushed, synced and closed before the rename: a crash never leaves
-    // a truncated file under the final name.
-    ok = ok && std::fflush(file.f) == 0 && fsync(fileno(file.f)) == 0;
-    ok = std::fclose(file.f) == 0 && ok;
-    file.f = nullptr;
-    if (!ok) {
-      std::remove(tmp.c_str());
-      return tmp + ": write failed";
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return path + ": " + why;
-  }
-  return "";
+  unsigned char len[8];
+  for (int i = 0; i < 8; ++i)
+    len[i] = (unsigned char)((uint64_t)text.size() >> (8 * i));
+  std::vector<std::pair<const void *, size_t>> parts = {
+      {len, 8}, {text.data(), text.size()}};
+  for (const auto &entry : tensors)
+    parts.push_back({entry.second.data.data(), entry.second.data.size()});
+  return writeAtomically(path, parts);
 }
 
 bool toDoubles(const SafeTensor &t, std::vector<double> &out) {

@@ -61,7 +61,6 @@ std::string writeShard(const std::string &path,
                        const std::vector<uint16_t> &tokens) {
   if (tokens.size() > (size_t)INT32_MAX)
     return path + ": too many tokens for one shard";
-  std::string tmp = path + ".tmp";
   std::vector<unsigned char> bytes(kShardHeaderInts * 4 + 2 * tokens.size(), 0);
   auto put32 = [&](size_t at, int32_t v) {
     for (int b = 0; b < 4; ++b)
@@ -74,23 +73,7 @@ std::string writeShard(const std::string &path,
     bytes[kShardHeaderInts * 4 + 2 * i] = (unsigned char)(tokens[i] & 0xff);
     bytes[kShardHeaderInts * 4 + 2 * i + 1] = (unsigned char)(tokens[i] >> 8);
   }
-  {
-    File file;
-    file.f = std::fopen(tmp.c_str(), "wb");
-    if (!file.f)
-      return tmp + ": " + std::strerror(errno);
-    if (std::fwrite(bytes.data(), 1, bytes.size(), file.f) != bytes.size() ||
-        std::fflush(file.f) != 0) {
-      std::remove(tmp.c_str());
-      return tmp + ": write failed";
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return path + ": " + why;
-  }
-  return "";
+  return writeAtomically(path, {{bytes.data(), bytes.size()}});
 }
 
 } // namespace golf::rt

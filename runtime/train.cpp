@@ -2,6 +2,7 @@
 
 #include "runtime/bytes.h"
 #include "runtime/data.h"
+#include "runtime/file.h"
 #include "runtime/init.h"
 #include "runtime/safetensors.h"
 #include "runtime/schedule.h"
@@ -641,18 +642,11 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       {"val_tokens", last.tokens},
       {"val_bytes", last.bytes},
   };
-  const std::string summaryPath = options.outDir + "/summary.json";
-  {
-    std::ofstream out(summaryPath + ".tmp");
-    out << summary.dump(2) << "\n";
-    if (!out.good()) {
-      std::fprintf(stderr, "%s: cannot write\n", summaryPath.c_str());
-      return 1;
-    }
-  }
-  std::filesystem::rename(summaryPath + ".tmp", summaryPath, ec);
-  if (ec) {
-    std::fprintf(stderr, "%s: %s\n", summaryPath.c_str(), ec.message().c_str());
+  const std::string summaryText = summary.dump(2) + "\n";
+  err = writeAtomically(options.outDir + "/summary.json",
+                        {{summaryText.data(), summaryText.size()}});
+  if (!err.empty()) {
+    std::fprintf(stderr, "%s\n", err.c_str());
     return 1;
   }
   err = writeLossCurve(options.outDir + "/loss.png", trainCurve, valCurve);

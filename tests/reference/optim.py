@@ -15,7 +15,6 @@ import torch
 
 from golf_io import write_safetensors
 
-torch.set_default_dtype(torch.float64)
 STEPS = 4
 LR_SCALES = [1.0, 1.0, 0.7, 0.25]  # the schedule's multiplier, per step
 
@@ -65,6 +64,7 @@ def adamw(w, grads, lr, betas, eps, wd):
 
 
 def main():
+    torch.set_default_dtype(torch.float64)
     rng = np.random.default_rng(20240520)
     tensors = [("lr_scales", np.array(LR_SCALES))]
     cases = {
