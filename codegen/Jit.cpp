@@ -150,6 +150,10 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
     GOLF_KERNEL(golf_rt_attention_f64);
     GOLF_KERNEL(golf_rt_attention_grad_f32);
     GOLF_KERNEL(golf_rt_attention_grad_f64);
+    GOLF_KERNEL(golf_rt_attention_stats_f32);
+    GOLF_KERNEL(golf_rt_attention_stats_f64);
+    GOLF_KERNEL(golf_rt_attention_grad_stats_f32);
+    GOLF_KERNEL(golf_rt_attention_grad_stats_f64);
     GOLF_KERNEL(golf_rt_embedding_grad_f32);
     GOLF_KERNEL(golf_rt_embedding_grad_f64);
     GOLF_KERNEL(golf_rt_gemm_nn_f32);

@@ -35,6 +35,9 @@ public:
   Lowering(OpBuilder &b, ModuleOp module) : b(b), module(module) {}
 
   FailureOr<Value> lower(Operation *op);
+  /// The softmax statistics of each lowered causal attention, by its
+  /// result, for the attention gradients that read it.
+  DenseMap<Value, Value> attentionStats;
   /// Calls the runtime kernel `name` on memref views of `inputs`, with
   /// fresh buffers for `outputs` and an optional f64 scalar; returns the
   /// outputs as tensors.
@@ -806,9 +809,16 @@ FailureOr<Value> Lowering::lower(Operation *op) {
         RankedTensorType qt = typeOf(a.getQ());
         double scale = a.getScale() ? a.getScale()->convertToDouble()
                                     : 1.0 / std::sqrt((double)qt.getDimSize(3));
-        return callRuntime(loc,
-                           kernelName("golf_rt_attention", qt.getElementType()),
-                           {a.getQ(), a.getK(), a.getV()}, {qt}, scale)[0];
+        // The softmax statistics of every row, [B, T, H, 2], for the
+        // gradient (which then does not recompute them).
+        auto statsType = RankedTensorType::get(
+            {qt.getDimSize(0), qt.getDimSize(1), qt.getDimSize(2), 2},
+            qt.getElementType());
+        SmallVector<Value> r = callRuntime(
+            loc, kernelName("golf_rt_attention_stats", qt.getElementType()),
+            {a.getQ(), a.getK(), a.getV()}, {qt, statsType}, scale);
+        attentionStats[r[0]] = r[1];
+        return r[0];
       })
       .Case([&](BroadcastToOp bt) -> FailureOr<Value> {
         return elementwise(loc, bt.getType(), {bt.getInput()},
@@ -936,12 +946,19 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
         double scale = grad.getScale()
                            ? grad.getScale()->convertToDouble()
                            : 1.0 / std::sqrt((double)qt.getDimSize(3));
+        // With the forward's softmax statistics when the gradient reads
+        // the forward's own result; recomputed otherwise.
+        Value stats = lowering.attentionStats.lookup(grad.getOut());
+        SmallVector<Value> inputs = {grad.getQ(), grad.getK(), grad.getV(),
+                                     grad.getOut(), grad.getGrad()};
+        if (stats)
+          inputs.push_back(stats);
         SmallVector<Value> r = lowering.callRuntime(
             op->getLoc(),
-            kernelName("golf_rt_attention_grad", qt.getElementType()),
-            {grad.getQ(), grad.getK(), grad.getV(), grad.getOut(),
-             grad.getGrad()},
-            {qt, grad.getK().getType(), grad.getV().getType()}, scale);
+            kernelName(stats ? "golf_rt_attention_grad_stats"
+                             : "golf_rt_attention_grad",
+                       qt.getElementType()),
+            inputs, {qt, grad.getK().getType(), grad.getV().getType()}, scale);
         op->replaceAllUsesWith(r);
         op->erase();
         continue;

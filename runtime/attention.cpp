@@ -128,23 +128,54 @@ void runUnits(const attn::Shape &s, const attn::View<T> *views, bool grad) {
   });
 }
 
+/// A [B, T, H, 2] statistics memref as a contiguous buffer: its own data
+/// when it is contiguous, else a copy (written back by flush()).
+template <typename T> struct Stats {
+  MemRef<T, 4> *m;
+  std::vector<T> copy;
+  T *data = nullptr;
+  explicit Stats(MemRef<T, 4> *m) : m(m) {
+    if (!m)
+      return;
+    const int64_t *n = m->sizes, *st = m->strides;
+    if (st[3] == 1 && st[2] == n[3] && st[1] == n[2] * n[3] &&
+        st[0] == n[1] * n[2] * n[3]) {
+      data = m->aligned + m->offset;
+      return;
+    }
+    copy.resize(n[0] * n[1] * n[2] * n[3]);
+    for (int64_t i = 0; i < (int64_t)copy.size(); ++i)
+      copy[i] = Rows<T>::element(m, i);
+    data = copy.data();
+  }
+  void flush() {
+    if (!copy.empty())
+      for (int64_t i = 0; i < (int64_t)copy.size(); ++i)
+        Rows<T>::element(m, i) = copy[i];
+  }
+};
+
 template <typename T>
 void attention(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
-               MemRef<T, 4> *outm, double scale) {
-  attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2],
-                km->sizes[2], qm->sizes[3], scale};
+               MemRef<T, 4> *outm, MemRef<T, 4> *statsm, double scale) {
+  Stats<T> stats(statsm);
+  attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2], km->sizes[2],
+                qm->sizes[3], scale,        stats.data};
   Rows<T> q(qm), k(km), v(vm), out(outm, true);
   const attn::View<T> views[] = {view(q), view(k), view(v), view(out)};
   runUnits(s, views, false);
   out.flush();
+  stats.flush();
 }
 
 template <typename T>
 void attentionGrad(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
-                   MemRef<T, 4> *outm, MemRef<T, 4> *gm, MemRef<T, 4> *dqm,
-                   MemRef<T, 4> *dkm, MemRef<T, 4> *dvm, double scale) {
-  attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2],
-                km->sizes[2], qm->sizes[3], scale};
+                   MemRef<T, 4> *outm, MemRef<T, 4> *gm, MemRef<T, 4> *statsm,
+                   MemRef<T, 4> *dqm, MemRef<T, 4> *dkm, MemRef<T, 4> *dvm,
+                   double scale) {
+  Stats<T> stats(statsm);
+  attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2], km->sizes[2],
+                qm->sizes[3], scale,        stats.data};
   Rows<T> q(qm), k(km), v(vm), out(outm), g(gm), dq(dqm, true), dk(dkm, true),
       dv(dvm, true);
   const attn::View<T> views[] = {view(q), view(k),  view(v),  view(out),
@@ -181,14 +212,14 @@ extern "C" void _mlir_ciface_golf_rt_attention_grad_f32(
     MemRef<float, 4> *q, MemRef<float, 4> *k, MemRef<float, 4> *v,
     MemRef<float, 4> *out, MemRef<float, 4> *g, MemRef<float, 4> *dq,
     MemRef<float, 4> *dk, MemRef<float, 4> *dv, double scale) {
-  attentionGrad(q, k, v, out, g, dq, dk, dv, scale);
+  attentionGrad(q, k, v, out, g, decltype(q)(nullptr), dq, dk, dv, scale);
 }
 
 extern "C" void _mlir_ciface_golf_rt_attention_grad_f64(
     MemRef<double, 4> *q, MemRef<double, 4> *k, MemRef<double, 4> *v,
     MemRef<double, 4> *out, MemRef<double, 4> *g, MemRef<double, 4> *dq,
     MemRef<double, 4> *dk, MemRef<double, 4> *dv, double scale) {
-  attentionGrad(q, k, v, out, g, dq, dk, dv, scale);
+  attentionGrad(q, k, v, out, g, decltype(q)(nullptr), dq, dk, dv, scale);
 }
 
 extern "C" void _mlir_ciface_golf_rt_embedding_grad_f32(MemRef<int32_t, 1> *ids,
@@ -207,7 +238,7 @@ extern "C" void _mlir_ciface_golf_rt_attention_f32(MemRef<float, 4> *q,
                                                    MemRef<float, 4> *v,
                                                    MemRef<float, 4> *out,
                                                    double scale) {
-  attention(q, k, v, out, scale);
+  attention(q, k, v, out, decltype(q)(nullptr), scale);
 }
 
 extern "C" void _mlir_ciface_golf_rt_attention_f64(MemRef<double, 4> *q,
@@ -215,7 +246,7 @@ extern "C" void _mlir_ciface_golf_rt_attention_f64(MemRef<double, 4> *q,
                                                    MemRef<double, 4> *v,
                                                    MemRef<double, 4> *out,
                                                    double scale) {
-  attention(q, k, v, out, scale);
+  attention(q, k, v, out, decltype(q)(nullptr), scale);
 }
 
 extern "C" void memrefCopy(int64_t elemSize, golf::rt::UnrankedMemRef *src,
@@ -250,3 +281,19 @@ extern "C" void memrefCopy(int64_t elemSize, golf::rt::UnrankedMemRef *src,
       return;
   }
 }
+
+#define GOLF_ATTENTION_STATS(T, SUFFIX)                                        \
+  extern "C" void _mlir_ciface_golf_rt_attention_stats_##SUFFIX(               \
+      MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
+      MemRef<T, 4> *stats, double scale) {                                     \
+    attention(q, k, v, out, stats, scale);                                     \
+  }                                                                            \
+  extern "C" void _mlir_ciface_golf_rt_attention_grad_stats_##SUFFIX(          \
+      MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
+      MemRef<T, 4> *g, MemRef<T, 4> *stats, MemRef<T, 4> *dq,                  \
+      MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale) {                      \
+    attentionGrad(q, k, v, out, g, stats, dq, dk, dv, scale);                  \
+  }
+GOLF_ATTENTION_STATS(float, f32)
+GOLF_ATTENTION_STATS(double, f64)
+#undef GOLF_ATTENTION_STATS

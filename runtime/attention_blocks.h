@@ -20,6 +20,10 @@ template <typename T> struct View {
 struct Shape {
   int64_t batch, len, heads, kvHeads, dim;
   double scale;
+  /// Optional, contiguous [B, T, H, 2] of T: each row's softmax maximum and
+  /// normalizer. The forward pass writes them; the backward pass reads them
+  /// instead of recomputing them (the same values, so the same results).
+  void *stats = nullptr;
 };
 
 /// Queries and keys per block.

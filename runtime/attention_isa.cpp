@@ -280,6 +280,14 @@ void forward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
         for (int64_t d = 0; d < dim; ++d)
           o[d] = acc[m * dim + d] / norm[m];
       }
+      if (s.stats) {
+        T *stats = static_cast<T *>(s.stats);
+        for (int64_t m = 0; m < rows; ++m) {
+          T *st = stats + ((b * len + t0 + m) * s.heads + h) * 2;
+          st[0] = maxScore[m];
+          st[1] = norm[m];
+        }
+      }
     }
   }
 }
@@ -320,7 +328,15 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
       }
       fill(maxScore, kBlock, negativeInfinity<T>());
       fill(norm, kBlock, T(0));
-      for (int64_t j0 = 0; j0 <= t0; j0 += kBlock) {
+      if (s.stats) {
+        const T *stats = static_cast<const T *>(s.stats);
+        for (int64_t m = 0; m < rows; ++m) {
+          const T *st = stats + ((b * len + t0 + m) * s.heads + h) * 2;
+          maxScore[m] = st[0];
+          norm[m] = st[1];
+        }
+      }
+      for (int64_t j0 = 0; !s.stats && j0 <= t0; j0 += kBlock) {
         productNT(qb, kt + j0, padded, sc, dim);
         for (int64_t m = 0; m < rows; ++m) {
           T *p = sc + m * kBlock;

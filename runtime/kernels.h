@@ -61,6 +61,23 @@ void _mlir_ciface_golf_rt_attention_grad_f64(
     golf::rt::MemRef<double, 4> *dk, golf::rt::MemRef<double, 4> *dv,
     double scale);
 
+/// The same, keeping each row's softmax maximum and normalizer in `stats`
+/// ([B, T, H, 2]) for the gradient, which then does not recompute them.
+#define GOLF_ATTENTION_STATS(T, SUFFIX)                                        \
+  void _mlir_ciface_golf_rt_attention_stats_##SUFFIX(                          \
+      golf::rt::MemRef<T, 4> *q, golf::rt::MemRef<T, 4> *k,                    \
+      golf::rt::MemRef<T, 4> *v, golf::rt::MemRef<T, 4> *out,                  \
+      golf::rt::MemRef<T, 4> *stats, double scale);                            \
+  void _mlir_ciface_golf_rt_attention_grad_stats_##SUFFIX(                     \
+      golf::rt::MemRef<T, 4> *q, golf::rt::MemRef<T, 4> *k,                    \
+      golf::rt::MemRef<T, 4> *v, golf::rt::MemRef<T, 4> *out,                  \
+      golf::rt::MemRef<T, 4> *g, golf::rt::MemRef<T, 4> *stats,                \
+      golf::rt::MemRef<T, 4> *dq, golf::rt::MemRef<T, 4> *dk,                  \
+      golf::rt::MemRef<T, 4> *dv, double scale);
+GOLF_ATTENTION_STATS(float, f32)
+GOLF_ATTENTION_STATS(double, f64)
+#undef GOLF_ATTENTION_STATS
+
 /// C = op(A)·op(B) by OpenBLAS, op transposing for 't': the four
 /// transpositions of golf.gemm, in float32 and float64.
 #define GOLF_GEMM_KERNEL(NAME, T)                                              \

@@ -238,3 +238,57 @@ TEST(Attention, EveryInstructionSetMatchesReference) {
 }
 
 } // namespace
+
+namespace {
+
+// The gradient that reads the forward's softmax statistics computes the same
+// numbers as the one that recomputes them: the statistics are the same values
+// by the same code, so the results are equal to the bit.
+template <typename T> void checkStatsPath() {
+  const Case c = {2, 150, 4, 2, 16, false};
+  std::mt19937_64 rng(5);
+  Tensor q = make(c.batch, c.len, c.heads, c.dim, false, rng),
+         k = make(c.batch, c.len, c.kvHeads, c.dim, false, rng),
+         g = make(c.batch, c.len, c.heads, c.dim, false, rng);
+  Tensor stats{c.batch, c.len,
+               c.heads, 2,
+               false,   std::vector<double>(c.batch * c.len * c.heads * 2)};
+  std::vector<T> qs = cast<T>(q), ks = cast<T>(k), gs = cast<T>(g);
+  std::vector<T> out1(qs.size()), out2(qs.size()), st(stats.data.size());
+  auto qm = q.memref(qs), km = k.memref(ks), gm = g.memref(gs),
+       o1 = q.memref(out1), o2 = q.memref(out2), sm = stats.memref(st);
+  std::vector<T> dq1(qs.size()), dk1(ks.size()), dv1(ks.size()), dq2(qs.size()),
+      dk2(ks.size()), dv2(ks.size());
+  auto a1 = q.memref(dq1), b1 = k.memref(dk1), c1 = k.memref(dv1),
+       a2 = q.memref(dq2), b2 = k.memref(dk2), c2 = k.memref(dv2);
+  const double scale = 0.25;
+  if constexpr (std::is_same_v<T, float>) {
+    _mlir_ciface_golf_rt_attention_f32(&qm, &km, &km, &o1, scale);
+    _mlir_ciface_golf_rt_attention_stats_f32(&qm, &km, &km, &o2, &sm, scale);
+    _mlir_ciface_golf_rt_attention_grad_f32(&qm, &km, &km, &o1, &gm, &a1, &b1,
+                                            &c1, scale);
+    _mlir_ciface_golf_rt_attention_grad_stats_f32(&qm, &km, &km, &o2, &gm, &sm,
+                                                  &a2, &b2, &c2, scale);
+  } else {
+    _mlir_ciface_golf_rt_attention_f64(&qm, &km, &km, &o1, scale);
+    _mlir_ciface_golf_rt_attention_stats_f64(&qm, &km, &km, &o2, &sm, scale);
+    _mlir_ciface_golf_rt_attention_grad_f64(&qm, &km, &km, &o1, &gm, &a1, &b1,
+                                            &c1, scale);
+    _mlir_ciface_golf_rt_attention_grad_stats_f64(&qm, &km, &km, &o2, &gm, &sm,
+                                                  &a2, &b2, &c2, scale);
+  }
+  EXPECT_EQ(out1, out2);
+  EXPECT_EQ(dq1, dq2);
+  EXPECT_EQ(dk1, dk2);
+  EXPECT_EQ(dv1, dv2);
+  // The normalizer of each row is at least 1 (its maximum's term).
+  for (size_t i = 1; i < st.size(); i += 2)
+    EXPECT_GE(st[i], T(1));
+}
+
+TEST(Attention, GradientFromForwardStatisticsIsIdentical) {
+  checkStatsPath<float>();
+  checkStatsPath<double>();
+}
+
+} // namespace
