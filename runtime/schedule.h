@@ -30,7 +30,8 @@ class Ema {
 public:
   Ema(double decay, const std::vector<std::vector<float>> &initial)
       : decay(decay), average(initial) {}
-  void update(const std::vector<std::vector<float>> &weights);
+  /// `weights` point to the current weights (not copied).
+  void update(const std::vector<const std::vector<float> *> &weights);
   const std::vector<std::vector<float>> &weights() const { return average; }
   /// Continues from a checkpoint's average.
   void restore(std::vector<std::vector<float>> weights) {
@@ -51,7 +52,7 @@ public:
   Swa(int64_t every, double startFrac) : every(every), startFrac(startFrac) {}
   /// Takes a snapshot when the trigger fires; returns whether it did.
   bool observe(int64_t step, double lrScale,
-               const std::vector<std::vector<float>> &weights);
+               const std::vector<const std::vector<float> *> &weights);
   int64_t count() const { return snapshots; }
   std::vector<std::vector<float>> average() const;
   const std::vector<std::vector<double>> &sums() const { return sum; }

@@ -233,11 +233,12 @@ Validation validate(const TrainFunctions &f, std::vector<Tensor> &args,
   return v;
 }
 
-std::vector<std::vector<float>> weightsOf(const std::vector<Tensor> &args,
-                                          size_t params) {
-  std::vector<std::vector<float>> w;
+/// The parameters' current values, by pointer: nothing is copied.
+std::vector<const std::vector<float> *>
+weightsOf(const std::vector<Tensor> &args, size_t params) {
+  std::vector<const std::vector<float> *> w;
   for (size_t i = 0; i < params; ++i)
-    w.push_back(args[i].f32);
+    w.push_back(&args[i].f32);
   return w;
 }
 
@@ -447,7 +448,12 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   std::vector<float> scratch;
   std::unique_ptr<Ema> ema;
   if (s.emaEnabled)
-    ema = std::make_unique<Ema>(s.emaDecay, weightsOf(args, nParams));
+    ema = std::make_unique<Ema>(s.emaDecay, [&] {
+      std::vector<std::vector<float>> initial;
+      for (size_t i = 0; i < nParams; ++i)
+        initial.push_back(args[i].f32);
+      return initial;
+    }());
   Swa swa(s.swaEnabled ? s.swaEvery : 0, s.swaStartFrac);
 
   TokenStream stream(trainFiles);
@@ -522,15 +528,16 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
           std::fprintf(stderr, "%s\n", error.c_str());
           return 1;
         }
-        for (int32_t t : batch.inputs)
-          if (t >= plan.tokenLimit) {
-            std::fprintf(stderr,
-                         "%s: token %d is not below the model's %lld token "
-                         "ids\n",
-                         options.trainGlob.c_str(), t,
-                         (long long)plan.tokenLimit);
-            return 1;
-          }
+        for (const std::vector<int32_t> *ids : {&batch.inputs, &batch.targets})
+          for (int32_t t : *ids)
+            if (t >= plan.tokenLimit) {
+              std::fprintf(stderr,
+                           "%s: token %d is not below the model's %lld token "
+                           "ids\n",
+                           options.trainGlob.c_str(), t,
+                           (long long)plan.tokenLimit);
+              return 1;
+            }
         args[nParams].i32.insert(args[nParams].i32.end(), batch.inputs.begin(),
                                  batch.inputs.end());
         args[nParams + 1].i32.insert(args[nParams + 1].i32.end(),

@@ -150,15 +150,16 @@ TEST(Schedule, WallclockWarmdownUsesTheMeanStepTime) {
 
 TEST(Averaging, EmaAndSwaArithmetic) {
   Ema ema(0.9, {{1.0f, 2.0f}});
-  ema.update({{2.0f, 2.0f}});
+  std::vector<float> now = {2.0f, 2.0f}, one = {1.0f}, four = {4.0f};
+  ema.update({&now});
   EXPECT_FLOAT_EQ(ema.weights()[0][0], 1.1f);
   EXPECT_FLOAT_EQ(ema.weights()[0][1], 2.0f);
 
   Swa swa(/*every=*/50, /*startFrac=*/0.5);
-  EXPECT_FALSE(swa.observe(50, 0.6, {{1.0f}})); // lr scale not below 0.5
-  EXPECT_FALSE(swa.observe(51, 0.4, {{1.0f}})); // not a multiple of 50
-  EXPECT_TRUE(swa.observe(100, 0.4, {{1.0f}}));
-  EXPECT_TRUE(swa.observe(150, 0.2, {{4.0f}}));
+  EXPECT_FALSE(swa.observe(50, 0.6, {&one})); // lr scale not below 0.5
+  EXPECT_FALSE(swa.observe(51, 0.4, {&one})); // not a multiple of 50
+  EXPECT_TRUE(swa.observe(100, 0.4, {&one}));
+  EXPECT_TRUE(swa.observe(150, 0.2, {&four}));
   EXPECT_EQ(swa.count(), 2);
   EXPECT_FLOAT_EQ(swa.average()[0][0], 2.5f);
 }
