@@ -3,6 +3,7 @@
 #include "codegen/Codegen.h"
 #include "dialect/GolfDialect.h"
 #include "runtime/kernels.h"
+#include "runtime/parallel.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -164,6 +165,7 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
     GOLF_KERNEL(golf_rt_gemm_nt_f64);
     GOLF_KERNEL(golf_rt_gemm_tn_f64);
     GOLF_KERNEL(golf_rt_gemm_tt_f64);
+    add("golf_rt_parallel_for", &golf_rt_parallel_for);
 #undef GOLF_KERNEL
     add("memrefCopy", &memrefCopy);
     return symbols;

@@ -12,13 +12,16 @@ namespace {
 /// From linalg on tensors to the LLVM dialect, as toolchain notes measured
 /// it on MLIR 19: fuse producer-consumer elementwise generics (fewer loops
 /// and buffers), bufferize with identity layouts at function boundaries,
-/// free each buffer after its last use, loops, then the standard conversions
-/// (math functions without an LLVM intrinsic become libm calls).
+/// free each buffer after its last use, loops (each large parallel nest
+/// outlined as a part the runtime's threads share), then the standard
+/// conversions (math functions without an LLVM intrinsic become libm calls)
+/// and the hand-off of each part to the runtime's pool.
 const char *kToLLVM = "linalg-fuse-elementwise-ops,"
                       "one-shot-bufferize{bufferize-function-boundaries "
                       "function-boundary-type-conversion=identity-layout-map},"
                       "golf-free-buffers,"
-                      "convert-linalg-to-loops,"
+                      "convert-linalg-to-parallel-loops,"
+                      "golf-outline-parallel,"
                       "convert-scf-to-cf,"
                       "expand-strided-metadata,"
                       "lower-affine,"
@@ -29,7 +32,8 @@ const char *kToLLVM = "linalg-fuse-elementwise-ops,"
                       "convert-cf-to-llvm,"
                       "convert-func-to-llvm,"
                       "convert-index-to-llvm,"
-                      "reconcile-unrealized-casts";
+                      "reconcile-unrealized-casts,"
+                      "golf-dispatch-parallel";
 
 } // namespace
 

@@ -257,4 +257,71 @@ def GolfFreeBuffers : Pass<"golf-free-buffers", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def GolfOutlineParallel : Pass<"golf-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Outlines each large parallel loop nest into a part that runs a range of its rows";
+  let description = [{
+    Runs after `convert-linalg-to-parallel-loops`. Every `scf.parallel` at
+    the top of a function, with constant bounds and enough work, becomes a
+    call of a new private function `@<fn>.pN` that runs the iterations
+    `[begin, end)` of the nest's outer dimensions taken as one (all but the
+    innermost, which stays a loop for the vectorizer). The function carries
+    `golf.parallel = G`, the fewest iterations worth a thread of their own
+    (about 8K operations); `golf-dispatch-parallel` later hands it to the
+    runtime's thread pool. `golf.noalias` lists the argument positions,
+    once lowered to LLVM, of the aligned pointers of buffers the function
+    allocated and passes through one argument only: no other pointer
+    reaches them, as LLVM could see before the nest left the function. Each iteration writes its own elements, so the
+    result does not depend on how the range is split. Loop nests with
+    reductions (`scf.reduce` with operands) or dynamic bounds are left as
+    they are, and so are small ones.
+
+    Before:
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c512) step (%c1, %c1) {
+      ... memref.store %v, %out[%i, %j]
+    }
+    ```
+    After:
+    ```mlir
+    call @f.p0(%out, %c0, %c64) : (memref<64x512xf32>, index, index) -> ()
+    func.func private @f.p0(%out: memref<64x512xf32>, %b: index, %e: index)
+        attributes {golf.parallel = 1 : i64} {
+      scf.for %r = %b to %e step %c1 {
+        scf.for %j = %c0 to %c512 step %c1 { ... memref.store %v, %out[%r, %j] }
+      }
+      return
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::func::FuncDialect",
+    "::mlir::arith::ArithDialect",
+  ];
+}
+
+def GolfDispatchParallel : Pass<"golf-dispatch-parallel", "mlir::ModuleOp"> {
+  let summary = "Runs the parts golf-outline-parallel made on the runtime's thread pool";
+  let description = [{
+    Runs on the LLVM dialect. Each call of a function marked
+    `golf.parallel = G` (whose last two arguments are the `i64` bounds of
+    its range) becomes a call of the runtime's
+    `golf_rt_parallel_for(task, context, begin, end, G)`: the other
+    arguments are stored in a structure on the caller's stack, and a new
+    function `@<part>.task(context, begin, end)` loads them and calls the
+    part on its share of the range. The arguments `golf.noalias` lists get
+    LLVM's `noalias`.
+
+    Before:
+    ```mlir
+    llvm.call @f.p0(%a, %b, %begin, %end) : (!llvm.ptr, f32, i64, i64) -> ()
+    ```
+    After:
+    ```mlir
+    llvm.store %a, %field0 ; llvm.store %b, %field1
+    llvm.call @golf_rt_parallel_for(%task, %context, %begin, %end, %grain)
+    ```
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // GOLF_PASSES_TD

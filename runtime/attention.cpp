@@ -2,37 +2,18 @@
 // instruction set around the blocked kernels of attention_isa.cpp.
 #include "runtime/attention_blocks.h"
 #include "runtime/kernels.h"
+#include "runtime/parallel.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <thread>
 #include <vector>
 
 namespace {
 
 using golf::rt::MemRef;
 namespace attn = golf::rt::attn;
-
-/// Runs body(i, worker) for i in [0, n) on `threads` threads, worker w taking
-/// i = w, w + threads, … The work of one i never touches another's outputs,
-/// so the result does not depend on the number of threads.
-template <typename F> void parallelFor(int64_t n, int64_t threads, F body) {
-  if (threads <= 1) {
-    for (int64_t i = 0; i < n; ++i)
-      body(i, 0);
-    return;
-  }
-  std::vector<std::thread> pool;
-  for (int64_t w = 0; w < threads; ++w)
-    pool.emplace_back([&, w] {
-      for (int64_t i = w; i < n; i += threads)
-        body(i, w);
-    });
-  for (std::thread &t : pool)
-    t.join();
-}
 
 /// Rows of a [B, T, H, D] memref as pointers: the head dimension is read
 /// contiguously (a copy is made first when it is not).
@@ -118,14 +99,16 @@ void runUnits(const attn::Shape &s, const attn::View<T> *views, bool grad) {
   const int64_t units = s.batch * s.kvHeads;
   const int64_t scratch =
       grad ? attn::backwardScratch(s) : attn::forwardScratch(s);
-  int64_t threads = std::min<int64_t>(
-      units, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::vector<T>> memory(std::max<int64_t>(threads, 1),
-                                     std::vector<T>(scratch));
-  parallelFor(units, threads, [&](int64_t unit, int64_t worker) {
-    run(k, s, views, unit / s.kvHeads, unit % s.kvHeads, memory[worker].data(),
-        grad);
-  });
+  // Scratch per worker, made by the worker that uses it.
+  std::vector<std::vector<T>> memory(golf::rt::parallelThreads());
+  golf::rt::parallelFor(0, units, 1,
+                        [&](int64_t begin, int64_t end, int worker) {
+                          std::vector<T> &mine = memory[worker];
+                          mine.resize(scratch);
+                          for (int64_t unit = begin; unit < end; ++unit)
+                            run(k, s, views, unit / s.kvHeads, unit % s.kvHeads,
+                                mine.data(), grad);
+                        });
 }
 
 /// A [B, T, H, 2] statistics memref as a contiguous buffer: its own data
