@@ -480,6 +480,21 @@ LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
       logits.getElementType(), types);
 }
 
+LogicalResult
+TokenCrossEntropyOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc, Adaptor a,
+                                      SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getLogits(), a.getTargets()})))
+    return failure();
+  RankedTensorType logits = tensorOf(a.getLogits());
+  ArrayRef<int64_t> targets = tensorOf(a.getTargets()).getShape();
+  ShapeResult checked = crossEntropyShape(logits.getShape(), targets);
+  if (!checked.ok())
+    return yield(loc, checked, logits.getElementType(), types);
+  return yield(loc, ShapeResult{Shape(targets.begin(), targets.end()), ""},
+               logits.getElementType(), types);
+}
+
 //===----------------------------------------------------------------------===//
 // Backward ops
 //===----------------------------------------------------------------------===//

@@ -458,6 +458,25 @@ def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
   }];
 }
 
+def Golf_TokenCrossEntropyOp : Golf_Op<"token_cross_entropy", [Pure, InferTypeOpAdaptor]> {
+  let summary = "cross-entropy of logits against target ids, per position";
+  let description = [{
+    What `cross_entropy` averages: for each position of `targets`,
+    `logsumexp(logits) - logits[target]` in nats (NaN if a target is not a
+    class). `golf-token-losses` makes `@model` return it, for evaluations
+    that score only some positions of a window (sliding windows).
+
+    ```mlir
+    %nll = golf.token_cross_entropy %z, %targets : tensor<1x1024x1024xf32>, tensor<1x1024xi32> -> tensor<1x1024xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$logits, Golf_IntTensor:$targets);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Backward ops: what gradient rules build
 //===----------------------------------------------------------------------===//

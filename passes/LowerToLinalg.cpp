@@ -198,6 +198,8 @@ private:
   Value rmsNorm(RmsNormOp op);
   Value rope(RopeOp op);
   Value crossEntropy(CrossEntropyOp op);
+  /// logsumexp(logits) - logits[target] per position, with a trailing 1.
+  Value tokenLosses(Location loc, Value logits, Value targets);
 
   OpBuilder &b;
   ModuleOp module;
@@ -592,9 +594,7 @@ Value Lowering::reduceTo(ReduceToOp op) {
       .getResult(0);
 }
 
-Value Lowering::crossEntropy(CrossEntropyOp op) {
-  Location loc = op.getLoc();
-  Value logits = op.getLogits(), targets = op.getTargets();
+Value Lowering::tokenLosses(Location loc, Value logits, Value targets) {
   RankedTensorType lt = typeOf(logits);
   Type elem = lt.getElementType();
   int64_t last = lt.getRank() - 1;
@@ -606,7 +606,7 @@ Value Lowering::crossEntropy(CrossEntropyOp op) {
   rowShape[last] = 1;
   auto rowType = RankedTensorType::get(rowShape, elem);
   Value targets1 = reshape(loc, targets, rowShape);
-  Value nll = elementwise(
+  return elementwise(
       loc, rowType, {mx, se, targets1},
       [&](OpBuilder &nb, Location l, ValueRange a, ValueRange idx) -> Value {
         Value lse =
@@ -622,7 +622,13 @@ Value Lowering::crossEntropy(CrossEntropyOp op) {
         return nb.create<arith::SelectOp>(
             l, inside, nb.create<arith::SubFOp>(l, lse, picked), nan);
       });
-  Value total = reduceAll(loc, nll);
+}
+
+Value Lowering::crossEntropy(CrossEntropyOp op) {
+  Location loc = op.getLoc();
+  Value targets = op.getTargets();
+  Type elem = typeOf(op.getLogits()).getElementType();
+  Value total = reduceAll(loc, tokenLosses(loc, op.getLogits(), targets));
   double count = (double)typeOf(targets).getNumElements();
   return elementwise(
       loc, RankedTensorType::get({}, elem), {total},
@@ -901,6 +907,10 @@ FailureOr<Value> Lowering::lower(Operation *op) {
       })
       .Case(
           [&](CrossEntropyOp c) -> FailureOr<Value> { return crossEntropy(c); })
+      .Case([&](TokenCrossEntropyOp c) -> FailureOr<Value> {
+        return reshape(loc, tokenLosses(loc, c.getLogits(), c.getTargets()),
+                       typeOf(c.getResult()).getShape());
+      })
       .Default([&](Operation *o) -> FailureOr<Value> {
         return o->emitOpError("golf-lower-to-linalg: no lowering");
       });

@@ -324,4 +324,27 @@ def GolfDispatchParallel : Pass<"golf-dispatch-parallel", "mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def GolfTokenLosses : Pass<"golf-token-losses", "mlir::ModuleOp"> {
+  let summary = "Makes @model return the loss of every position instead of their mean";
+  let description = [{
+    For evaluation: `@model` must return `cross_entropy(z, targets)`; the
+    pass returns `token_cross_entropy(z, targets)` instead, one loss per
+    target position (the function's result type changes accordingly), so
+    that the runtime can score only the positions a sliding window owns and
+    sum the losses in float64. Run it on a module of `@model` alone, after
+    `golf-bind-params` (no gradient is taken of the result).
+
+    Before:
+    ```mlir
+    %l = golf.cross_entropy %z, %t : tensor<1x8x64xf32>, tensor<1x8xi32> -> tensor<f32>
+    return %l : tensor<f32>
+    ```
+    After:
+    ```mlir
+    %l = golf.token_cross_entropy %z, %t : tensor<1x8x64xf32>, tensor<1x8xi32> -> tensor<1x8xf32>
+    return %l : tensor<1x8xf32>
+    ```
+  }];
+}
+
 #endif // GOLF_PASSES_TD

@@ -131,4 +131,22 @@ bool loadValidation(const std::vector<std::string> &files, int64_t seq,
   return true;
 }
 
+std::vector<EvalWindow> evalWindows(int64_t targets, int64_t seq,
+                                    int64_t stride) {
+  std::vector<EvalWindow> windows;
+  if (targets <= 0 || seq <= 0)
+    return windows;
+  if (stride <= 0 || stride >= seq) {
+    for (int64_t start = 0; start < targets; start += seq)
+      windows.push_back({start, std::min(seq, targets - start), 0});
+    return windows;
+  }
+  const int64_t context = seq - stride;
+  for (int64_t start = 0; start == 0 || start + context < targets;
+       start += stride)
+    windows.push_back(
+        {start, std::min(seq, targets - start), start == 0 ? 0 : context});
+  return windows;
+}
+
 } // namespace golf::rt

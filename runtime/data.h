@@ -62,4 +62,22 @@ bool nextBatch(TokenStream &stream, int64_t globalTokens, int64_t seq,
 bool loadValidation(const std::vector<std::string> &files, int64_t seq,
                     std::vector<uint16_t> &tokens, std::string &error);
 
+/// One evaluation window: the model reads targets [start, start + length)
+/// with their inputs, and the loss counts positions [scoredFrom, length).
+struct EvalWindow {
+  int64_t start, length, scoredFrom;
+};
+
+/// The windows over `targets` validation targets, `seq` tokens long. With
+/// stride 0 (or seq), train_gpt.py's non-overlapping windows, each scored
+/// whole. With 0 < stride < seq, the corrected sliding windows of the
+/// records (reference §6.2, third form): a window starts every `stride`
+/// targets while it still has a target past its context of seq - stride;
+/// the first scores all its positions, the others those past the context,
+/// so every target is scored exactly once and all but the first seq have
+/// at least seq - stride tokens before them. The last windows may be
+/// shorter than seq.
+std::vector<EvalWindow> evalWindows(int64_t targets, int64_t seq,
+                                    int64_t stride);
+
 } // namespace golf::rt

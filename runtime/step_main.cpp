@@ -71,7 +71,9 @@ int runTrain(const golf::rt::TrainOptions &options) {
     return 1;
   }
   std::vector<golf::rt::ResultSpec> stepResults = {{{}, false}},
-                                    evalResults = {{{}, false}};
+                                    evalResults = {
+                                        {{plan.evalBatch, plan.evalSeqLen},
+                                         false}};
   for (const golf::rt::TrainParam &p : plan.params)
     stepResults.push_back({p.shape, false});
   golf::rt::TrainFunctions functions;

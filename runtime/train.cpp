@@ -47,6 +47,8 @@ std::string TrainPlan::toJson() const {
   j["accum_steps"] = accumSteps;
   j["token_limit"] = tokenLimit;
   j["eval_seq_len"] = evalSeqLen;
+  j["eval_batch"] = evalBatch;
+  j["eval_stride"] = evalStride;
   j["spec_path"] = specPath;
   j["spec"] = specText;
   j["config"] = config;
@@ -112,6 +114,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
   accumSteps = j.value("accum_steps", int64_t(1));
   tokenLimit = j.value("token_limit", int64_t(0));
   evalSeqLen = j.value("eval_seq_len", int64_t(1024));
+  evalBatch = j.value("eval_batch", int64_t(1));
+  evalStride = j.value("eval_stride", int64_t(0));
   specPath = j.value("spec_path", std::string());
   specText = j.value("spec", std::string());
   config = j.value("config", std::string());
@@ -206,28 +210,44 @@ struct Validation {
   int64_t tokens = 0, bytes = 0;
 };
 
-/// Non-overlapping windows of seq tokens over the whole validation split,
-/// one sequence per call: every target scored once, as train_gpt.py does.
+/// The loss and bytes of the validation split over evalWindows(stride):
+/// `batch` windows per call, a short window padded after its end (the
+/// model is causal: padding changes no scored position). Losses are summed
+/// per position in float64, window after window, so the result does not
+/// depend on the batch.
 Validation validate(const TrainFunctions &f, std::vector<Tensor> &args,
                     const std::vector<uint16_t> &val, int64_t seq,
-                    const ByteTable &bytes) {
+                    int64_t batch, int64_t stride, const ByteTable &bytes) {
   Validation v;
-  const int64_t windows = ((int64_t)val.size() - 1) / seq;
+  const std::vector<EvalWindow> windows =
+      evalWindows((int64_t)val.size() - 1, seq, stride);
   Tensor &inputs = args[args.size() - 2], &targets = args.back();
-  inputs.shape = targets.shape = {1, seq};
-  inputs.i32.resize(seq);
-  targets.i32.resize(seq);
+  inputs.shape = targets.shape = {batch, seq};
   double lossSum = 0;
-  for (int64_t w = 0; w < windows; ++w) {
-    for (int64_t i = 0; i < seq; ++i) {
-      inputs.i32[i] = val[w * seq + i];
-      targets.i32[i] = val[w * seq + i + 1];
+  for (size_t first = 0; first < windows.size(); first += batch) {
+    const size_t count = std::min(windows.size() - first, (size_t)batch);
+    inputs.i32.assign(batch * seq, 0);
+    targets.i32.assign(batch * seq, 0);
+    for (size_t r = 0; r < count; ++r) {
+      const EvalWindow &w = windows[first + r];
+      for (int64_t i = 0; i < w.length; ++i) {
+        inputs.i32[r * seq + i] = val[w.start + i];
+        targets.i32[r * seq + i] = val[w.start + i + 1];
+      }
     }
     std::vector<Tensor> out = f.eval(args);
-    lossSum += (double)out[0].f32[0] * (double)seq;
-    v.bytes += countBytes(bytes, inputs.i32.data(), targets.i32.data(), seq);
+    for (size_t r = 0; r < count; ++r) {
+      const EvalWindow &w = windows[first + r];
+      const float *nll = out[0].f32.data() + r * seq;
+      for (int64_t i = w.scoredFrom; i < w.length; ++i)
+        lossSum += (double)nll[i];
+      const int64_t scored = w.length - w.scoredFrom;
+      v.tokens += scored;
+      v.bytes +=
+          countBytes(bytes, inputs.i32.data() + r * seq + w.scoredFrom,
+                     targets.i32.data() + r * seq + w.scoredFrom, scored);
+    }
   }
-  v.tokens = windows * seq;
   v.loss = lossSum / (double)v.tokens;
   v.bpb = bitsPerByte(v.loss, v.tokens, v.bytes);
   return v;
@@ -490,15 +510,19 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
 
   std::vector<std::vector<float>> grads(nParams);
   Validation last;
-  auto runValidation = [&](int64_t at) {
-    // Validation time does not count as training time.
+  // Validation time does not count as training time.
+  auto validateNow = [&](int64_t stride) {
     std::vector<Tensor> evalArgs;
     evalArgs.reserve(nParams + 2);
     for (size_t i = 0; i < nParams; ++i)
       evalArgs.push_back(args[i]);
     evalArgs.push_back({});
     evalArgs.push_back({});
-    last = validate(f, evalArgs, val, plan.evalSeqLen, bytes);
+    return validate(f, evalArgs, val, plan.evalSeqLen, plan.evalBatch, stride,
+                    bytes);
+  };
+  auto runValidation = [&](int64_t at) {
+    last = validateNow(/*stride=*/0);
     valCurve.push_back({(double)at, last.loss});
     log.line(format("step:%lld/%lld val_loss:%.4f val_bpb:%.4f "
                     "train_time:%.0fms step_avg:%.2fms",
@@ -625,6 +649,18 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   }
   log.line("weights: " + exported);
   runValidation(step);
+  // The score: sliding windows when the spec asks for them.
+  Validation score = last;
+  const bool sliding = plan.evalStride > 0 && plan.evalStride < plan.evalSeqLen;
+  if (sliding) {
+    auto t0 = Clock::now();
+    score = validateNow(plan.evalStride);
+    log.line(format(
+        "sliding_window stride:%lld val_loss:%.4f val_bpb:%.4f "
+        "eval_time:%.0fms",
+        (long long)plan.evalStride, score.loss, score.bpb,
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
+  }
 
   std::vector<std::pair<std::string, SafeTensor>> tensors;
   for (size_t i = 0; i < nParams; ++i)
@@ -640,15 +676,20 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     return 1;
   }
   nlohmann::json summary = {
-      {"val_loss", last.loss},
-      {"val_bpb", last.bpb},
+      {"val_loss", score.loss},
+      {"val_bpb", score.bpb},
       {"steps", step},
       {"tokens", step * s.trainBatchTokens},
       {"train_time_ms", trainMs},
       {"weights", exported},
-      {"val_tokens", last.tokens},
-      {"val_bytes", last.bytes},
+      {"val_tokens", score.tokens},
+      {"val_bytes", score.bytes},
+      {"eval_stride", sliding ? plan.evalStride : 0},
   };
+  if (sliding) { // The non-overlapping windows' numbers, for comparison.
+    summary["val_loss_windows"] = last.loss;
+    summary["val_bpb_windows"] = last.bpb;
+  }
   const std::string summaryText = summary.dump(2) + "\n";
   err = writeAtomically(options.outDir + "/summary.json",
                         {{summaryText.data(), summaryText.size()}});
@@ -661,7 +702,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     std::fprintf(stderr, "%s\n", err.c_str());
     return 1;
   }
-  log.line(format("final val_loss:%.8f val_bpb:%.8f", last.loss, last.bpb));
+  log.line(format("final val_loss:%.8f val_bpb:%.8f", score.loss, score.bpb));
   return 0;
 }
 

@@ -47,6 +47,8 @@ struct TrainPlan {
   int64_t accumSteps = 1;    // calls per optimizer step
   int64_t tokenLimit = 0;    // token ids must be below it
   int64_t evalSeqLen = 1024; // tokens per validation window
+  int64_t evalBatch = 1;     // windows per call of the evaluation
+  int64_t evalStride = 0;    // final evaluation's sliding stride (0: none)
   std::string specPath, specText, config, revision;
 
   std::string toJson() const;
@@ -56,9 +58,8 @@ struct TrainPlan {
 
 /// The compiled code: `step` takes the parameters, inputs and targets
 /// ([microBatch · stepGroup, seq] each) and returns the loss and one
-/// gradient per
-/// parameter; `eval` takes the parameters and one sequence ([1,
-/// evalSeqLen]) and returns its mean loss.
+/// gradient per parameter; `eval` takes the parameters, inputs and targets
+/// ([evalBatch, evalSeqLen] each) and returns the loss of every position.
 struct TrainFunctions {
   std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval;
 };

@@ -227,14 +227,23 @@ bool resolveSeq(Diagnostics &diags, mlir::ModuleOp module, int64_t &seq) {
 /// the spec (every op carries its position) and print in the spec's format.
 bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
              const std::string &stage, int64_t batch, int64_t seq,
-             bool withGrad = true) {
+             bool withGrad = true, bool perToken = false) {
   mlir::PassManager pm(module.getContext());
-  // Without gradients the pipeline steps over the `grad` stage.
+  // Without gradients the pipeline steps over the `grad` stage; for an
+  // evaluation, @model returns the loss of every position instead.
   bool skip = !withGrad && stage != "parsed" && stage != "specialized" &&
               stage != "bound";
-  if (skip ? mlir::failed(buildPipeline(pm, "parsed", "bound", batch, seq)) ||
-                 mlir::failed(buildPipeline(pm, "grad", stage, batch, seq))
-           : mlir::failed(buildPipeline(pm, "parsed", stage, batch, seq))) {
+  bool built = true;
+  if (skip) {
+    built = mlir::succeeded(buildPipeline(pm, "parsed", "bound", batch, seq));
+    if (perToken)
+      pm.addPass(createGolfTokenLosses());
+    built =
+        built && mlir::succeeded(buildPipeline(pm, "grad", stage, batch, seq));
+  } else {
+    built = mlir::succeeded(buildPipeline(pm, "parsed", stage, batch, seq));
+  }
+  if (!built) {
     diags.error({}, "internal error: cannot build the pipeline to " + stage);
     return false;
   }
@@ -470,8 +479,8 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   bool ok = emitObject(module, "train_step", "golf_step_packed", json,
                        objects[0], error);
   if (ok && trainer)
-    ok = lowerTo(diags, *evalModule, "lowered", 1, train.evalSeqLen,
-                 /*withGrad=*/false) &&
+    ok = lowerTo(diags, *evalModule, "lowered", train.evalBatch,
+                 train.evalSeqLen, /*withGrad=*/false, /*perToken=*/true) &&
          emitObject(*evalModule, "model", "golf_eval_packed", "", objects[1],
                     error);
   if (!ok) {
@@ -601,12 +610,20 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
     diags.error({}, "eval_seq_len must be positive");
     return false;
   }
-  if (evalInt("eval_stride", 0) != 0) {
-    diags.error({}, "eval_stride " + std::to_string(evalInt("eval_stride", 0)) +
-                        ": sliding-window evaluation is not implemented yet "
-                        "(0 scores non-overlapping windows)");
+  plan.evalStride = evalInt("eval_stride", 0);
+  if (plan.evalStride < 0 || plan.evalStride > plan.evalSeqLen) {
+    diags.error({}, "eval_stride " + std::to_string(plan.evalStride) +
+                        " must be between 0 (non-overlapping windows) and "
+                        "eval_seq_len " +
+                        std::to_string(plan.evalSeqLen));
     return false;
   }
+  // Windows per call: train_gpt.py's local validation batch on one rank
+  // (val_batch_size over 8 micro-steps), at most 16,384 tokens a call like
+  // the step. The numbers do not depend on it.
+  plan.evalBatch = std::max<int64_t>(
+      1, std::min(evalInt("val_batch_size", 524288) / (8 * plan.evalSeqLen),
+                  16384 / plan.evalSeqLen));
   plan.tokenLimit = tokenLimit(module);
   for (ParamOp p : module.getOps<ParamOp>()) {
     if (!p.getType().getElementType().isF32()) {
@@ -686,8 +703,8 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   std::string error;
   const int64_t rows = plan.microBatch * plan.stepGroup;
   if (!lowerTo(diags, module, "lowered", rows, seq) ||
-      !lowerTo(diags, *evalModule, "lowered", 1, plan.evalSeqLen,
-               /*withGrad=*/false))
+      !lowerTo(diags, *evalModule, "lowered", plan.evalBatch, plan.evalSeqLen,
+               /*withGrad=*/false, /*perToken=*/true))
     return 1;
   auto step = CompiledFunction::create(module, "train_step", error);
   auto eval =

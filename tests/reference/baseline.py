@@ -54,7 +54,7 @@ def attention(q, k, v):
     return (scores.softmax(-1) @ v).transpose(1, 2)
 
 
-def forward(p, c, tokens, targets):
+def forward(p, c, tokens, targets, reduction="mean"):
     B, T = tokens.shape
     d, H, Hkv = c["model_dim"], c["num_heads"], c["num_kv_heads"]
     hd = d // H
@@ -91,7 +91,9 @@ def forward(p, c, tokens, targets):
     logits = F.linear(h, head)
     cap = c["logit_softcap"]
     logits = cap * torch.tanh(logits / cap)
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+    losses = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                             reduction=reduction)
+    return losses if reduction == "mean" else losses.reshape(B, T)
 
 
 def parameters(c, rng):

@@ -123,6 +123,46 @@ TEST(Loader, ValidationIsWholeSequencesPlusOne) {
                    "sequence of 20 plus one");
 }
 
+TEST(Loader, EvaluationWindowsScoreEachTargetOnce) {
+  for (int64_t targets : {64, 65, 100, 1000, 1023})
+    for (int64_t seq : {16, 64})
+      for (int64_t stride :
+           {int64_t(0), int64_t(1), int64_t(5), int64_t(16), seq}) {
+        if (stride > seq)
+          continue;
+        std::vector<golf::rt::EvalWindow> w =
+            golf::rt::evalWindows(targets, seq, stride);
+        std::vector<int> scored(targets, 0);
+        for (size_t i = 0; i < w.size(); ++i) {
+          EXPECT_GE(w[i].start, 0);
+          EXPECT_LE(w[i].length, seq);
+          EXPECT_LE(w[i].start + w[i].length, targets);
+          EXPECT_LT(w[i].scoredFrom, w[i].length);
+          for (int64_t p = w[i].scoredFrom; p < w[i].length; ++p)
+            ++scored[w[i].start + p];
+          // Past the first window, a scored target has the window's context
+          // before it.
+          if (stride > 0 && stride < seq && i > 0)
+            EXPECT_EQ(w[i].scoredFrom, seq - stride);
+        }
+        for (int64_t t = 0; t < targets; ++t)
+          ASSERT_EQ(scored[t], 1)
+              << targets << " " << seq << " " << stride << " target " << t;
+        if (stride == 0 || stride == seq)
+          EXPECT_EQ(w.size(), size_t((targets + seq - 1) / seq));
+        else
+          EXPECT_EQ(
+              w.size(),
+              size_t(targets <= seq
+                         ? 1
+                         : (targets - (seq - stride) + stride - 1) / stride));
+      }
+  // Stride 64, windows of 1024, the challenge's 62,021,632 validation
+  // targets (reference §6.2): a start every 64 targets while 960 of context
+  // still leave a target, 62,021,632 / 64 - 960 / 64 = 969,073 windows.
+  EXPECT_EQ(golf::rt::evalWindows(62021632, 1024, 64).size(), 969073u);
+}
+
 TEST(Schedule, IterationWarmdownIsLinearToZero) {
   Schedule s{100, 20, 0};
   EXPECT_EQ(lrScale(s, 0, 0), 1.0);
