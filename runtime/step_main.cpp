@@ -26,7 +26,7 @@ namespace {
 int usage(const char *argv0) {
   std::fprintf(stderr,
                "usage: %s --train GLOB --val GLOB --tokenizer MODEL --out DIR "
-               "[--resume] [--max-steps N]\n"
+               "[--set name=value]... [--resume] [--max-steps N]\n"
                "       %s --weights W.safetensors --tokens T.bin "
                "[--out G.safetensors]\n",
                argv0, argv0);
@@ -61,9 +61,14 @@ int runStep(const std::string &weights, const std::string &tokens,
   return 0;
 }
 
-int runTrain(const golf::rt::TrainOptions &options) {
+int runTrain(const golf::rt::TrainOptions &options,
+             const std::vector<std::string> &sets) {
   golf::rt::TrainPlan plan;
   std::string err = plan.fromJson(golf_plan);
+  if (err.empty())
+    err = golf::rt::applyOverrides(
+        plan, sets,
+        [](const char *name) -> const char * { return std::getenv(name); });
   if (err.empty() && !golf_eval_packed)
     err = "this binary has no evaluation function; rebuild it";
   if (!err.empty()) {
@@ -90,11 +95,18 @@ int runTrain(const golf::rt::TrainOptions &options) {
 
 int main(int argc, char **argv) {
   std::string weights, tokens, out, maxSteps;
+  std::vector<std::string> sets;
   golf::rt::TrainOptions train;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--resume") {
       train.resume = true;
+      continue;
+    }
+    if (arg == "--set") {
+      if (i + 1 >= argc)
+        return usage(argv[0]);
+      sets.push_back(argv[++i]);
       continue;
     }
     std::string *into = arg == "--weights"     ? &weights
@@ -131,7 +143,11 @@ int main(int argc, char **argv) {
       train.maxSteps = n;
     }
     train.outDir = out;
-    return runTrain(train);
+    return runTrain(train, sets);
+  }
+  if (!sets.empty()) {
+    std::fprintf(stderr, "%s: --set is for training (--train ...)\n", argv[0]);
+    return 2;
   }
   if (weights.empty() || tokens.empty()) {
     std::fprintf(stderr, "%s: --weights and --tokens are required\n", argv[0]);

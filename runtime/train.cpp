@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include <unistd.h>
 
@@ -78,6 +79,199 @@ std::string TrainPlan::toJson() const {
     j["groups"].push_back(o);
   }
   return j.dump();
+}
+
+namespace {
+
+std::string format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/// A setting a built trainer may change, and where it lives.
+struct Adjustable {
+  const char *section, *name;
+  int64_t TrainSettings::*integer = nullptr;
+  double TrainSettings::*real = nullptr;
+  bool TrainSettings::*flag = nullptr;
+  double low = 0, high = 1e18; // allowed range of a number
+};
+
+const std::vector<Adjustable> &adjustables() {
+  using S = TrainSettings;
+  static const std::vector<Adjustable> table = {
+      {"train", "iterations", &S::iterations, nullptr, nullptr, 1},
+      {"train", "warmup_steps", &S::warmupSteps},
+      {"train", "warmdown_iters", &S::warmdownIters},
+      {"train", "max_wallclock_seconds", nullptr, &S::maxWallclockSeconds},
+      {"train", "grad_clip_norm", nullptr, &S::gradClipNorm},
+      {"train", "seed", &S::seed},
+      {"train", "val_loss_every", &S::valLossEvery},
+      {"train", "train_log_every", &S::trainLogEvery},
+      {"train", "ema_enabled", nullptr, nullptr, &S::emaEnabled},
+      {"train", "ema_decay", nullptr, &S::emaDecay, nullptr, 0, 1},
+      {"train", "swa_enabled", nullptr, nullptr, &S::swaEnabled},
+      {"train", "swa_every", &S::swaEvery, nullptr, nullptr, 1},
+      {"train", "swa_start_frac", nullptr, &S::swaStartFrac, nullptr, 0, 1},
+      {"train", "checkpoint_every", &S::checkpointEvery},
+      {"eval", "eval_stride"},
+  };
+  return table;
+}
+
+/// The configuration's line for `key` (section.name): its value, and where
+/// the line is, or npos.
+size_t configLine(const std::string &config, const std::string &key,
+                  std::string &value) {
+  size_t at = 0;
+  while (at < config.size()) {
+    size_t end = config.find('\n', at);
+    if (end == std::string::npos)
+      end = config.size();
+    std::istringstream line(config.substr(at, end - at));
+    std::string k;
+    if (line >> k && k == key) {
+      line >> value;
+      return at;
+    }
+    at = end + 1;
+  }
+  return std::string::npos;
+}
+
+bool sameValue(const std::string &a, const std::string &b) {
+  auto number = [](const std::string &s, double &v) {
+    char *end = nullptr;
+    v = std::strtod(s.c_str(), &end);
+    return !s.empty() && *end == 0;
+  };
+  auto unquote = [](std::string s) {
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
+      s = s.substr(1, s.size() - 2);
+    return s;
+  };
+  double x, y;
+  if (number(a, x) && number(b, y))
+    return x == y;
+  return unquote(a) == unquote(b);
+}
+
+std::string upper(std::string s) {
+  for (char &c : s)
+    c = (char)std::toupper((unsigned char)c);
+  return s;
+}
+
+} // namespace
+
+std::string overrideSetting(TrainPlan &plan, const std::string &name,
+                            const std::string &value,
+                            const std::string &origin) {
+  std::string bare = name.substr(name.find('.') + 1);
+  const Adjustable *a = nullptr;
+  for (const Adjustable &c : adjustables())
+    if (bare == c.name &&
+        (bare == name || name == std::string(c.section) + "." + c.name))
+      a = &c;
+  std::string key, compiled;
+  if (!a) {
+    for (const char *section : {"hparams", "train", "eval", "export"})
+      if (name.find('.') == std::string::npos &&
+          configLine(plan.config, std::string(section) + "." + name,
+                     compiled) != std::string::npos)
+        key = std::string(section) + "." + name;
+    if (key.empty() &&
+        configLine(plan.config, name, compiled) != std::string::npos)
+      key = name;
+    if (key.empty())
+      return "unknown setting '" + name + "'";
+    return key + " is compiled into this binary (" + compiled +
+           "): rebuild it with golfc build --set " + bare + "=" + value;
+  }
+  key = std::string(a->section) + "." + a->name;
+  TrainSettings &s = plan.settings;
+  char *end = nullptr;
+  const double number = std::strtod(value.c_str(), &end);
+  const bool isNumber = !value.empty() && *end == 0;
+  std::string shown = value;
+  if (a->flag) {
+    if (value != "true" && value != "false" && value != "1" && value != "0")
+      return key + ": '" + value + "' is not true or false";
+    s.*(a->flag) = value == "true" || value == "1";
+    shown = s.*(a->flag) ? "true" : "false";
+  } else if (!isNumber || std::isnan(number) || number < a->low ||
+             number > a->high ||
+             ((a->integer || !a->real) && number != std::floor(number))) {
+    return key + ": '" + value + "' is not " +
+           (a->real ? "a number" : "an integer") +
+           (a->high < 1e18 ? " in [" + format("%g", a->low) + ", " +
+                                 format("%g", a->high) + "]"
+                           : " >= " + format("%g", a->low));
+  } else if (a->integer) {
+    s.*(a->integer) = (int64_t)number;
+  } else if (a->real) {
+    s.*(a->real) = number;
+  } else { // eval_stride
+    if (number > plan.evalSeqLen)
+      return "eval_stride " + value +
+             " must be between 0 (non-overlapping windows) and eval_seq_len " +
+             std::to_string(plan.evalSeqLen);
+    plan.evalStride = (int64_t)number;
+  }
+  std::string old;
+  size_t at = configLine(plan.config, key, old);
+  std::string line = "  " + key;
+  line.resize(std::max<size_t>(line.size() + 1, 38), ' ');
+  line += shown;
+  line.resize(std::max<size_t>(line.size() + 1, 52), ' ');
+  line += origin;
+  if (at == std::string::npos) {
+    plan.config += line + "\n";
+  } else {
+    size_t end = plan.config.find('\n', at);
+    plan.config.replace(
+        at, (end == std::string::npos ? plan.config.size() : end) - at, line);
+  }
+  return "";
+}
+
+std::string applyOverrides(TrainPlan &plan,
+                           const std::vector<std::string> &sets,
+                           const char *(*getenv)(const char *)) {
+  // The environment, for every setting of the configuration.
+  std::vector<std::pair<std::string, std::string>> env;
+  std::istringstream lines(plan.config);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string key, value;
+    if (!(fields >> key >> value) || key.find('.') == std::string::npos)
+      continue;
+    std::string bare = key.substr(key.find('.') + 1);
+    const char *text = getenv ? getenv(upper(bare).c_str()) : nullptr;
+    if (!text || !*text)
+      continue;
+    bool adjustable = false;
+    for (const Adjustable &a : adjustables())
+      adjustable |= bare == a.name;
+    if (adjustable)
+      env.push_back({bare, text});
+    else if (!sameValue(text, value))
+      return upper(bare) + "=" + text + " in the environment: " + key +
+             " is compiled into this binary (" + value +
+             "): rebuild it with golfc build, or unset " + upper(bare);
+  }
+  for (const auto &[name, value] : env) {
+    std::string err = overrideSetting(plan, name, value, "env (run)");
+    if (!err.empty())
+      return upper(name) + " in the environment: " + err;
+  }
+  for (const std::string &set : sets) {
+    size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return "--set takes name=value, got '" + set + "'";
+    std::string err = overrideSetting(plan, set.substr(0, eq),
+                                      set.substr(eq + 1), "--set (run)");
+    if (!err.empty())
+      return err;
+  }
+  return "";
 }
 
 std::string TrainPlan::fromJson(const std::string &text) {

@@ -56,6 +56,23 @@ struct TrainPlan {
   std::string fromJson(const std::string &text);
 };
 
+/// Changes a setting of a built trainer at run time: the schedule,
+/// logging, clipping, seed, averaging, checkpoints and the sliding stride,
+/// which change no compiled shape or constant. `name` is `iterations` or
+/// `train.iterations`; `origin` goes into the logged configuration. Returns
+/// an error message (an unknown setting, one compiled into the binary, a
+/// bad value), empty on success.
+std::string overrideSetting(TrainPlan &plan, const std::string &name,
+                            const std::string &value,
+                            const std::string &origin);
+
+/// The overrides of a built trainer: NAME=value in the environment for
+/// every setting of the configuration (as golfc reads them; one compiled in
+/// must keep its compiled value), then each `--set name=value` in order.
+std::string applyOverrides(TrainPlan &plan,
+                           const std::vector<std::string> &sets,
+                           const char *(*getenv)(const char *));
+
 /// The compiled code: `step` takes the parameters, inputs and targets
 /// ([microBatch · stepGroup, seq] each) and returns the loss and one
 /// gradient per parameter; `eval` takes the parameters, inputs and targets
