@@ -252,6 +252,11 @@ bool golf::emitObject(ModuleOp module, const std::string &function,
   }
   b.CreateCall(callee, args);
   b.CreateRetVoid();
+  // Only the entry is visible: objects of one binary (step, evaluation,
+  // calibration) may hold functions of the same names.
+  for (llvm::Function &f : *llvmModule)
+    if (!f.isDeclaration() && &f != wrapper)
+      f.setLinkage(llvm::GlobalValue::InternalLinkage);
   if (!plan.empty()) {
     llvm::Constant *text = llvm::ConstantDataArray::getString(context, plan);
     new llvm::GlobalVariable(*llvmModule, text->getType(), /*isConstant=*/true,

@@ -185,6 +185,18 @@ LogicalResult QuantOp::verify() {
       return emitOpError() << "clip_percentile must be in (0, 100], got "
                            << formatNumber(p);
   }
+  if (auto prune = getSettings().getAs<FloatAttr>("prune_percentile")) {
+    double p = prune.getValueAsDouble();
+    if (!(p >= 0.0 && p < 100.0))
+      return emitOpError() << "prune_percentile must be in [0, 100), got "
+                           << formatNumber(p);
+  }
+  if (auto floor = getSettings().getAs<FloatAttr>("scale_floor")) {
+    double f = floor.getValueAsDouble();
+    if (!(f >= 0.0 && f < 65504.0))
+      return emitOpError() << "scale_floor must be in [0, 65504), got "
+                           << formatNumber(f);
+  }
   return success();
 }
 

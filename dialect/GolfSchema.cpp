@@ -126,6 +126,12 @@ static const std::vector<SettingSpec> kExport = {
      "16000000",
      "artifact budget: compressed weights plus spec",
      {}},
+    {"gptq_batches",
+     K::Int,
+     "16",
+     "training batches of the calibration forward that gathers GPTQ's "
+     "Hessians",
+     {}},
     {"late_qat_threshold",
      K::Float,
      "0.0",
@@ -166,6 +172,23 @@ static const std::vector<SettingSpec> kInt = {
      K::Float,
      "100.0",
      "per-row clip at this percentile of |w|",
+     {}},
+    {"scale_floor",
+     K::Float,
+     "0.0",
+     "smallest per-row scale (the baseline's 1/127); 0 for none",
+     {}},
+    {"method",
+     K::String,
+     "\"rtn\"",
+     "rtn: round to nearest; gptq_lite: the clip percentile with the least "
+     "squared error; gptq: Hessian-aware rounding",
+     {"rtn", "gptq_lite", "gptq"}},
+    {"prune_percentile",
+     K::Float,
+     "0.0",
+     "entries below this percentile of the tensor's |w| are zeroed before "
+     "quantizing",
      {}},
 };
 

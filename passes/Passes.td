@@ -347,4 +347,31 @@ def GolfTokenLosses : Pass<"golf-token-losses", "mlir::ModuleOp"> {
   }];
 }
 
+def GolfCollectHessians : Pass<"golf-collect-hessians", "mlir::ModuleOp"> {
+  let summary = "Makes @model also return XᵀX of the input of every linear whose weight GPTQ quantizes";
+  let description = [{
+    For the calibration forward of GPTQ (reference §7.7). The parameters to
+    cover are those whose export class (`golf.quant`) has
+    `method = "gptq"`. For each, every `golf.linear` of `@model` that takes
+    it as its weight contributes `linear_grad_weight(x, x)` = XᵀX of its
+    input (summed over the batch and the sequence; a tied embedding used as
+    the head gets the Hessian of the head's input). `@model` returns the
+    loss, then one [in, in] matrix per such parameter, in declaration order;
+    the function's `golf.hessians` attribute names them. Run it after
+    `golf-bind-params`, on a module whose `@model` is not differentiated.
+
+    Before:
+    ```mlir
+    %y = golf.linear %x, %w : tensor<2x8x64xf32>, tensor<32x64xf32> -> tensor<2x8x32xf32>
+    return %loss : tensor<f32>
+    ```
+    After:
+    ```mlir
+    %y = golf.linear %x, %w : tensor<2x8x64xf32>, tensor<32x64xf32> -> tensor<2x8x32xf32>
+    %h = golf.linear_grad_weight %x, %x : tensor<2x8x64xf32>, tensor<2x8x64xf32> -> tensor<64x64xf32>
+    return %loss, %h : tensor<f32>, tensor<64x64xf32>
+    ```
+  }];
+}
+
 #endif // GOLF_PASSES_TD

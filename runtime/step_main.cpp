@@ -20,6 +20,7 @@ extern "C" const char golf_plan[];
 extern "C" void golf_step_packed(void **args);
 // Only in trainers.
 extern "C" void golf_eval_packed(void **args) __attribute__((weak));
+extern "C" void golf_calib_packed(void **args) __attribute__((weak));
 
 namespace {
 
@@ -88,6 +89,27 @@ int runTrain(const golf::rt::TrainOptions &options,
   functions.eval = [&](std::vector<golf::rt::Tensor> &args) {
     return golf::rt::callPacked(golf_eval_packed, args, evalResults);
   };
+  // GPTQ's calibration forward: the loss, then XᵀX of each parameter's
+  // input ([in, in], in = the product of its shape past the first).
+  std::vector<golf::rt::ResultSpec> calibResults = {{{}, false}};
+  for (const std::string &name : plan.exports.hessianParams)
+    for (const golf::rt::TrainParam &p : plan.params)
+      if (p.name == name) {
+        int64_t in = 1;
+        for (size_t d = 1; d < p.shape.size(); ++d)
+          in *= p.shape[d];
+        calibResults.push_back({{in, in}, false});
+      }
+  if (!plan.exports.hessianParams.empty()) {
+    if (!golf_calib_packed) {
+      std::fprintf(stderr, "error: this binary has no calibration forward; "
+                           "rebuild it\n");
+      return 1;
+    }
+    functions.calibrate = [&](std::vector<golf::rt::Tensor> &args) {
+      return golf::rt::callPacked(golf_calib_packed, args, calibResults);
+    };
+  }
   return golf::rt::train(plan, functions, options);
 }
 

@@ -1,5 +1,6 @@
 #include "runtime/train.h"
 
+#include "runtime/artifact.h"
 #include "runtime/bytes.h"
 #include "runtime/data.h"
 #include "runtime/file.h"
@@ -59,7 +60,20 @@ std::string TrainPlan::toJson() const {
                            {"shape", p.shape},
                            {"init", p.init},
                            {"init_args", p.initArgs},
-                           {"group", p.group}});
+                           {"group", p.group},
+                           {"quant", p.quant}});
+  j["export"] = {{"compressor", exports.compressor},
+                 {"level", exports.level},
+                 {"budget_bytes", exports.budgetBytes},
+                 {"hessian_params", exports.hessianParams},
+                 {"calibration_batches", exports.calibrationBatches}};
+  for (const auto &[name, q] : exports.classes)
+    j["export"]["classes"].push_back({{"name", name},
+                                      {"format", quantFormatName(q.format)},
+                                      {"clip_percentile", q.clipPercentile},
+                                      {"scale_floor", q.scaleFloor},
+                                      {"method", q.method},
+                                      {"prune_percentile", q.prunePercentile}});
   for (const TrainGroup &g : groups) {
     nlohmann::json o = {{"name", g.name}, {"kind", g.kind}};
     if (g.kind == "muon")
@@ -274,6 +288,53 @@ std::string applyOverrides(TrainPlan &plan,
   return "";
 }
 
+std::string modelSettings(const std::string &config) {
+  std::string out;
+  std::istringstream lines(config);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string key, value;
+    if (!(fields >> key >> value))
+      continue;
+    for (const char *section : {"hparams.", "eval."})
+      if (key.rfind(section, 0) == 0)
+        out += key.substr(std::string(section).size()) + "=" + value + "\n";
+  }
+  return out;
+}
+
+std::string
+exportArtifact(const TrainPlan &plan,
+               const std::vector<const std::vector<float> *> &weights,
+               const Hessians &hessians, ExportResult &result) {
+  Artifact a;
+  a.spec = plan.specText;
+  a.settings = modelSettings(plan.config);
+  for (size_t i = 0; i < plan.params.size(); ++i) {
+    const TrainParam &p = plan.params[i];
+    const QuantPolicy *policy = nullptr;
+    for (const auto &[name, q] : plan.exports.classes)
+      if (name == p.quant)
+        policy = &q;
+    if (!policy)
+      return p.name + ": no export class '" + p.quant + "' in the plan";
+    const std::vector<double> *h = nullptr;
+    for (const auto &[name, values] : hessians)
+      if (name == p.name)
+        h = &values;
+    std::string error;
+    a.tensors.push_back(
+        quantize(p.name, p.shape, *weights[i], *policy, h, error));
+    if (!error.empty())
+      return error;
+  }
+  std::string err =
+      encodeSmallestArtifact(a, plan.exports.compressor, plan.exports.level,
+                             result.bytes, &result.packed);
+  result.countedBytes = (int64_t)(result.bytes.size() + plan.specText.size());
+  return err;
+}
+
 std::string TrainPlan::fromJson(const std::string &text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_object() && j.contains("step") && !j.contains("train"))
@@ -320,7 +381,30 @@ std::string TrainPlan::fromJson(const std::string &text) {
                       p.value("shape", std::vector<int64_t>()),
                       p.value("init", std::string()),
                       p.value("init_args", std::vector<double>()),
-                      p.value("group", std::string())});
+                      p.value("group", std::string()),
+                      p.value("quant", std::string())});
+  exports = ExportPlan();
+  if (j.contains("export")) {
+    const nlohmann::json &e = j["export"];
+    exports.compressor = e.value("compressor", exports.compressor);
+    exports.level = e.value("level", exports.level);
+    exports.budgetBytes = e.value("budget_bytes", exports.budgetBytes);
+    exports.hessianParams =
+        e.value("hessian_params", std::vector<std::string>());
+    exports.calibrationBatches =
+        e.value("calibration_batches", exports.calibrationBatches);
+    if (e.contains("classes"))
+      for (const nlohmann::json &c : e["classes"]) {
+        QuantPolicy q;
+        if (!parseQuantFormat(c.value("format", std::string()), q.format))
+          return "the plan has an unknown export format";
+        q.clipPercentile = c.value("clip_percentile", q.clipPercentile);
+        q.scaleFloor = c.value("scale_floor", q.scaleFloor);
+        q.method = c.value("method", q.method);
+        q.prunePercentile = c.value("prune_percentile", q.prunePercentile);
+        exports.classes.push_back({c.value("name", std::string()), q});
+      }
+  }
   groups.clear();
   for (const nlohmann::json &g : j["groups"]) {
     TrainGroup group;
@@ -570,6 +654,43 @@ std::string loadCheckpoint(const std::string &path, const TrainPlan &plan,
 }
 
 } // namespace
+
+std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
+                     std::vector<std::vector<float>> weights,
+                     const std::string &valGlob, const std::string &tokenizer,
+                     int64_t stride, Score &score) {
+  std::string error;
+  std::vector<std::string> files = matchFiles(valGlob, error);
+  ByteTable bytes;
+  std::vector<uint16_t> val;
+  if (error.empty())
+    loadByteTable(tokenizer, plan.tokenLimit, bytes, error);
+  if (error.empty())
+    loadValidation(files, plan.evalSeqLen, val, error);
+  if (!error.empty())
+    return error;
+  for (uint16_t t : val)
+    if (t >= plan.tokenLimit)
+      return valGlob + ": token " + std::to_string(t) +
+             " is not below the model's " + std::to_string(plan.tokenLimit) +
+             " token ids";
+  if (weights.size() != plan.params.size())
+    return "the evaluation needs " + std::to_string(plan.params.size()) +
+           " weights, got " + std::to_string(weights.size());
+  std::vector<Tensor> args;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    Tensor t;
+    t.shape = plan.params[i].shape;
+    t.f32 = std::move(weights[i]);
+    args.push_back(std::move(t));
+  }
+  args.push_back({});
+  args.push_back({});
+  Validation v =
+      validate(f, args, val, plan.evalSeqLen, plan.evalBatch, stride, bytes);
+  score = {v.loss, v.bpb, v.tokens, v.bytes};
+  return "";
+}
 
 int train(const TrainPlan &plan, const TrainFunctions &f,
           const TrainOptions &options) {
@@ -856,6 +977,98 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
         std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
   }
 
+  // The artifact (§7): quantized, compressed and within the budget before
+  // anything is written as final, then read back and scored as the
+  // challenge scores it.
+  ExportResult artifact;
+  Validation roundTrip;
+  const bool exporting = !plan.exports.classes.empty();
+  if (exporting) {
+    // GPTQ's input Hessians, from a forward over the first training
+    // batches (reference §7.7), in float64.
+    Hessians hessians;
+    if (!plan.exports.hessianParams.empty()) {
+      auto t0 = Clock::now();
+      TokenStream calibration(trainFiles);
+      for (const std::string &name : plan.exports.hessianParams)
+        hessians.push_back({name, {}});
+      int64_t tokens = 0;
+      for (int64_t b = 0; b < plan.exports.calibrationBatches; ++b) {
+        args[nParams].i32.clear();
+        args[nParams + 1].i32.clear();
+        for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
+          TokenBatch batch;
+          if (!nextBatch(calibration, s.trainBatchTokens, s.trainSeqLen, 1, 0,
+                         plan.accumSteps, batch, error)) {
+            std::fprintf(stderr, "%s\n", error.c_str());
+            return 1;
+          }
+          args[nParams].i32.insert(args[nParams].i32.end(),
+                                   batch.inputs.begin(), batch.inputs.end());
+          args[nParams + 1].i32.insert(args[nParams + 1].i32.end(),
+                                       batch.targets.begin(),
+                                       batch.targets.end());
+        }
+        tokens += (int64_t)args[nParams].i32.size();
+        std::vector<Tensor> out = f.calibrate(args);
+        for (size_t k = 0; k < hessians.size(); ++k) {
+          std::vector<double> &h = hessians[k].second;
+          const std::vector<float> &x = out[k + 1].f32;
+          h.resize(x.size(), 0.0);
+          for (size_t i = 0; i < x.size(); ++i)
+            h[i] += x[i];
+        }
+      }
+      log.line(
+          format("gptq: %zu Hessians from %lld training tokens in %.1fs",
+                 hessians.size(), (long long)tokens,
+                 std::chrono::duration<double>(Clock::now() - t0).count()));
+    }
+    std::string err =
+        exportArtifact(plan, weightsOf(args, nParams), hessians, artifact);
+    Artifact back;
+    if (err.empty())
+      err = decodeArtifact(artifact.bytes, "the artifact", back);
+    if (!err.empty()) {
+      std::fprintf(stderr, "error: %s\n", err.c_str());
+      return 1;
+    }
+    log.line(format("artifact: %zu bytes (%s level %d, %s codes) + spec %zu "
+                    "bytes = %lld bytes counted of %lld",
+                    artifact.bytes.size(), plan.exports.compressor.c_str(),
+                    plan.exports.level, artifact.packed ? "bit-packed" : "byte",
+                    plan.specText.size(), (long long)artifact.countedBytes,
+                    (long long)plan.exports.budgetBytes));
+    if (artifact.countedBytes > plan.exports.budgetBytes) {
+      const std::string msg = format(
+          "error: the artifact is %lld bytes counted, over the budget of "
+          "%lld: nothing is written as final",
+          (long long)artifact.countedBytes,
+          (long long)plan.exports.budgetBytes);
+      log.line(msg);
+      std::fprintf(stderr, "%s\n", msg.c_str());
+      return 1;
+    }
+    std::vector<std::vector<float>> kept(nParams);
+    for (size_t i = 0; i < nParams; ++i) {
+      kept[i] = std::move(args[i].f32);
+      args[i].f32 = dequantize(back.tensors[i]);
+    }
+    roundTrip = validateNow(sliding ? plan.evalStride : 0);
+    for (size_t i = 0; i < nParams; ++i)
+      args[i].f32 = std::move(kept[i]);
+    log.line(format("final_roundtrip val_loss:%.8f val_bpb:%.8f "
+                    "(unquantized val_bpb:%.8f, %+.4f)",
+                    roundTrip.loss, roundTrip.bpb, score.bpb,
+                    roundTrip.bpb - score.bpb));
+    err = writeAtomically(options.outDir + "/artifact.bin",
+                          {{artifact.bytes.data(), artifact.bytes.size()}});
+    if (!err.empty()) {
+      std::fprintf(stderr, "%s\n", err.c_str());
+      return 1;
+    }
+  }
+
   std::vector<std::pair<std::string, SafeTensor>> tensors;
   for (size_t i = 0; i < nParams; ++i)
     tensors.push_back({plan.params[i].name,
@@ -880,6 +1093,13 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       {"val_bytes", score.bytes},
       {"eval_stride", sliding ? plan.evalStride : 0},
   };
+  if (exporting) {
+    summary["artifact_bytes"] = artifact.bytes.size();
+    summary["counted_bytes"] = artifact.countedBytes;
+    summary["budget_bytes"] = plan.exports.budgetBytes;
+    summary["roundtrip_val_loss"] = roundTrip.loss;
+    summary["roundtrip_val_bpb"] = roundTrip.bpb;
+  }
   if (sliding) { // The non-overlapping windows' numbers, for comparison.
     summary["val_loss_windows"] = last.loss;
     summary["val_bpb_windows"] = last.bpb;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "runtime/optim.h"
+#include "runtime/quant.h"
 #include "runtime/step.h"
 
 #include <functional>
@@ -19,6 +20,19 @@ struct TrainParam {
   std::string init;
   std::vector<double> initArgs;
   std::string group;
+  std::string quant; // export class
+};
+
+/// The spec's `export` section and export classes, resolved.
+struct ExportPlan {
+  std::string compressor = "zlib";
+  int level = 9;
+  int64_t budgetBytes = 16000000;
+  std::vector<std::pair<std::string, QuantPolicy>> classes;
+  /// GPTQ: the parameters whose input Hessians the calibration forward
+  /// returns (in its order), and how many training batches it runs.
+  std::vector<std::string> hessianParams;
+  int64_t calibrationBatches = 16;
 };
 
 struct TrainGroup {
@@ -49,6 +63,7 @@ struct TrainPlan {
   int64_t evalSeqLen = 1024; // tokens per validation window
   int64_t evalBatch = 1;     // windows per call of the evaluation
   int64_t evalStride = 0;    // final evaluation's sliding stride (0: none)
+  ExportPlan exports;
   std::string specPath, specText, config, revision;
 
   std::string toJson() const;
@@ -77,9 +92,43 @@ std::string applyOverrides(TrainPlan &plan,
 /// ([microBatch · stepGroup, seq] each) and returns the loss and one
 /// gradient per parameter; `eval` takes the parameters, inputs and targets
 /// ([evalBatch, evalSeqLen] each) and returns the loss of every position.
+/// `calibrate` (when the plan has Hessian parameters) takes what `step`
+/// takes and returns the loss, then XᵀX of each one's input.
 struct TrainFunctions {
-  std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval;
+  std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval,
+      calibrate;
 };
+
+/// val_loss and val_bpb of `weights` (plan order) on the validation
+/// shards, over evalWindows(stride) (0: non-overlapping windows).
+struct Score {
+  double loss = 0, bpb = 0;
+  int64_t tokens = 0, bytes = 0;
+};
+std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
+                     std::vector<std::vector<float>> weights,
+                     const std::string &valGlob, const std::string &tokenizer,
+                     int64_t stride, Score &score);
+
+/// The artifact of trained weights ([param i] in plan order): each
+/// quantized by its export class, encoded with the export's compressor in
+/// whichever code layout compresses smaller. `settings` keeps the resolved
+/// `hparams` and `eval` settings, which rebuild the model from the spec.
+struct ExportResult {
+  std::string bytes;
+  bool packed = false;
+  int64_t countedBytes = 0; // the artifact plus the spec's text
+};
+/// `hessians` holds, for method gptq, each parameter's summed XᵀX.
+using Hessians = std::vector<std::pair<std::string, std::vector<double>>>;
+std::string
+exportArtifact(const TrainPlan &plan,
+               const std::vector<const std::vector<float> *> &weights,
+               const Hessians &hessians, ExportResult &result);
+
+/// The `hparams` and `eval` lines of a resolved configuration as
+/// `name=value` lines (what an artifact keeps to rebuild its model).
+std::string modelSettings(const std::string &config);
 
 struct TrainOptions {
   std::string trainGlob, valGlob, tokenizer, outDir;

@@ -54,5 +54,5 @@ settings=(--set vocab_size=1024 --set num_layers=4 --set model_dim=256
 echo "== golfc train models/baseline.golf ${settings[*]} ${extra[*]}"
 "$golfc" train "$root/models/baseline.golf" "${settings[@]}" "${extra[@]}" \
   --train "$train" --val "$val" --tokenizer "$tokenizer" --out "$demo/run" \
-  | grep -E '^(step|final|weights|compiled|train_shards)'
-echo "== the run directory: $demo/run (train.log, final.safetensors, summary.json)"
+  | grep -E '^(step|final|weights|compiled|train_shards|artifact)'
+echo "== the run directory: $demo/run (train.log, final.safetensors, artifact.bin, summary.json)"

@@ -9,7 +9,7 @@ packages=(
   # MLIR/LLVM 19 (dialect, passes, code generation) and the LLVM test tools (FileCheck, lit).
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
   # Runtime libraries.
-  libzstd-dev liblzma-dev libfmt-dev libgtest-dev libgmock-dev
+  libzstd-dev liblzma-dev zlib1g-dev libfmt-dev libgtest-dev libgmock-dev
   libsentencepiece-dev sentencepiece libopenblas-dev nlohmann-json3-dev
   # The text of the main command's built-in run: the King James Bible (public domain).
   bible-kjv

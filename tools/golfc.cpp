@@ -14,6 +14,7 @@
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
 #include "passes/Passes.h"
+#include "runtime/artifact.h"
 #include "runtime/corpus.h"
 #include "runtime/memory.h"
 #include "runtime/safetensors.h"
@@ -34,7 +35,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sys/resource.h>
@@ -65,7 +68,13 @@ commands:
                 challenge's settings (DIR/tokenizer.model), or --tokenizer
   train SPEC    train the spec on the CPU (JIT): --train GLOB --val GLOB
                 --tokenizer MODEL --out DIR; DIR gets train.log,
-                final.safetensors and summary.json (val_loss, val_bpb)
+                final.safetensors, artifact.bin (the quantized weights and
+                the spec) and summary.json (val_loss, val_bpb, the round
+                trip's)
+  eval ARTIFACT score an artifact's round-tripped weights: --val GLOB
+                --tokenizer MODEL [--stride N] (default: the spec's
+                eval_stride); the model is rebuilt from the spec and settings
+                the artifact holds
 
 options:
   --set name=value   override a setting (repeatable; wins over the
@@ -128,6 +137,90 @@ void printSettings(const CompileResult &r, llvm::raw_ostream &os) {
   }
 }
 
+/// The export policy of a compiled spec: its `export` section and classes.
+rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
+  rt::ExportPlan plan;
+  if (auto e = module->getAttrOfType<mlir::DictionaryAttr>("golf.export")) {
+    if (auto a = e.getAs<mlir::StringAttr>("compressor"))
+      plan.compressor = a.str();
+    if (auto a = e.getAs<mlir::IntegerAttr>("compress_level"))
+      plan.level = (int)a.getInt();
+    if (auto a = e.getAs<mlir::IntegerAttr>("budget_bytes"))
+      plan.budgetBytes = a.getInt();
+    if (auto a = e.getAs<mlir::IntegerAttr>("gptq_batches"))
+      plan.calibrationBatches = a.getInt();
+  }
+  for (QuantOp q : module.getOps<QuantOp>()) {
+    rt::QuantPolicy policy;
+    rt::parseQuantFormat(q.getFormat().str(), policy.format);
+    mlir::DictionaryAttr d = q.getSettings();
+    auto num = [&](const char *name, double fallback) {
+      if (auto a = d.getAs<mlir::FloatAttr>(name))
+        return a.getValueAsDouble();
+      if (auto a = d.getAs<mlir::IntegerAttr>(name))
+        return (double)a.getInt();
+      return fallback;
+    };
+    policy.clipPercentile = num("clip_percentile", policy.clipPercentile);
+    policy.scaleFloor = num("scale_floor", policy.scaleFloor);
+    policy.prunePercentile = num("prune_percentile", policy.prunePercentile);
+    if (auto a = d.getAs<mlir::StringAttr>("method"))
+      policy.method = a.str();
+    plan.classes.push_back({q.getName().str(), policy});
+  }
+  return plan;
+}
+
+/// What an entropy coder leaves of an ideal code, per compressor: measured
+/// on golfc's artifacts (docs/export.md).
+double coderOverhead(const std::string &compressor) {
+  return compressor == "lzma" ? 1.0 : compressor == "zstd" ? 1.0 : 1.01;
+}
+
+/// The artifact's size predicted from the policy before training: each
+/// integer tensor's codes at the entropy of Gaussian rows quantized by its
+/// class (gaussianCodeBits, scale floors assumed not to bind), times the
+/// coder's overhead, plus fp16 scales, pass-through values at full size,
+/// names, shapes and the header; then the spec.
+struct ArtifactEstimate {
+  int64_t codes = 0, scales = 0, passthrough = 0, other = 0, spec = 0;
+  int64_t total() const { return codes + scales + passthrough + other + spec; }
+};
+
+ArtifactEstimate estimateArtifact(const CompileResult &r,
+                                  const rt::ExportPlan &policy,
+                                  int64_t specBytes) {
+  ArtifactEstimate e;
+  double codeBytes = 0;
+  for (const ParamInfo &p : r.params) {
+    const rt::QuantPolicy *q = nullptr;
+    for (const auto &[name, c] : policy.classes)
+      if (name == p.quant)
+        q = &c;
+    if (!q)
+      continue;
+    e.other += 2 + (int64_t)p.name.size() + 3 + 8 * (int64_t)p.shape.size();
+    if (q->format == rt::QuantFormat::F32) {
+      e.passthrough += 4 * p.count;
+      continue;
+    }
+    if (q->format == rt::QuantFormat::F16) {
+      e.passthrough += 2 * p.count;
+      continue;
+    }
+    const int64_t rows = p.shape.size() >= 2 ? p.shape[0] : 1;
+    const int64_t cols = rows ? p.count / rows : 0;
+    // The trained spread is unknown: a scale floor is assumed not to bind,
+    // which can only overestimate the bits.
+    codeBytes += double(p.count) * rt::gaussianCodeBits(*q, cols, 0.0) / 8;
+    e.scales += 2 * rows;
+  }
+  e.codes = (int64_t)std::ceil(codeBytes * coderOverhead(policy.compressor));
+  e.other += 40 + 12 + specBytes; // header, counts, the spec inside
+  e.spec = specBytes;
+  return e;
+}
+
 void printReport(const std::string &path, const CompileResult &r,
                  llvm::raw_ostream &os) {
   os << "spec: " << path << "\n\nsettings (value, origin):\n";
@@ -172,6 +265,31 @@ void printReport(const std::string &path, const CompileResult &r,
        << " tensors\n";
   os << "\ntotal: " << withCommas(total) << " parameters in " << r.params.size()
      << " tensors\n";
+}
+
+/// The report's artifact section; false when the estimate is over the
+/// budget.
+bool printEstimate(const CompileResult &r, int64_t specBytes,
+                   llvm::raw_ostream &os) {
+  rt::ExportPlan policy = exportPolicy(*r.module);
+  ArtifactEstimate e = estimateArtifact(r, policy, specBytes);
+  os << "\nartifact estimate (" << policy.compressor << " level "
+     << policy.level << "):\n"
+     << "  codes        " << withCommas(e.codes) << " bytes\n"
+     << "  scales       " << withCommas(e.scales) << " bytes\n"
+     << "  pass-through " << withCommas(e.passthrough) << " bytes\n"
+     << "  other        " << withCommas(e.other) << " bytes (header, names, "
+     << "the spec inside)\n"
+     << "  + the spec   " << withCommas(e.spec) << " bytes\n"
+     << "  counted      " << withCommas(e.total()) << " of "
+     << withCommas(policy.budgetBytes) << " bytes: ";
+  const bool fits = e.total() <= policy.budgetBytes;
+  if (fits)
+    os << "fits, " << withCommas(policy.budgetBytes - e.total())
+       << " bytes to spare\n";
+  else
+    os << "over by " << withCommas(e.total() - policy.budgetBytes) << "\n";
+  return fits;
 }
 
 /// Writes `text` to `path` through a temporary file and a rename, so a
@@ -227,7 +345,8 @@ bool resolveSeq(Diagnostics &diags, mlir::ModuleOp module, int64_t &seq) {
 /// the spec (every op carries its position) and print in the spec's format.
 bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
              const std::string &stage, int64_t batch, int64_t seq,
-             bool withGrad = true, bool perToken = false) {
+             bool withGrad = true, bool perToken = false,
+             bool hessians = false) {
   mlir::PassManager pm(module.getContext());
   // Without gradients the pipeline steps over the `grad` stage; for an
   // evaluation, @model returns the loss of every position instead.
@@ -238,6 +357,8 @@ bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
     built = mlir::succeeded(buildPipeline(pm, "parsed", "bound", batch, seq));
     if (perToken)
       pm.addPass(createGolfTokenLosses());
+    if (hessians)
+      pm.addPass(createGolfCollectHessians());
     built =
         built && mlir::succeeded(buildPipeline(pm, "grad", stage, batch, seq));
   } else {
@@ -463,13 +584,18 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   rt::StepPlan plan = stepPlan(module, batch, seq);
   std::string json = "{\"step\":" + plan.toJson() +
                      (trainer ? ",\"train\":" + train.toJson() : "") + "}";
-  mlir::OwningOpRef<mlir::ModuleOp> evalModule;
+  mlir::OwningOpRef<mlir::ModuleOp> evalModule, calibModule;
+  const bool calibrating = trainer && !train.exports.hessianParams.empty();
   if (trainer)
     evalModule = module.clone();
+  if (calibrating)
+    calibModule = module.clone();
   std::string binary = outPath + ".tmp", error;
   std::vector<std::string> objects = {outPath + ".step.o.tmp"};
   if (trainer)
     objects.push_back(outPath + ".eval.o.tmp");
+  if (calibrating)
+    objects.push_back(outPath + ".calib.o.tmp");
   auto removeObjects = [&] {
     for (const std::string &o : objects)
       llvm::sys::fs::remove(o);
@@ -482,6 +608,11 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     ok = lowerTo(diags, *evalModule, "lowered", train.evalBatch,
                  train.evalSeqLen, /*withGrad=*/false, /*perToken=*/true) &&
          emitObject(*evalModule, "model", "golf_eval_packed", "", objects[1],
+                    error);
+  if (ok && calibrating)
+    ok = lowerTo(diags, *calibModule, "lowered", batch, seq,
+                 /*withGrad=*/false, /*perToken=*/false, /*hessians=*/true) &&
+         emitObject(*calibModule, "model", "golf_calib_packed", "", objects[2],
                     error);
   if (!ok) {
     if (!error.empty())
@@ -637,8 +768,14 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
                               p.getType().getShape().end()),
          p.getInit().str(),
          std::vector<double>(p.getInitArgs().begin(), p.getInitArgs().end()),
-         p.getGroup().str()});
+         p.getGroup().str(), p.getQuant().str()});
   }
+  // The export: the `export` section and every export class.
+  plan.exports = exportPolicy(module);
+  for (const rt::TrainParam &p : plan.params)
+    for (const auto &[name, policy] : plan.exports.classes)
+      if (name == p.quant && policy.method == "gptq")
+        plan.exports.hessianParams.push_back(p.name);
   for (OptimizerOp o : module.getOps<OptimizerOp>()) {
     rt::TrainGroup g;
     g.name = o.getName().str();
@@ -698,18 +835,28 @@ int runTrain(Diagnostics &diags, CompileResult &result,
     return 1;
   mlir::ModuleOp module = *result.module;
   mlir::OwningOpRef<mlir::ModuleOp> evalModule = module.clone();
+  const bool calibrating = !plan.exports.hessianParams.empty();
+  mlir::OwningOpRef<mlir::ModuleOp> calibModule;
+  if (calibrating)
+    calibModule = module.clone();
   const int64_t seq = plan.settings.trainSeqLen;
   auto start = std::chrono::steady_clock::now();
   std::string error;
   const int64_t rows = plan.microBatch * plan.stepGroup;
   if (!lowerTo(diags, module, "lowered", rows, seq) ||
       !lowerTo(diags, *evalModule, "lowered", plan.evalBatch, plan.evalSeqLen,
-               /*withGrad=*/false, /*perToken=*/true))
+               /*withGrad=*/false, /*perToken=*/true) ||
+      (calibrating &&
+       !lowerTo(diags, *calibModule, "lowered", rows, seq, /*withGrad=*/false,
+                /*perToken=*/false, /*hessians=*/true)))
     return 1;
   auto step = CompiledFunction::create(module, "train_step", error);
   auto eval =
       step ? CompiledFunction::create(*evalModule, "model", error) : nullptr;
-  if (!step || !eval) {
+  std::unique_ptr<CompiledFunction> calibrate;
+  if (eval && calibrating)
+    calibrate = CompiledFunction::create(*calibModule, "model", error);
+  if (!step || !eval || (calibrating && !calibrate)) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
@@ -726,7 +873,82 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   functions.eval = [&](std::vector<HostTensor> &args) {
     return eval->run(args);
   };
+  if (calibrating)
+    functions.calibrate = [&](std::vector<HostTensor> &args) {
+      return calibrate->run(args);
+    };
   return rt::train(plan, functions, options);
+}
+
+/// `golfc eval ARTIFACT`: the artifact's weights, dequantized, scored by
+/// @model rebuilt from its spec.
+int runEval(Diagnostics &diags, CompileResult &result,
+            const std::string &artifactPath, const rt::Artifact &artifact,
+            const rt::TrainOptions &options, int64_t stride) {
+  if (options.valGlob.empty() || options.tokenizer.empty()) {
+    llvm::errs() << "golfc: error: eval needs --val and --tokenizer\n";
+    return 2;
+  }
+  rt::TrainPlan plan;
+  if (!trainPlan(diags, result, artifactPath, artifact.spec, plan))
+    return 1;
+  if (stride < 0)
+    stride = plan.evalStride;
+  if (stride > plan.evalSeqLen) {
+    llvm::errs() << "golfc: error: --stride " << stride
+                 << " is longer than the window (eval_seq_len "
+                 << plan.evalSeqLen << ")\n";
+    return 1;
+  }
+  // The artifact's tensors, by name, in the parameters' order.
+  std::vector<std::vector<float>> weights;
+  for (const rt::TrainParam &p : plan.params) {
+    const rt::QuantTensor *found = nullptr;
+    for (const rt::QuantTensor &t : artifact.tensors)
+      if (t.name == p.name)
+        found = &t;
+    if (!found || found->shape != p.shape) {
+      llvm::errs() << "golfc: error: " << artifactPath << ": "
+                   << (found ? "tensor '" + p.name + "' has another shape"
+                             : "no tensor '" + p.name + "'")
+                   << " than its spec declares\n";
+      return 1;
+    }
+    weights.push_back(rt::dequantize(*found));
+  }
+  mlir::ModuleOp module = *result.module;
+  if (!lowerTo(diags, module, "lowered", plan.evalBatch, plan.evalSeqLen,
+               /*withGrad=*/false, /*perToken=*/true))
+    return 1;
+  std::string error;
+  auto eval = CompiledFunction::create(module, "model", error);
+  if (!eval) {
+    llvm::errs() << "golfc: error: " << error << "\n";
+    return 1;
+  }
+  rt::TrainFunctions functions;
+  functions.eval = [&](std::vector<HostTensor> &args) {
+    return eval->run(args);
+  };
+  rt::Score score;
+  error = rt::evaluate(plan, functions, std::move(weights), options.valGlob,
+                       options.tokenizer, stride, score);
+  if (!error.empty()) {
+    llvm::errs() << "golfc: error: " << error << "\n";
+    return 1;
+  }
+  std::ifstream file(artifactPath, std::ios::binary | std::ios::ate);
+  const int64_t bytes = file ? (int64_t)file.tellg() : -1;
+  llvm::outs() << llvm::format(
+      "artifact: %lld bytes + spec %zu bytes = %lld bytes counted of %lld\n",
+      (long long)bytes, artifact.spec.size(),
+      (long long)(bytes + (int64_t)artifact.spec.size()),
+      (long long)plan.exports.budgetBytes);
+  llvm::outs() << llvm::format(
+      "val_loss:%.8f val_bpb:%.8f tokens:%lld bytes:%lld stride:%lld\n",
+      score.loss, score.bpb, (long long)score.tokens, (long long)score.bytes,
+      (long long)stride);
+  return 0;
 }
 
 /// `golfc data FILE --out DIR [--vocab N | --tokenizer MODEL]
@@ -829,13 +1051,13 @@ int main(int argc, char **argv) {
     return runData(argc, argv);
   if (command != "ir" && command != "report" && command != "loss" &&
       command != "grad" && command != "bench" && command != "build" &&
-      command != "train")
+      command != "train" && command != "eval")
     return usage("unknown command '" + command + "'");
 
   std::string specPath, emit = "parsed", outPath, weightsPath, tokensPath;
   CompileOptions options;
   options.getenv = [](const char *name) { return std::getenv(name); };
-  int64_t batch = 1, seq = 0, steps = 5;
+  int64_t batch = 1, seq = 0, steps = 5, stride = -1;
   rt::TrainOptions trainOptions;
   bool shapeGiven = false;
   bool printLocations = false;
@@ -845,9 +1067,9 @@ int main(int argc, char **argv) {
     std::string flag = arg, v;
     bool hasValue = false;
     static const std::set<std::string> withValue = {
-        "--set",     "--emit",   "--batch",     "--seq",      "--dtype",
-        "--weights", "--tokens", "-o",          "--out",      "--steps",
-        "--train",   "--val",    "--tokenizer", "--max-steps"};
+        "--set",     "--emit",   "--batch",     "--seq",       "--dtype",
+        "--weights", "--tokens", "-o",          "--out",       "--steps",
+        "--train",   "--val",    "--tokenizer", "--max-steps", "--stride"};
     if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
                                    eq != std::string::npos &&
                                    withValue.count(arg.substr(0, eq))) {
@@ -898,6 +1120,11 @@ int main(int argc, char **argv) {
       if (llvm::StringRef(v).getAsInteger(10, n) || n <= 0)
         return usage("--max-steps takes a positive integer, got '" + v + "'");
       trainOptions.maxSteps = n;
+    } else if (flag == "--stride") {
+      long long n;
+      if (llvm::StringRef(v).getAsInteger(10, n) || n < 0)
+        return usage("--stride takes an integer >= 0, got '" + v + "'");
+      stride = n;
     } else if (flag == "--train") {
       trainOptions.trainGlob = v;
     } else if (flag == "--val") {
@@ -922,14 +1149,40 @@ int main(int argc, char **argv) {
   if (specPath.empty())
     return usage("no spec given");
 
-  auto buffer = specPath == "-" ? llvm::MemoryBuffer::getSTDIN()
-                                : llvm::MemoryBuffer::getFile(specPath);
+  // An artifact carries its spec and the settings that rebuild its model;
+  // the environment has no say.
+  rt::Artifact artifact;
+  if (command == "eval") {
+    std::string err = rt::readArtifact(specPath, artifact);
+    if (!err.empty()) {
+      llvm::errs() << "golfc: error: " << err << "\n";
+      return 1;
+    }
+    options.getenv = nullptr;
+    std::vector<std::pair<std::string, std::string>> sets;
+    llvm::SmallVector<llvm::StringRef> lines;
+    llvm::StringRef(artifact.settings).split(lines, '\n', -1, false);
+    for (llvm::StringRef line : lines) {
+      auto [name, value] = line.split('=');
+      sets.push_back({name.str(), value.str()});
+    }
+    for (auto &set : options.sets)
+      sets.push_back(set); // --set after the artifact's (a stride, say)
+    options.sets = sets;
+  }
+  auto buffer =
+      command == "eval"
+          ? llvm::MemoryBuffer::getMemBufferCopy(artifact.spec, specPath)
+      : specPath == "-" ? llvm::MemoryBuffer::getSTDIN()
+                        : llvm::MemoryBuffer::getFile(specPath);
   if (!buffer) {
     llvm::errs() << specPath << ": error: cannot read the spec: "
                  << buffer.getError().message() << "\n";
     return 1;
   }
-  Diagnostics diags(specPath == "-" ? "<stdin>" : specPath,
+  Diagnostics diags(specPath == "-"     ? "<stdin>"
+                    : command == "eval" ? specPath + " (its spec)"
+                                        : specPath,
                     (*buffer)->getBuffer().str(), llvm::errs());
   rt::configureAllocator();
   registerCompilerPasses();
@@ -948,6 +1201,8 @@ int main(int argc, char **argv) {
     return runTrain(diags, result, specPath, (*buffer)->getBuffer().str(),
                     trainOptions);
   }
+  if (command == "eval")
+    return runEval(diags, result, specPath, artifact, trainOptions, stride);
   if (command == "build")
     return runBuild(diags, result, batch, seq, shapeGiven, specPath,
                     (*buffer)->getBuffer().str(), outPath);
@@ -959,6 +1214,15 @@ int main(int argc, char **argv) {
   llvm::raw_string_ostream os(text);
   if (command == "report") {
     printReport(specPath, result, os);
+    if (!printEstimate(result, (int64_t)(*buffer)->getBufferSize(), os)) {
+      os.flush();
+      llvm::outs() << text;
+      llvm::outs().flush();
+      llvm::errs() << specPath
+                   << ": error: the artifact this policy makes would not fit "
+                      "the budget (see the estimate above)\n";
+      return 1;
+    }
   } else {
     if (!resolveSeq(diags, *result.module, seq) ||
         !lowerTo(diags, *result.module, emit, batch, seq))

@@ -37,6 +37,16 @@ golf.quant "q" int8 {clip_percentile = 101.0 : f64}
 
 // -----
 
+// expected-error @+1 {{prune_percentile must be in [0, 100), got 100.0}}
+golf.quant "q" int6 {prune_percentile = 100.0 : f64}
+
+// -----
+
+// expected-error @+1 {{scale_floor must be in [0, 65504), got -1.0}}
+golf.quant "q" int5 {scale_floor = -1.0 : f64}
+
+// -----
+
 // expected-error @+1 {{unknown fp16 setting 'clip_percentile'}}
 golf.quant "q" fp16 {clip_percentile = 99.0 : f64}
 

@@ -1,0 +1,98 @@
+// Quantization of trained weights for the artifact (reference §7): per-row
+// integer codes with fp16 scales, percentile clipping, GPTQ-lite's choice of
+// clip, full GPTQ with a Hessian, magnitude pruning, and pass-through.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace golf::rt {
+
+enum class QuantFormat : uint8_t {
+  F32 = 0,
+  F16 = 1,
+  Int8 = 2,
+  Int6 = 3,
+  Int5 = 4
+};
+
+/// "fp32", "fp16", "int8", "int6", "int5"; false when unknown.
+bool parseQuantFormat(const std::string &name, QuantFormat &format);
+const char *quantFormatName(QuantFormat format);
+
+/// The largest code R of an integer format: codes lie in [-(R + 1), R]
+/// (127, 31, 15); 0 for pass-through formats.
+int quantRange(QuantFormat format);
+
+/// How one class of tensors is stored: the spec's `quant NAME { … }`.
+struct QuantPolicy {
+  QuantFormat format = QuantFormat::F32;
+  /// Each row is clipped at this percentile of its |w| (100: its maximum).
+  double clipPercentile = 100;
+  /// The smallest scale: the baseline's 1/127 (§7.1); 0 for none.
+  double scaleFloor = 0;
+  /// "rtn" (round to nearest), "gptq_lite" (the clip percentile of the
+  /// candidates with the least squared error over the matrix, §7.6) or
+  /// "gptq" (§7.7, needs the input Hessian).
+  std::string method = "rtn";
+  /// Before quantizing, entries below this percentile of the tensor's |w|
+  /// are set to 0 (magnitude pruning, §7.9); 0 prunes nothing.
+  double prunePercentile = 0;
+};
+
+/// A tensor as the artifact stores it. Integer formats: `codes` row-major
+/// ([rows, cols]: a tensor of rank ≥ 2 is [shape[0], rest]; a vector or a
+/// scalar is one row, with one scale) and one fp16 scale per row in
+/// `scales`. F16: `half`. F32: `full`.
+struct QuantTensor {
+  std::string name;
+  QuantFormat format = QuantFormat::F32;
+  std::vector<int64_t> shape;
+  std::vector<int8_t> codes;
+  std::vector<uint16_t> scales;
+  std::vector<uint16_t> half;
+  std::vector<float> full;
+
+  int64_t rows() const;
+  int64_t cols() const;
+};
+
+/// IEEE half precision, round to nearest even (and back).
+uint16_t toHalf(float x);
+float fromHalf(uint16_t h);
+
+/// The q-quantile (0 ≤ q ≤ 1) of |x|, with linear interpolation between
+/// order statistics (torch.quantile's default).
+double quantileAbs(const float *x, int64_t n, double q);
+
+/// Quantizes `w` (of `shape`) under `policy`. `hessian` is the [cols, cols]
+/// input Hessian XᵀX (row-major, float64) for method "gptq"; others ignore
+/// it. Returns an error message in `error` when the policy cannot apply.
+QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
+                     const std::vector<float> &w, const QuantPolicy &policy,
+                     const std::vector<double> *hessian, std::string &error);
+
+/// The values a quantized tensor stands for.
+std::vector<float> dequantize(const QuantTensor &t);
+
+/// GPTQ (§7.7): codes for `w` ([rows, cols]) with fixed per-row scales,
+/// column by column in order of decreasing Hessian diagonal, each rounding
+/// error spread over the columns not yet quantized through the upper
+/// Cholesky factor of the damped inverse Hessian, in blocks of `block`
+/// columns. `damp` is the fraction of the mean diagonal added to it. Columns
+/// whose input is always 0 (zero diagonal) get code 0. Returns false when
+/// the damped Hessian is not positive definite.
+bool gptq(const float *w, int64_t rows, int64_t cols,
+          const std::vector<double> &hessian,
+          const std::vector<uint16_t> &scales, int range, int64_t block,
+          double damp, std::vector<int8_t> &codes);
+
+/// The entropy, in bits per code, of a row of `cols` Gaussian entries of
+/// standard deviation `sigma` quantized by `policy` (rtn): the clip is the
+/// expected percentile of the row's |w|, the step max(clip / R, floor).
+/// Without a floor the result does not depend on sigma. What `golfc report`
+/// predicts the compressed codes from, before any training.
+double gaussianCodeBits(const QuantPolicy &policy, int64_t cols, double sigma);
+
+} // namespace golf::rt

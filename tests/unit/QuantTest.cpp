@@ -1,0 +1,304 @@
+// Quantization and the artifact: fp16 conversion against the compiler's
+// _Float16, codes exact on their grid for every width, GPTQ against
+// round-to-nearest on ill-conditioned layers, pruning, and an artifact that
+// reads back to the same tensors and refuses corrupted or truncated bytes.
+#include "runtime/quant.h"
+#include "runtime/artifact.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+
+namespace {
+
+using namespace golf::rt;
+
+TEST(QuantTest, HalfMatchesTheCompilersConversion) {
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const float x = fromHalf((uint16_t)h);
+    if (std::isnan(x))
+      continue;
+    ASSERT_EQ(toHalf(x), h) << h; // every half round-trips
+    ASSERT_EQ(x, (float)(_Float16)x);
+  }
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<uint32_t> bits;
+  for (int i = 0; i < 1000000; ++i) {
+    uint32_t b = bits(rng);
+    float x;
+    std::memcpy(&x, &b, 4);
+    if (std::isnan(x))
+      continue;
+    const _Float16 ref = (_Float16)x; // IEEE round to nearest even
+    uint16_t want;
+    std::memcpy(&want, &ref, 2);
+    ASSERT_EQ(toHalf(x), want) << x;
+  }
+}
+
+TEST(QuantTest, QuantileInterpolatesLikeTorch) {
+  const float x[] = {-4, 1, 3, 2};
+  // |x| sorted: 1 2 3 4; q = 0.5 lies halfway between 2 and 3.
+  EXPECT_DOUBLE_EQ(quantileAbs(x, 4, 0.5), 2.5);
+  EXPECT_DOUBLE_EQ(quantileAbs(x, 4, 1.0), 4.0);
+  EXPECT_DOUBLE_EQ(quantileAbs(x, 4, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(quantileAbs(x, 4, 0.9), 3.7); // 2.7 of the way: 3 + 0.7
+}
+
+/// Random codes of a format, every row reaching ±range, times fp16 scales.
+std::vector<float> onGrid(QuantFormat f, int64_t rows, int64_t cols,
+                          std::mt19937 &rng, std::vector<int8_t> &codes,
+                          std::vector<uint16_t> &scales) {
+  const int range = quantRange(f);
+  std::uniform_int_distribution<int> code(-range, range);
+  std::uniform_real_distribution<float> scale(1e-3f, 2.0f);
+  codes.resize(rows * cols);
+  scales.resize(rows);
+  std::vector<float> w(rows * cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    scales[r] = toHalf(scale(rng));
+    for (int64_t c = 0; c < cols; ++c)
+      codes[r * cols + c] = (int8_t)code(rng);
+    codes[r * cols + r % cols] = (int8_t)(r % 2 ? range : -range);
+    for (int64_t c = 0; c < cols; ++c)
+      w[r * cols + c] = fromHalf(scales[r]) * codes[r * cols + c];
+  }
+  return w;
+}
+
+TEST(QuantTest, RoundTripIsExactOnTheGrid) {
+  std::mt19937 rng(1);
+  for (QuantFormat f :
+       {QuantFormat::Int8, QuantFormat::Int6, QuantFormat::Int5})
+    for (const char *method : {"rtn", "gptq_lite"}) {
+      std::vector<int8_t> codes;
+      std::vector<uint16_t> scales;
+      std::vector<float> w = onGrid(f, 24, 40, rng, codes, scales);
+      QuantPolicy p;
+      p.format = f;
+      p.method = method;
+      std::string error;
+      QuantTensor t = quantize("w", {24, 40}, w, p, nullptr, error);
+      ASSERT_TRUE(error.empty()) << error;
+      EXPECT_EQ(t.codes, codes) << quantFormatName(f) << " " << method;
+      EXPECT_EQ(t.scales, scales) << quantFormatName(f) << " " << method;
+      EXPECT_EQ(dequantize(t), w);
+    }
+  // Pass-through: fp32 exact, fp16 exact on halves.
+  std::vector<float> v = {0.5f, -3.25f, 1e-3f};
+  QuantPolicy p;
+  std::string error;
+  EXPECT_EQ(dequantize(quantize("v", {3}, v, p, nullptr, error)), v);
+  p.format = QuantFormat::F16;
+  std::vector<float> halves = {fromHalf(toHalf(0.1f)), -2.0f, 65504.0f};
+  EXPECT_EQ(dequantize(quantize("v", {3}, halves, p, nullptr, error)), halves);
+}
+
+TEST(QuantTest, ClipAndFloorFollowTheBaseline) {
+  // One row of 1000 entries: |w| = 0.001 .. 1.0 in steps of 0.001. Clip at
+  // the 99.9th percentile: 0.999 + 0.001·0.001·999 ... computed exactly by
+  // quantileAbs; beyond it the codes saturate at ±127.
+  std::vector<float> w(1000);
+  for (int i = 0; i < 1000; ++i)
+    w[i] = (i % 2 ? -1.0f : 1.0f) * 0.001f * float(i + 1);
+  QuantPolicy p;
+  p.format = QuantFormat::Int8;
+  p.clipPercentile = 99.9;
+  std::string error;
+  QuantTensor t = quantize("w", {1, 1000}, w, p, nullptr, error);
+  const double c = quantileAbs(w.data(), 1000, 0.999);
+  EXPECT_EQ(t.scales[0], toHalf(float(c / 127)));
+  EXPECT_EQ(t.codes[999], -127);
+  // The baseline's floor: a row whose clip is below 1 gets step 1/127.
+  p.clipPercentile = 100;
+  p.scaleFloor = 1.0 / 127;
+  std::vector<float> small = {0.5f, -0.25f};
+  t = quantize("s", {1, 2}, small, p, nullptr, error);
+  EXPECT_EQ(t.scales[0], toHalf(1.0f / 127));
+  EXPECT_EQ(t.codes[0], (int8_t)std::nearbyint(0.5f / fromHalf(t.scales[0])));
+}
+
+TEST(QuantTest, PruningZeroesTheSmallest) {
+  std::vector<float> w(200);
+  for (int i = 0; i < 200; ++i)
+    w[i] = float(i + 1) * (i % 3 ? 1.0f : -1.0f);
+  QuantPolicy p;
+  p.format = QuantFormat::Int8;
+  p.prunePercentile = 10;
+  std::string error;
+  QuantTensor t = quantize("w", {2, 100}, w, p, nullptr, error);
+  int zeros = 0;
+  for (int8_t q : t.codes)
+    zeros += q == 0;
+  // |w| = 1..200; the 10th percentile is 20.9: entries 1..20 are cut.
+  EXPECT_EQ(zeros, 20);
+}
+
+/// A layer with correlated inputs: X = Z·A, A's singular values spread over
+/// three decades.
+void illConditioned(std::mt19937 &rng, int64_t n, int64_t cols,
+                    std::vector<double> &x, std::vector<double> &h) {
+  std::normal_distribution<double> g;
+  std::vector<double> a(cols * cols);
+  for (double &v : a)
+    v = g(rng);
+  for (int64_t i = 0; i < cols; ++i) // column i scaled by 10^(-3 i / cols)
+    for (int64_t j = 0; j < cols; ++j)
+      a[j * cols + i] *= std::pow(10.0, -3.0 * double(i) / double(cols));
+  x.assign(n * cols, 0.0);
+  for (int64_t r = 0; r < n; ++r) {
+    std::vector<double> z(cols);
+    for (double &v : z)
+      v = g(rng);
+    for (int64_t i = 0; i < cols; ++i)
+      for (int64_t k = 0; k < cols; ++k)
+        x[r * cols + i] += z[k] * a[k * cols + i];
+  }
+  h.assign(cols * cols, 0.0);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t i = 0; i < cols; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        h[i * cols + j] += x[r * cols + i] * x[r * cols + j];
+}
+
+double outputError(const std::vector<double> &x, int64_t n, int64_t cols,
+                   const std::vector<float> &w, const std::vector<float> &q,
+                   int64_t rows) {
+  double e = 0;
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t r = 0; r < rows; ++r) {
+      double d = 0;
+      for (int64_t c = 0; c < cols; ++c)
+        d += x[s * cols + c] * (double(w[r * cols + c]) - q[r * cols + c]);
+      e += d * d;
+    }
+  return e;
+}
+
+TEST(QuantTest, GptqBeatsRoundToNearestOnIllConditionedLayers) {
+  for (unsigned seed : {1u, 2u, 3u})
+    for (QuantFormat f :
+         {QuantFormat::Int8, QuantFormat::Int6, QuantFormat::Int5}) {
+      std::mt19937 rng(seed);
+      const int64_t n = 256, rows = 24, cols = 160; // > one block of 128
+      std::vector<double> x, h;
+      illConditioned(rng, n, cols, x, h);
+      std::normal_distribution<float> g(0.0f, 0.05f);
+      std::vector<float> w(rows * cols);
+      for (float &v : w)
+        v = g(rng);
+      QuantPolicy p;
+      p.format = f;
+      std::string error;
+      QuantTensor rtn = quantize("w", {rows, cols}, w, p, nullptr, error);
+      p.method = "gptq";
+      QuantTensor opt = quantize("w", {rows, cols}, w, p, &h, error);
+      ASSERT_TRUE(error.empty()) << error;
+      EXPECT_EQ(opt.scales, rtn.scales);
+      const double eRtn = outputError(x, n, cols, w, dequantize(rtn), rows);
+      const double eOpt = outputError(x, n, cols, w, dequantize(opt), rows);
+      EXPECT_LT(eOpt, 0.8 * eRtn) << quantFormatName(f) << " seed " << seed
+                                  << ": " << eOpt << " vs " << eRtn;
+    }
+}
+
+TEST(QuantTest, GptqNeedsItsHessian) {
+  QuantPolicy p;
+  p.format = QuantFormat::Int6;
+  p.method = "gptq";
+  std::string error;
+  quantize("blocks.0.w", {2, 3}, {1, 2, 3, 4, 5, 6}, p, nullptr, error);
+  EXPECT_EQ(error,
+            "blocks.0.w: gptq needs the input Hessian of the tensor (3 x 3)");
+  std::vector<double> negative = {-1, 0, 0, 0, -1, 0, 0, 0, -1};
+  error.clear();
+  quantize("w", {2, 3}, {1, 2, 3, 4, 5, 6}, p, &negative, error);
+  EXPECT_EQ(error, "w: the damped Hessian is not positive definite");
+}
+
+Artifact sample(std::mt19937 &rng) {
+  Artifact a;
+  a.spec = "model(tokens, targets) { ... }\n";
+  a.settings = "{\"hparams.num_layers\": 2}";
+  std::normal_distribution<float> g(0.0f, 0.1f);
+  int i = 0;
+  for (QuantFormat f : {QuantFormat::F32, QuantFormat::F16, QuantFormat::Int8,
+                        QuantFormat::Int6, QuantFormat::Int5}) {
+    std::vector<float> w(7 * 13);
+    for (float &v : w)
+      v = g(rng);
+    QuantPolicy p;
+    p.format = f;
+    std::string error;
+    a.tensors.push_back(
+        quantize("t" + std::to_string(i++), {7, 13}, w, p, nullptr, error));
+  }
+  return a;
+}
+
+bool sameTensors(const Artifact &a, const Artifact &b) {
+  if (a.tensors.size() != b.tensors.size())
+    return false;
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    const QuantTensor &x = a.tensors[i], &y = b.tensors[i];
+    if (x.name != y.name || x.format != y.format || x.shape != y.shape ||
+        x.codes != y.codes || x.scales != y.scales || x.half != y.half ||
+        x.full != y.full)
+      return false;
+  }
+  return true;
+}
+
+TEST(ArtifactTest, EveryCompressorAndPackingReadsBack) {
+  std::mt19937 rng(3);
+  Artifact a = sample(rng);
+  for (const char *c : {"zlib", "zstd", "lzma"})
+    for (bool pack : {false, true}) {
+      std::string bytes;
+      ASSERT_EQ(encodeArtifact(a, c, 9, pack, bytes), "");
+      Artifact b;
+      ASSERT_EQ(decodeArtifact(bytes, "a.golf", b), "") << c << pack;
+      EXPECT_EQ(b.spec, a.spec);
+      EXPECT_EQ(b.settings, a.settings);
+      EXPECT_TRUE(sameTensors(a, b)) << c << " pack " << pack;
+    }
+  std::string smallest;
+  bool packed = false;
+  ASSERT_EQ(encodeSmallestArtifact(a, "zstd", 19, smallest, &packed), "");
+  std::string bytes, other;
+  encodeArtifact(a, "zstd", 19, false, bytes);
+  encodeArtifact(a, "zstd", 19, true, other);
+  EXPECT_EQ(smallest.size(), std::min(bytes.size(), other.size()));
+  EXPECT_EQ(packed, other.size() < bytes.size());
+}
+
+TEST(ArtifactTest, CorruptionAndTruncationAreErrors) {
+  std::mt19937 rng(4);
+  std::string bytes;
+  ASSERT_EQ(encodeArtifact(sample(rng), "zlib", 9, false, bytes), "");
+  Artifact b;
+  EXPECT_EQ(decodeArtifact(bytes.substr(0, bytes.size() - 5), "a.golf", b),
+            "a.golf: truncated or extended: the header says " +
+                std::to_string(bytes.size() - 40) +
+                " compressed bytes, the file has " +
+                std::to_string(bytes.size() - 45));
+  // Every single flipped byte past the magic is caught.
+  for (size_t at = 8; at < bytes.size(); at += 7) {
+    std::string bad = bytes;
+    bad[at] ^= 0x10;
+    EXPECT_NE(decodeArtifact(bad, "a.golf", b), "") << "byte " << at;
+  }
+  std::string bad = bytes;
+  bad[bytes.size() / 2] ^= 1;
+  EXPECT_EQ(decodeArtifact(bad, "a.golf", b),
+            "a.golf: corrupted (checksum of the compressed weights differs)");
+  EXPECT_EQ(decodeArtifact("not an artifact at all, but long enough to "
+                           "check",
+                           "x.bin", b),
+            "x.bin: not a golfc artifact");
+  EXPECT_EQ(crc32("123456789", 9), 0xcbf43926u); // the standard check value
+}
+
+} // namespace
