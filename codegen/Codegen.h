@@ -33,11 +33,12 @@ void registerCompilerPasses();
 const std::vector<std::string> &stageNames();
 
 /// Appends to `pm` the passes that take a module at stage `from` to stage
-/// `to`. `batch` and `seq` fix B and T.
+/// `to`. `batch` and `seq` fix B and T. Without `qat` the `quantized` stage
+/// is the `bound` one (the step then takes no QAT inputs).
 mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm,
                                   const std::string &from,
                                   const std::string &to, int64_t batch,
-                                  int64_t seq);
+                                  int64_t seq, bool qat = true);
 
 /// A buffer handed to or returned by compiled code (the runtime's).
 using HostTensor = rt::Tensor;

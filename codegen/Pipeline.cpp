@@ -39,14 +39,14 @@ const char *kToLLVM = "linalg-fuse-elementwise-ops,"
 
 const std::vector<std::string> &golf::stageNames() {
   static const std::vector<std::string> names = {
-      "parsed",   "specialized", "bound",   "grad",
+      "parsed",   "specialized", "bound",   "quantized", "grad",
       "selected", "fused",       "lowered", "llvm"};
   return names;
 }
 
 LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
                                   const std::string &to, int64_t batch,
-                                  int64_t seq) {
+                                  int64_t seq, bool qat) {
   const std::vector<std::string> &names = stageNames();
   auto first = std::find(names.begin(), names.end(), from);
   auto last = std::find(names.begin(), names.end(), to);
@@ -59,15 +59,17 @@ LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
       pm.addPass(createGolfSpecializeShapes({batch, seq}));
     else if (i == 2)
       pm.addPass(createGolfBindParams());
-    else if (i == 3)
-      pm.addPass(createGolfAutodiff());
+    else if (i == 3 && qat)
+      pm.addPass(createGolfInsertFakeQuant());
     else if (i == 4)
-      pm.addPass(createGolfSelectLibraries());
+      pm.addPass(createGolfAutodiff());
     else if (i == 5)
-      pm.addPass(createGolfFuse());
+      pm.addPass(createGolfSelectLibraries());
     else if (i == 6)
+      pm.addPass(createGolfFuse());
+    else if (i == 7)
       pm.addPass(createGolfLowerToLinalg());
-    else if (i == 7 && failed(parsePassPipeline(kToLLVM, pm)))
+    else if (i == 8 && failed(parsePassPipeline(kToLLVM, pm)))
       return failure();
   }
   return success();

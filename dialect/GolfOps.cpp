@@ -492,6 +492,35 @@ LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
       logits.getElementType(), types);
 }
 
+LogicalResult FakeQuantOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor a,
+                                            SmallVectorImpl<Type> &types) {
+  if (failed(requireTensors(loc, {a.getWeight()})))
+    return failure();
+  types.push_back(a.getWeight().getType());
+  return success();
+}
+
+LogicalResult FakeQuantOp::verify() {
+  ArrayRef<int64_t> w = getWeight().getType().getShape();
+  ArrayRef<int64_t> c = getClip().getType().getShape();
+  if (w.size() != 2)
+    return emitOpError() << "weight must be [rows, cols], got "
+                         << formatShape(w);
+  if (c.size() != 2 || c[0] != w[0] || c[1] != 1)
+    return emitOpError() << "clip must be [rows, 1] = [" << w[0] << ", 1], got "
+                         << formatShape(c);
+  if (getEnable().getType().getRank() != 0)
+    return emitOpError() << "enable must be a scalar, got "
+                         << formatShape(getEnable().getType().getShape());
+  if (getRange() < 1 || getRange() > 127)
+    return emitOpError() << "range must be in [1, 127], got " << getRange();
+  if (!(getFloor().convertToDouble() >= 0))
+    return emitOpError() << "floor must be >= 0";
+  return success();
+}
+
 LogicalResult
 TokenCrossEntropyOp::inferReturnTypes(MLIRContext *,
                                       std::optional<Location> loc, Adaptor a,

@@ -458,6 +458,32 @@ def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
   }];
 }
 
+def Golf_FakeQuantOp : Golf_Op<"fake_quant", [Pure, InferTypeOpAdaptor,
+                                              Golf_Differentiable]> {
+  let summary = "a weight as its export will store it, when enabled (QAT)";
+  let description = [{
+    Quantization-aware training (reference §7.4): with `enable` > 0.5 the
+    result is each row of `weight` ([rows, cols]) clipped to ±`clip` (its
+    row of [rows, 1]), rounded to the nearest multiple of the row's scale
+    s = fp16(max(clip / range, floor)) (half to even, codes within
+    ±range), times s — the values the export restores; otherwise `weight`
+    itself. The gradient passes straight through to `weight`. `enable` is
+    an input, so a step compiled once really switches (late QAT).
+
+    ```mlir
+    %wq = golf.fake_quant %w, %clip, %on {range = 31 : i64, floor = 0.0 : f64}
+        : tensor<64x64xf32>, tensor<64x1xf32>, tensor<f32> -> tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins Golf_FloatTensor:$weight, Golf_FloatTensor:$clip,
+                       Golf_FloatTensor:$enable, I64Attr:$range, F64Attr:$floor);
+  let results = (outs Golf_FloatTensor:$result);
+  let assemblyFormat = [{
+    $weight `,` $clip `,` $enable attr-dict `:` type($weight) `,` type($clip) `,` type($enable) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Golf_TokenCrossEntropyOp : Golf_Op<"token_cross_entropy", [Pure, InferTypeOpAdaptor]> {
   let summary = "cross-entropy of logits against target ids, per position";
   let description = [{

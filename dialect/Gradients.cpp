@@ -325,6 +325,13 @@ LogicalResult CausalAttentionOp::buildGradients(OpBuilder &b,
   return success();
 }
 
+/// Straight through: the rounding's gradient is taken to be the identity.
+LogicalResult FakeQuantOp::buildGradients(OpBuilder &b, ArrayRef<Value> rg,
+                                          SmallVectorImpl<Value> &out) {
+  out.append({rg[0], nullptr, nullptr});
+  return success();
+}
+
 LogicalResult CrossEntropyOp::buildGradients(OpBuilder &b, ArrayRef<Value> rg,
                                              SmallVectorImpl<Value> &out) {
   if (!rg[0]) {

@@ -198,6 +198,7 @@ private:
   Value rmsNorm(RmsNormOp op);
   Value rope(RopeOp op);
   Value crossEntropy(CrossEntropyOp op);
+  Value fakeQuant(FakeQuantOp op);
   /// logsumexp(logits) - logits[target] per position, with a trailing 1.
   Value tokenLosses(Location loc, Value logits, Value targets);
 
@@ -624,6 +625,44 @@ Value Lowering::tokenLosses(Location loc, Value logits, Value targets) {
       });
 }
 
+Value Lowering::fakeQuant(FakeQuantOp op) {
+  RankedTensorType type = typeOf(op.getResult());
+  Type elem = type.getElementType();
+  const double range = (double)op.getRange();
+  const double floor = op.getFloor().convertToDouble();
+  return elementwise(
+      op.getLoc(), type, {op.getWeight(), op.getClip(), op.getEnable()},
+      [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+        auto constant = [&](double v) -> Value {
+          return nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, v));
+        };
+        Value w = a[0], c = a[1];
+        // s = fp16(max(c / range, floor)), 1 where that is 0.
+        Value s = nb.create<arith::MaximumFOp>(
+            l, nb.create<arith::DivFOp>(l, c, constant(range)),
+            constant(floor));
+        Value half = nb.create<arith::TruncFOp>(l, nb.getF16Type(), s);
+        s = nb.create<arith::ExtFOp>(l, elem, half);
+        Value zero = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, s,
+                                              constant(0.0));
+        s = nb.create<arith::SelectOp>(l, zero, constant(1.0), s);
+        // q = clamp(roundeven(clamp(w, -c, c) / s), -range, range).
+        Value clipped = nb.create<arith::MinimumFOp>(
+            l,
+            nb.create<arith::MaximumFOp>(l, w, nb.create<arith::NegFOp>(l, c)),
+            c);
+        Value q = nb.create<math::RoundEvenOp>(
+            l, nb.create<arith::DivFOp>(l, clipped, s));
+        q = nb.create<arith::MinimumFOp>(
+            l, nb.create<arith::MaximumFOp>(l, q, constant(-range)),
+            constant(range));
+        Value on = nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, a[2],
+                                            constant(0.5));
+        return nb.create<arith::SelectOp>(l, on,
+                                          nb.create<arith::MulFOp>(l, q, s), w);
+      });
+}
+
 Value Lowering::crossEntropy(CrossEntropyOp op) {
   Location loc = op.getLoc();
   Value targets = op.getTargets();
@@ -907,6 +946,7 @@ FailureOr<Value> Lowering::lower(Operation *op) {
       })
       .Case(
           [&](CrossEntropyOp c) -> FailureOr<Value> { return crossEntropy(c); })
+      .Case([&](FakeQuantOp q) -> FailureOr<Value> { return fakeQuant(q); })
       .Case([&](TokenCrossEntropyOp c) -> FailureOr<Value> {
         return reshape(loc, tokenLosses(loc, c.getLogits(), c.getTargets()),
                        typeOf(c.getResult()).getShape());

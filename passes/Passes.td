@@ -374,4 +374,32 @@ def GolfCollectHessians : Pass<"golf-collect-hessians", "mlir::ModuleOp"> {
   }];
 }
 
+def GolfInsertFakeQuant : Pass<"golf-insert-fake-quant", "mlir::ModuleOp"> {
+  let summary = "Inserts quantization-aware training on the weights of integer export classes";
+  let description = [{
+    When the `export` section's `late_qat_threshold` is above 0, every
+    parameter of rank 2 whose export class has an integer format is read by
+    `@model` through `golf.fake_quant` with its class's range and scale
+    floor: forward, the values its export will restore; backward, straight
+    through. `@model` gains arguments after its own: `qat_enable`
+    (tensor<f32>, > 0.5 turns the quantization on) and one `[rows, 1]` clip
+    per such parameter, in declaration order, named by the argument
+    attributes `golf.input = "qat_enable"` and `golf.qat_clip = "<param>"`.
+    The runtime computes the clips from the weights each step (the class's
+    percentile of each row's |w|) and turns QAT on when the lr scale first
+    falls below the threshold. Run it after `golf-bind-params`, before
+    `golf-autodiff`; with the threshold at 0 it changes nothing.
+
+    Before:
+    ```mlir
+    %y = golf.linear %x, %w : tensor<2x8x64xf32>, tensor<32x64xf32> -> tensor<2x8x32xf32>
+    ```
+    After:
+    ```mlir
+    %wq = golf.fake_quant %w, %clip, %on {floor = 0.0 : f64, range = 31 : i64} : ...
+    %y = golf.linear %x, %wq : tensor<2x8x64xf32>, tensor<32x64xf32> -> tensor<2x8x32xf32>
+    ```
+  }];
+}
+
 #endif // GOLF_PASSES_TD

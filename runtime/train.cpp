@@ -66,6 +66,8 @@ std::string TrainPlan::toJson() const {
                  {"level", exports.level},
                  {"budget_bytes", exports.budgetBytes},
                  {"hessian_params", exports.hessianParams},
+                 {"late_qat_threshold", exports.lateQatThreshold},
+                 {"qat_params", exports.qatParams},
                  {"calibration_batches", exports.calibrationBatches}};
   for (const auto &[name, q] : exports.classes)
     j["export"]["classes"].push_back({{"name", name},
@@ -393,6 +395,9 @@ std::string TrainPlan::fromJson(const std::string &text) {
         e.value("hessian_params", std::vector<std::string>());
     exports.calibrationBatches =
         e.value("calibration_batches", exports.calibrationBatches);
+    exports.lateQatThreshold =
+        e.value("late_qat_threshold", exports.lateQatThreshold);
+    exports.qatParams = e.value("qat_params", std::vector<std::string>());
     if (e.contains("classes"))
       for (const nlohmann::json &c : e["classes"]) {
         QuantPolicy q;
@@ -772,6 +777,33 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   const int64_t rows = plan.microBatch * plan.stepGroup;
   args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
   args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
+  // Late QAT's inputs: the switch, then each covered parameter's row clips
+  // (its class's percentile of each row's |w|, from the current weights).
+  struct QatParam {
+    size_t index;
+    QuantPolicy policy;
+  };
+  std::vector<QatParam> qat;
+  for (const std::string &name : plan.exports.qatParams)
+    for (size_t i = 0; i < nParams; ++i)
+      if (plan.params[i].name == name)
+        for (const auto &[cls, policy] : plan.exports.classes)
+          if (cls == plan.params[i].quant)
+            qat.push_back({i, policy});
+  if (qat.size() != plan.exports.qatParams.size()) {
+    std::fprintf(stderr, "error: the plan's QAT parameters are not all "
+                         "parameters of an export class\n");
+    return 1;
+  }
+  bool qatOn = false;
+  if (!qat.empty()) {
+    args.push_back(Tensor{{}, {}, {0.0f}, {}});
+    for (const QatParam &q : qat)
+      args.push_back(Tensor{{plan.params[q.index].shape[0], 1},
+                            {},
+                            std::vector<float>(plan.params[q.index].shape[0]),
+                            {}});
+  }
 
   // Optimizer state.
   std::vector<std::vector<float>> first(nParams), second(nParams);
@@ -850,6 +882,25 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       runValidation(step);
     auto t0 = Clock::now();
     const double scale = lrScale(schedule, step, trainMs);
+    if (!qat.empty() && !qatOn && scale < plan.exports.lateQatThreshold) {
+      // Once on, it stays on (the lr scale never rises again, so a resumed
+      // run turns it on at its first step too).
+      qatOn = true;
+      args[nParams + 2].f32[0] = 1.0f;
+      // Numbered as the step lines are: it applies from this step on.
+      log.line(format("late_qat:enabled step:%lld lr_scale:%.4f",
+                      (long long)step + 1, scale));
+    }
+    if (qatOn)
+      for (size_t k = 0; k < qat.size(); ++k) {
+        const Tensor &w = args[qat[k].index];
+        const int64_t r = w.shape[0], c = (int64_t)w.f32.size() / r;
+        std::vector<float> &clips = args[nParams + 3 + k].f32;
+        for (int64_t row = 0; row < r; ++row)
+          clips[row] = (float)quantileAbs(
+              w.f32.data() + row * c, c,
+              std::min(qat[k].policy.clipPercentile, 100.0) / 100);
+      }
     double loss = 0;
     for (size_t i = 0; i < nParams; ++i)
       grads[i].assign(args[i].f32.size(), 0.0f);
@@ -990,12 +1041,13 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     if (!plan.exports.hessianParams.empty()) {
       auto t0 = Clock::now();
       TokenStream calibration(trainFiles);
+      std::vector<Tensor> calibArgs(args.begin(), args.begin() + nParams + 2);
       for (const std::string &name : plan.exports.hessianParams)
         hessians.push_back({name, {}});
       int64_t tokens = 0;
       for (int64_t b = 0; b < plan.exports.calibrationBatches; ++b) {
-        args[nParams].i32.clear();
-        args[nParams + 1].i32.clear();
+        calibArgs[nParams].i32.clear();
+        calibArgs[nParams + 1].i32.clear();
         for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
           TokenBatch batch;
           if (!nextBatch(calibration, s.trainBatchTokens, s.trainSeqLen, 1, 0,
@@ -1003,14 +1055,15 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
             std::fprintf(stderr, "%s\n", error.c_str());
             return 1;
           }
-          args[nParams].i32.insert(args[nParams].i32.end(),
-                                   batch.inputs.begin(), batch.inputs.end());
-          args[nParams + 1].i32.insert(args[nParams + 1].i32.end(),
-                                       batch.targets.begin(),
-                                       batch.targets.end());
+          calibArgs[nParams].i32.insert(calibArgs[nParams].i32.end(),
+                                        batch.inputs.begin(),
+                                        batch.inputs.end());
+          calibArgs[nParams + 1].i32.insert(calibArgs[nParams + 1].i32.end(),
+                                            batch.targets.begin(),
+                                            batch.targets.end());
         }
-        tokens += (int64_t)args[nParams].i32.size();
-        std::vector<Tensor> out = f.calibrate(args);
+        tokens += (int64_t)calibArgs[nParams].i32.size();
+        std::vector<Tensor> out = f.calibrate(calibArgs);
         for (size_t k = 0; k < hessians.size(); ++k) {
           std::vector<double> &h = hessians[k].second;
           const std::vector<float> &x = out[k + 1].f32;

@@ -33,6 +33,12 @@ struct ExportPlan {
   /// returns (in its order), and how many training batches it runs.
   std::vector<std::string> hessianParams;
   int64_t calibrationBatches = 16;
+  /// Late QAT: the step's fake quantization turns on when the lr scale
+  /// first falls below the threshold (0: never). `qatParams` are the
+  /// parameters it covers, whose clips the step takes after the targets
+  /// (after `qat_enable`), in this order.
+  double lateQatThreshold = 0;
+  std::vector<std::string> qatParams;
 };
 
 struct TrainGroup {

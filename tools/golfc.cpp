@@ -81,7 +81,8 @@ options:
                      environment variable NAME, which wins over the spec)
   --no-env           ignore environment variables
   --emit=STAGE       ir: parsed (default), specialized (B and T fixed),
-                     bound (parameters as arguments), grad (@train_step),
+                     bound (parameters as arguments), quantized (late QAT's
+                     fake quantization), grad (@train_step),
                      selected (library calls chosen), fused (kernels
                      grouped), lowered (linalg; kernels as functions),
                      llvm (the LLVM dialect)
@@ -149,6 +150,8 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
       plan.budgetBytes = a.getInt();
     if (auto a = e.getAs<mlir::IntegerAttr>("gptq_batches"))
       plan.calibrationBatches = a.getInt();
+    if (auto a = e.getAs<mlir::FloatAttr>("late_qat_threshold"))
+      plan.lateQatThreshold = a.getValueAsDouble();
   }
   for (QuantOp q : module.getOps<QuantOp>()) {
     rt::QuantPolicy policy;
@@ -345,8 +348,8 @@ bool resolveSeq(Diagnostics &diags, mlir::ModuleOp module, int64_t &seq) {
 /// the spec (every op carries its position) and print in the spec's format.
 bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
              const std::string &stage, int64_t batch, int64_t seq,
-             bool withGrad = true, bool perToken = false,
-             bool hessians = false) {
+             bool withGrad = true, bool perToken = false, bool hessians = false,
+             bool qat = false) {
   mlir::PassManager pm(module.getContext());
   // Without gradients the pipeline steps over the `grad` stage; for an
   // evaluation, @model returns the loss of every position instead.
@@ -362,7 +365,8 @@ bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
     built =
         built && mlir::succeeded(buildPipeline(pm, "grad", stage, batch, seq));
   } else {
-    built = mlir::succeeded(buildPipeline(pm, "parsed", stage, batch, seq));
+    built =
+        mlir::succeeded(buildPipeline(pm, "parsed", stage, batch, seq, qat));
   }
   if (!built) {
     diags.error({}, "internal error: cannot build the pipeline to " + stage);
@@ -600,7 +604,8 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     for (const std::string &o : objects)
       llvm::sys::fs::remove(o);
   };
-  if (!lowerTo(diags, module, "lowered", batch, seq))
+  if (!lowerTo(diags, module, "lowered", batch, seq, /*withGrad=*/true,
+               /*perToken=*/false, /*hessians=*/false, /*qat=*/trainer))
     return 1;
   bool ok = emitObject(module, "train_step", "golf_step_packed", json,
                        objects[0], error);
@@ -774,8 +779,14 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
   plan.exports = exportPolicy(module);
   for (const rt::TrainParam &p : plan.params)
     for (const auto &[name, policy] : plan.exports.classes)
-      if (name == p.quant && policy.method == "gptq")
-        plan.exports.hessianParams.push_back(p.name);
+      if (name == p.quant) {
+        if (policy.method == "gptq")
+          plan.exports.hessianParams.push_back(p.name);
+        // The parameters golf-insert-fake-quant covers, in its order.
+        if (plan.exports.lateQatThreshold > 0 && p.shape.size() == 2 &&
+            rt::quantRange(policy.format) > 0)
+          plan.exports.qatParams.push_back(p.name);
+      }
   for (OptimizerOp o : module.getOps<OptimizerOp>()) {
     rt::TrainGroup g;
     g.name = o.getName().str();
@@ -843,7 +854,8 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   auto start = std::chrono::steady_clock::now();
   std::string error;
   const int64_t rows = plan.microBatch * plan.stepGroup;
-  if (!lowerTo(diags, module, "lowered", rows, seq) ||
+  if (!lowerTo(diags, module, "lowered", rows, seq, /*withGrad=*/true,
+               /*perToken=*/false, /*hessians=*/false, /*qat=*/true) ||
       !lowerTo(diags, *evalModule, "lowered", plan.evalBatch, plan.evalSeqLen,
                /*withGrad=*/false, /*perToken=*/true) ||
       (calibrating &&
@@ -1225,7 +1237,8 @@ int main(int argc, char **argv) {
     }
   } else {
     if (!resolveSeq(diags, *result.module, seq) ||
-        !lowerTo(diags, *result.module, emit, batch, seq))
+        !lowerTo(diags, *result.module, emit, batch, seq, /*withGrad=*/true,
+                 /*perToken=*/false, /*hessians=*/false, /*qat=*/true))
       return 1;
     mlir::OpPrintingFlags flags;
     if (printLocations)

@@ -12,6 +12,7 @@
 
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
+#include "runtime/quant.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -25,6 +26,9 @@ using namespace golf;
 namespace {
 
 constexpr int64_t kB = 2, kT = 5, kV = 7, kD = 8;
+// The step's arguments with late QAT: emb, head, w, tokens, targets, then
+// qat_enable and w's clips.
+constexpr size_t kArgEnable = 5;
 
 struct Case {
   const char *name;
@@ -200,6 +204,99 @@ const Case kCases[] = {
      "  param unused [3] init=zeros group=g quant=q",
      "  h = x * a + x * a * a"},
 };
+
+// Late QAT (golf-insert-fake-quant): off, the step is the plain model's;
+// on, its loss is the loss of the weights the export restores (int6,
+// round to nearest, clip at each row's max, computed by the runtime's
+// quantize()), and the gradient of the weight is the gradient at those
+// restored weights, passed straight through.
+TEST(FakeQuant, ForwardIsTheExportAndGradientPassesThrough) {
+  registerCompilerPasses();
+  mlir::DialectRegistry registry;
+  registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
+  const std::string text = R"(hparams {
+  vocab_size = 7
+  model_dim = 8
+}
+export {
+  late_qat_threshold = 0.5
+}
+optimizer g adam {
+  lr = 0.1
+}
+quant q {
+  format = "fp32"
+}
+quant m {
+  format = "int6"
+}
+model(tokens, targets) {
+  param emb [vocab_size, model_dim] init=zeros group=g quant=q
+  param head [vocab_size, model_dim] init=zeros group=g quant=q
+  param w [model_dim, model_dim] init=zeros group=g quant=m
+  h = linear(embedding(tokens, emb), w)
+  return cross_entropy(linear(h, head), targets)
+}
+)";
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  Diagnostics diags("qat.golf", text, os);
+  CompileOptions options;
+  CompileResult result;
+  ASSERT_TRUE(compileSpec(diags, options, context, result)) << errors;
+  mlir::PassManager pm(&context);
+  ASSERT_TRUE(mlir::succeeded(buildPipeline(pm, "parsed", "lowered", kB, kT)) &&
+              mlir::succeeded(pm.run(*result.module)));
+  auto step = CompiledFunction::create(*result.module, "train_step", errors);
+  ASSERT_TRUE(step) << errors;
+
+  std::mt19937_64 rng(5);
+  std::normal_distribution<float> normal(0.0f, 0.7f);
+  auto tensor = [&](std::vector<int64_t> shape) {
+    HostTensor t;
+    t.shape = shape;
+    for (int64_t i = 0; i < shape[0] * shape[1]; ++i)
+      t.f32.push_back(normal(rng));
+    return t;
+  };
+  std::vector<HostTensor> args = {tensor({kV, kD}), tensor({kV, kD}),
+                                  tensor({kD, kD})};
+  HostTensor tokens, targets;
+  tokens.shape = targets.shape = {kB, kT};
+  for (int64_t i = 0; i < kB * kT; ++i) {
+    tokens.i32.push_back((int32_t)(rng() % kV));
+    targets.i32.push_back((int32_t)(rng() % kV));
+  }
+  args.push_back(tokens);
+  args.push_back(targets);
+  HostTensor enable, clip;
+  enable.shape = {};
+  enable.f32 = {0.0f};
+  clip.shape = {kD, 1};
+  const std::vector<float> w = args[2].f32;
+  for (int64_t r = 0; r < kD; ++r)
+    clip.f32.push_back((float)rt::quantileAbs(w.data() + r * kD, kD, 1.0));
+  args.push_back(enable);
+  args.push_back(clip);
+
+  std::vector<HostTensor> off = step->run(args);
+  args[kArgEnable].f32[0] = 1.0f;
+  std::vector<HostTensor> on = step->run(args);
+  EXPECT_NE(on[0].f32[0], off[0].f32[0]) << "QAT did not switch on";
+
+  rt::QuantPolicy policy;
+  policy.format = rt::QuantFormat::Int6;
+  std::string error;
+  rt::QuantTensor qt = rt::quantize("w", {kD, kD}, w, policy, nullptr, error);
+  ASSERT_TRUE(error.empty()) << error;
+  args[kArgEnable].f32[0] = 0.0f;
+  args[2].f32 = rt::dequantize(qt);
+  std::vector<HostTensor> exported = step->run(args);
+  EXPECT_EQ(on[0].f32[0], exported[0].f32[0]);
+  EXPECT_EQ(on[3].f32, exported[3].f32); // the weight's gradient
+  EXPECT_EQ(on[1].f32, exported[1].f32);
+}
 
 INSTANTIATE_TEST_SUITE_P(Rules, Gradient, ::testing::ValuesIn(kCases),
                          [](const ::testing::TestParamInfo<Case> &info) {

@@ -607,3 +607,43 @@ func.func @f(%a: tensor<4xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @fq_rank(%w: tensor<8xf32>, %c: tensor<8x1xf32>, %on: tensor<f32>) -> tensor<8xf32> {
+  // expected-error @+1 {{weight must be [rows, cols], got [8]}}
+  %q = golf.fake_quant %w, %c, %on {floor = 0.0 : f64, range = 31 : i64} : tensor<8xf32>, tensor<8x1xf32>, tensor<f32> -> tensor<8xf32>
+  return %q : tensor<8xf32>
+}
+
+// -----
+
+func.func @fq_clip(%w: tensor<4x8xf32>, %c: tensor<8x1xf32>, %on: tensor<f32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{clip must be [rows, 1] = [4, 1], got [8, 1]}}
+  %q = golf.fake_quant %w, %c, %on {floor = 0.0 : f64, range = 31 : i64} : tensor<4x8xf32>, tensor<8x1xf32>, tensor<f32> -> tensor<4x8xf32>
+  return %q : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fq_enable(%w: tensor<4x8xf32>, %c: tensor<4x1xf32>, %on: tensor<1xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{enable must be a scalar, got [1]}}
+  %q = golf.fake_quant %w, %c, %on {floor = 0.0 : f64, range = 31 : i64} : tensor<4x8xf32>, tensor<4x1xf32>, tensor<1xf32> -> tensor<4x8xf32>
+  return %q : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fq_range(%w: tensor<4x8xf32>, %c: tensor<4x1xf32>, %on: tensor<f32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{range must be in [1, 127], got 200}}
+  %q = golf.fake_quant %w, %c, %on {floor = 0.0 : f64, range = 200 : i64} : tensor<4x8xf32>, tensor<4x1xf32>, tensor<f32> -> tensor<4x8xf32>
+  return %q : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @fq_floor(%w: tensor<4x8xf32>, %c: tensor<4x1xf32>, %on: tensor<f32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{floor must be >= 0}}
+  %q = golf.fake_quant %w, %c, %on {floor = -1.0 : f64, range = 31 : i64} : tensor<4x8xf32>, tensor<4x1xf32>, tensor<f32> -> tensor<4x8xf32>
+  return %q : tensor<4x8xf32>
+}
