@@ -33,6 +33,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
 from baseline import forward  # noqa: E402
+from golf_io import byte_tables  # noqa: E402
 from optim import newton_schulz  # noqa: E402
 
 ap = argparse.ArgumentParser()
@@ -135,22 +136,7 @@ val = val[:usable + 1]
 
 # --- bytes, as train_gpt.py's build_sentencepiece_luts -----------------------
 sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
-size = max(sp.get_piece_size(), V)
-base = np.zeros(size, np.int64)
-space = np.zeros(size, bool)
-boundary = np.ones(size, bool)
-for i in range(sp.get_piece_size()):
-    if sp.is_control(i) or sp.is_unknown(i) or sp.is_unused(i):
-        continue
-    boundary[i] = False
-    if sp.is_byte(i):
-        base[i] = 1
-        continue
-    piece = sp.id_to_piece(i)
-    if piece.startswith("\u2581"):
-        space[i] = True
-        piece = piece[1:]
-    base[i] = len(piece.encode("utf-8"))
+base, space, boundary = byte_tables(sp, V)
 
 
 def validate():

@@ -138,6 +138,17 @@ void printSettings(const CompileResult &r, llvm::raw_ostream &os) {
   }
 }
 
+/// A number of an op's settings dictionary (float or integer), or
+/// `fallback` when it is not there.
+double settingNumber(mlir::DictionaryAttr d, const char *name,
+                     double fallback) {
+  if (auto a = d.getAs<mlir::FloatAttr>(name))
+    return a.getValueAsDouble();
+  if (auto a = d.getAs<mlir::IntegerAttr>(name))
+    return (double)a.getInt();
+  return fallback;
+}
+
 /// The export policy of a compiled spec: its `export` section and classes.
 rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
   rt::ExportPlan plan;
@@ -158,11 +169,7 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
     rt::parseQuantFormat(q.getFormat().str(), policy.format);
     mlir::DictionaryAttr d = q.getSettings();
     auto num = [&](const char *name, double fallback) {
-      if (auto a = d.getAs<mlir::FloatAttr>(name))
-        return a.getValueAsDouble();
-      if (auto a = d.getAs<mlir::IntegerAttr>(name))
-        return (double)a.getInt();
-      return fallback;
+      return settingNumber(d, name, fallback);
     };
     policy.clipPercentile = num("clip_percentile", policy.clipPercentile);
     policy.scaleFloor = num("scale_floor", policy.scaleFloor);
@@ -793,11 +800,7 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
     g.kind = o.getKind().str();
     mlir::DictionaryAttr d = o.getSettings();
     auto num = [&](const char *name, double fallback) {
-      if (auto a = d.getAs<mlir::FloatAttr>(name))
-        return a.getValueAsDouble();
-      if (auto a = d.getAs<mlir::IntegerAttr>(name))
-        return (double)a.getInt();
-      return fallback;
+      return settingNumber(d, name, fallback);
     };
     if (g.kind == "muon") {
       rt::MuonSettings &m = g.muon;

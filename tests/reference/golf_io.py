@@ -52,3 +52,28 @@ def write_shard(path, tokens):
     with open(path, "wb") as f:
         f.write(header.tobytes())
         f.write(np.asarray(tokens, dtype="<u2").tobytes())
+
+
+def byte_tables(sp, vocab_size):
+    """train_gpt.py's build_sentencepiece_luts (reference §6.1): per token id,
+    its base bytes, whether it starts with a space marker, and whether it is
+    a boundary (control, unknown, unused, or beyond the SentencePiece
+    vocabulary). A target t after input p counts base[t] + (space[t] and not
+    boundary[p]) bytes."""
+    size = max(sp.get_piece_size(), vocab_size)
+    base = np.zeros(size, np.int64)
+    space = np.zeros(size, bool)
+    boundary = np.ones(size, bool)
+    for i in range(sp.get_piece_size()):
+        if sp.is_control(i) or sp.is_unknown(i) or sp.is_unused(i):
+            continue
+        boundary[i] = False
+        if sp.is_byte(i):
+            base[i] = 1
+            continue
+        piece = sp.id_to_piece(i)
+        if piece.startswith("\u2581"):
+            space[i] = True
+            piece = piece[1:]
+        base[i] = len(piece.encode("utf-8"))
+    return base, space, boundary

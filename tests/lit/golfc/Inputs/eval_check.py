@@ -1,6 +1,6 @@
 """Checks the sliding-window score of a `golfc train` run against PyTorch:
 the float64 reference model (tests/reference/baseline.py) on the run's
-final weights, windows and byte counting written here from the reference's
+final weights, windows written here and byte counting (tests/reference) from the reference's
 description (§6.1, §6.2 third form), not from golfc's code.
 
 Usage: eval_check.py RUN_DIR VAL_SHARD SP_MODEL GOLF_SRC SEQ STRIDE
@@ -19,7 +19,7 @@ run, shard, model, src, L, S = sys.argv[1:7]
 L, S = int(L), int(S)
 sys.path.insert(0, src + "/tests/reference")
 from baseline import forward  # noqa: E402
-from golf_io import read_safetensors  # noqa: E402
+from golf_io import byte_tables, read_safetensors  # noqa: E402
 
 c = dict(vocab_size=320, num_layers=2, model_dim=64, num_heads=2, num_kv_heads=1,
          mlp_mult=2, tie_embeddings=True, rope_base=10000.0, logit_softcap=30.0)
@@ -33,22 +33,7 @@ tokens = raw[: T + 1]
 
 # Byte counting, train_gpt.py's tables.
 sp = spm.SentencePieceProcessor(model_file=model)
-n = max(sp.vocab_size(), c["vocab_size"])
-base = np.zeros(n, np.int64)
-space = np.zeros(n, bool)
-boundary = np.ones(n, bool)
-for i in range(sp.vocab_size()):
-    if sp.is_control(i) or sp.is_unknown(i) or sp.is_unused(i):
-        continue
-    boundary[i] = False
-    if sp.is_byte(i):
-        base[i] = 1
-        continue
-    piece = sp.id_to_piece(i)
-    if piece.startswith("\u2581"):
-        space[i] = True
-        piece = piece[1:]
-    base[i] = len(piece.encode("utf-8"))
+base, space, boundary = byte_tables(sp, c["vocab_size"])
 
 # Windows: one every S targets while it has a target past its context of
 # L - S; the first scores everything, the others what follows the context.
