@@ -132,6 +132,17 @@ static const std::vector<SettingSpec> kExport = {
      "training batches of the calibration forward that gathers GPTQ's "
      "Hessians",
      {}},
+    {"gptq_calibration",
+     K::String,
+     "\"train\"",
+     "train: GPTQ's Hessians from training batches; self: from sequences the "
+     "model samples itself",
+     {"train", "self"}},
+    {"gptq_temperature",
+     K::Float,
+     "0.8",
+     "sampling temperature of self-generated calibration",
+     {}},
     {"late_qat_threshold",
      K::Float,
      "0.0",

@@ -402,4 +402,24 @@ def GolfInsertFakeQuant : Pass<"golf-insert-fake-quant", "mlir::ModuleOp"> {
   }];
 }
 
+def GolfReturnLogits : Pass<"golf-return-logits", "mlir::ModuleOp"> {
+  let summary = "Makes @model return the logits its cross-entropy reads";
+  let description = [{
+    For sampling from the model (GPTQ's self-generated calibration,
+    reference §7.7): `@model` must return `cross_entropy(logits, targets)`;
+    it returns `logits` ([B, T, V], softcap included) instead. Run it after
+    `golf-bind-params`, on a module whose `@model` is not differentiated.
+
+    Before:
+    ```mlir
+    %l = golf.cross_entropy %z, %t : tensor<1x8x64xf32>, tensor<1x8xi32> -> tensor<f32>
+    return %l : tensor<f32>
+    ```
+    After:
+    ```mlir
+    return %z : tensor<1x8x64xf32>
+    ```
+  }];
+}
+
 #endif // GOLF_PASSES_TD

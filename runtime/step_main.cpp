@@ -21,6 +21,7 @@ extern "C" void golf_step_packed(void **args);
 // Only in trainers.
 extern "C" void golf_eval_packed(void **args) __attribute__((weak));
 extern "C" void golf_calib_packed(void **args) __attribute__((weak));
+extern "C" void golf_logits_packed(void **args) __attribute__((weak));
 
 namespace {
 
@@ -108,6 +109,21 @@ int runTrain(const golf::rt::TrainOptions &options,
     }
     functions.calibrate = [&](std::vector<golf::rt::Tensor> &args) {
       return golf::rt::callPacked(golf_calib_packed, args, calibResults);
+    };
+  }
+  // Sampling for self-generated calibration: the logits [rows, seq, V].
+  std::vector<golf::rt::ResultSpec> logitResults = {
+      {{plan.microBatch * plan.stepGroup, plan.settings.trainSeqLen,
+        plan.classes},
+       false}};
+  if (plan.exports.calibration == "self" &&
+      !plan.exports.hessianParams.empty()) {
+    if (!golf_logits_packed) {
+      std::fprintf(stderr, "error: this binary cannot sample; rebuild it\n");
+      return 1;
+    }
+    functions.logits = [&](std::vector<golf::rt::Tensor> &args) {
+      return golf::rt::callPacked(golf_logits_packed, args, logitResults);
     };
   }
   return golf::rt::train(plan, functions, options);

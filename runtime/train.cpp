@@ -48,6 +48,7 @@ std::string TrainPlan::toJson() const {
   j["step_group"] = stepGroup;
   j["accum_steps"] = accumSteps;
   j["token_limit"] = tokenLimit;
+  j["classes"] = classes;
   j["eval_seq_len"] = evalSeqLen;
   j["eval_batch"] = evalBatch;
   j["eval_stride"] = evalStride;
@@ -66,6 +67,8 @@ std::string TrainPlan::toJson() const {
                  {"level", exports.level},
                  {"budget_bytes", exports.budgetBytes},
                  {"hessian_params", exports.hessianParams},
+                 {"calibration", exports.calibration},
+                 {"temperature", exports.temperature},
                  {"late_qat_threshold", exports.lateQatThreshold},
                  {"qat_params", exports.qatParams},
                  {"calibration_batches", exports.calibrationBatches}};
@@ -370,6 +373,7 @@ std::string TrainPlan::fromJson(const std::string &text) {
   stepGroup = j.value("step_group", int64_t(1));
   accumSteps = j.value("accum_steps", int64_t(1));
   tokenLimit = j.value("token_limit", int64_t(0));
+  classes = j.value("classes", int64_t(0));
   evalSeqLen = j.value("eval_seq_len", int64_t(1024));
   evalBatch = j.value("eval_batch", int64_t(1));
   evalStride = j.value("eval_stride", int64_t(0));
@@ -397,6 +401,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
         e.value("calibration_batches", exports.calibrationBatches);
     exports.lateQatThreshold =
         e.value("late_qat_threshold", exports.lateQatThreshold);
+    exports.calibration = e.value("calibration", exports.calibration);
+    exports.temperature = e.value("temperature", exports.temperature);
     exports.qatParams = e.value("qat_params", std::vector<std::string>());
     if (e.contains("classes"))
       for (const nlohmann::json &c : e["classes"]) {
@@ -1042,25 +1048,75 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       auto t0 = Clock::now();
       TokenStream calibration(trainFiles);
       std::vector<Tensor> calibArgs(args.begin(), args.begin() + nParams + 2);
+      const bool selfGenerated = plan.exports.calibration == "self";
+      Random sampler((uint64_t)s.seed ^ 0x9e3779b97f4a7c15ull);
       for (const std::string &name : plan.exports.hessianParams)
         hessians.push_back({name, {}});
       int64_t tokens = 0;
       for (int64_t b = 0; b < plan.exports.calibrationBatches; ++b) {
         calibArgs[nParams].i32.clear();
         calibArgs[nParams + 1].i32.clear();
-        for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
-          TokenBatch batch;
-          if (!nextBatch(calibration, s.trainBatchTokens, s.trainSeqLen, 1, 0,
-                         plan.accumSteps, batch, error)) {
-            std::fprintf(stderr, "%s\n", error.c_str());
-            return 1;
+        if (selfGenerated) {
+          // Sequences the model samples itself, as AR's records do: a
+          // uniform first token, then each next one from softmax(logits /
+          // temperature) at the last position, re-running the whole window
+          // (later positions, still 0, do not reach earlier ones).
+          const int64_t seq = s.trainSeqLen;
+          std::vector<int32_t> buffer(rows * (seq + 1), 0);
+          for (int64_t r = 0; r < rows; ++r)
+            buffer[r * (seq + 1)] =
+                (int32_t)(sampler.next() % (uint64_t)plan.tokenLimit);
+          std::vector<double> p;
+          for (int64_t t = 0; t < seq; ++t) {
+            std::vector<int32_t> &in = calibArgs[nParams].i32;
+            in.assign(rows * seq, 0);
+            for (int64_t r = 0; r < rows; ++r)
+              for (int64_t i = 0; i <= t; ++i)
+                in[r * seq + i] = buffer[r * (seq + 1) + i];
+            calibArgs[nParams + 1].i32 = in;
+            std::vector<Tensor> out = f.logits(calibArgs);
+            const int64_t vocab = (int64_t)out[0].f32.size() / (rows * seq);
+            for (int64_t r = 0; r < rows; ++r) {
+              const float *z = out[0].f32.data() + (r * seq + t) * vocab;
+              const int64_t classes = std::min(vocab, plan.tokenLimit);
+              double top = -INFINITY, sum = 0;
+              for (int64_t v = 0; v < classes; ++v)
+                top = std::max(top, (double)z[v] / plan.exports.temperature);
+              p.assign(classes, 0.0);
+              for (int64_t v = 0; v < classes; ++v)
+                sum += p[v] =
+                    std::exp((double)z[v] / plan.exports.temperature - top);
+              double u = sampler.uniform() * sum;
+              int64_t pick = classes - 1;
+              for (int64_t v = 0; v < classes; ++v)
+                if ((u -= p[v]) < 0) {
+                  pick = v;
+                  break;
+                }
+              buffer[r * (seq + 1) + t + 1] = (int32_t)pick;
+            }
           }
-          calibArgs[nParams].i32.insert(calibArgs[nParams].i32.end(),
-                                        batch.inputs.begin(),
-                                        batch.inputs.end());
-          calibArgs[nParams + 1].i32.insert(calibArgs[nParams + 1].i32.end(),
-                                            batch.targets.begin(),
-                                            batch.targets.end());
+          for (int64_t r = 0; r < rows; ++r)
+            for (int64_t i = 0; i < seq; ++i) {
+              calibArgs[nParams].i32[r * seq + i] = buffer[r * (seq + 1) + i];
+              calibArgs[nParams + 1].i32[r * seq + i] =
+                  buffer[r * (seq + 1) + i + 1];
+            }
+        } else {
+          for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
+            TokenBatch batch;
+            if (!nextBatch(calibration, s.trainBatchTokens, s.trainSeqLen, 1, 0,
+                           plan.accumSteps, batch, error)) {
+              std::fprintf(stderr, "%s\n", error.c_str());
+              return 1;
+            }
+            calibArgs[nParams].i32.insert(calibArgs[nParams].i32.end(),
+                                          batch.inputs.begin(),
+                                          batch.inputs.end());
+            calibArgs[nParams + 1].i32.insert(calibArgs[nParams + 1].i32.end(),
+                                              batch.targets.begin(),
+                                              batch.targets.end());
+          }
         }
         tokens += (int64_t)calibArgs[nParams].i32.size();
         std::vector<Tensor> out = f.calibrate(calibArgs);
@@ -1072,10 +1128,10 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
             h[i] += x[i];
         }
       }
-      log.line(
-          format("gptq: %zu Hessians from %lld training tokens in %.1fs",
-                 hessians.size(), (long long)tokens,
-                 std::chrono::duration<double>(Clock::now() - t0).count()));
+      log.line(format(
+          "gptq: %zu Hessians from %lld %s tokens in %.1fs", hessians.size(),
+          (long long)tokens, selfGenerated ? "self-generated" : "training",
+          std::chrono::duration<double>(Clock::now() - t0).count()));
     }
     std::string err =
         exportArtifact(plan, weightsOf(args, nParams), hessians, artifact);

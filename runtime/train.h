@@ -33,6 +33,11 @@ struct ExportPlan {
   /// returns (in its order), and how many training batches it runs.
   std::vector<std::string> hessianParams;
   int64_t calibrationBatches = 16;
+  /// Where the calibration sequences come from: "train" (the first
+  /// training batches) or "self" (sampled from the trained model at
+  /// `temperature`, each from one uniformly drawn token).
+  std::string calibration = "train";
+  double temperature = 0.8;
   /// Late QAT: the step's fake quantization turns on when the lr scale
   /// first falls below the threshold (0: never). `qatParams` are the
   /// parameters it covers, whose clips the step takes after the targets
@@ -66,6 +71,7 @@ struct TrainPlan {
   int64_t stepGroup = 1;     // micro-steps per call of the step
   int64_t accumSteps = 1;    // calls per optimizer step
   int64_t tokenLimit = 0;    // token ids must be below it
+  int64_t classes = 0;       // the logits' last dimension
   int64_t evalSeqLen = 1024; // tokens per validation window
   int64_t evalBatch = 1;     // windows per call of the evaluation
   int64_t evalStride = 0;    // final evaluation's sliding stride (0: none)
@@ -100,9 +106,11 @@ std::string applyOverrides(TrainPlan &plan,
 /// ([evalBatch, evalSeqLen] each) and returns the loss of every position.
 /// `calibrate` (when the plan has Hessian parameters) takes what `step`
 /// takes and returns the loss, then XᵀX of each one's input.
+/// `logits` (for self-generated calibration) takes what `calibrate` takes
+/// and returns the logits [rows, seq, V].
 struct TrainFunctions {
   std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval,
-      calibrate;
+      calibrate, logits;
 };
 
 /// val_loss and val_bpb of `weights` (plan order) on the validation

@@ -163,6 +163,10 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
       plan.calibrationBatches = a.getInt();
     if (auto a = e.getAs<mlir::FloatAttr>("late_qat_threshold"))
       plan.lateQatThreshold = a.getValueAsDouble();
+    if (auto a = e.getAs<mlir::StringAttr>("gptq_calibration"))
+      plan.calibration = a.str();
+    if (auto a = e.getAs<mlir::FloatAttr>("gptq_temperature"))
+      plan.temperature = a.getValueAsDouble();
   }
   for (QuantOp q : module.getOps<QuantOp>()) {
     rt::QuantPolicy policy;
@@ -351,11 +355,20 @@ bool resolveSeq(Diagnostics &diags, mlir::ModuleOp module, int64_t &seq) {
   return false;
 }
 
+/// What a module's @model returns when it is compiled without gradients.
+enum class ModelForm {
+  Loss,        // the mean loss (golfc loss)
+  TokenLosses, // the loss of every position (evaluation)
+  Hessians,    // the loss, then GPTQ's input Hessians (calibration)
+  Logits,      // the logits (sampling)
+};
+
 /// Runs the pipeline from `parsed` to `stage`. Errors of passes point into
 /// the spec (every op carries its position) and print in the spec's format.
+/// With `qat` the training step takes late QAT's inputs.
 bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
              const std::string &stage, int64_t batch, int64_t seq,
-             bool withGrad = true, bool perToken = false, bool hessians = false,
+             bool withGrad = true, ModelForm form = ModelForm::Loss,
              bool qat = false) {
   mlir::PassManager pm(module.getContext());
   // Without gradients the pipeline steps over the `grad` stage; for an
@@ -365,10 +378,12 @@ bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
   bool built = true;
   if (skip) {
     built = mlir::succeeded(buildPipeline(pm, "parsed", "bound", batch, seq));
-    if (perToken)
+    if (form == ModelForm::TokenLosses)
       pm.addPass(createGolfTokenLosses());
-    if (hessians)
+    if (form == ModelForm::Hessians)
       pm.addPass(createGolfCollectHessians());
+    if (form == ModelForm::Logits)
+      pm.addPass(createGolfReturnLogits());
     built =
         built && mlir::succeeded(buildPipeline(pm, "grad", stage, batch, seq));
   } else {
@@ -595,37 +610,48 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   rt::StepPlan plan = stepPlan(module, batch, seq);
   std::string json = "{\"step\":" + plan.toJson() +
                      (trainer ? ",\"train\":" + train.toJson() : "") + "}";
-  mlir::OwningOpRef<mlir::ModuleOp> evalModule, calibModule;
+  mlir::OwningOpRef<mlir::ModuleOp> evalModule, calibModule, sampleModule;
   const bool calibrating = trainer && !train.exports.hessianParams.empty();
+  const bool sampling = calibrating && train.exports.calibration == "self";
   if (trainer)
     evalModule = module.clone();
   if (calibrating)
     calibModule = module.clone();
+  if (sampling)
+    sampleModule = module.clone();
   std::string binary = outPath + ".tmp", error;
   std::vector<std::string> objects = {outPath + ".step.o.tmp"};
   if (trainer)
     objects.push_back(outPath + ".eval.o.tmp");
   if (calibrating)
     objects.push_back(outPath + ".calib.o.tmp");
+  if (sampling)
+    objects.push_back(outPath + ".sample.o.tmp");
   auto removeObjects = [&] {
     for (const std::string &o : objects)
       llvm::sys::fs::remove(o);
   };
   if (!lowerTo(diags, module, "lowered", batch, seq, /*withGrad=*/true,
-               /*perToken=*/false, /*hessians=*/false, /*qat=*/trainer))
+               ModelForm::Loss, /*qat=*/trainer))
     return 1;
   bool ok = emitObject(module, "train_step", "golf_step_packed", json,
                        objects[0], error);
   if (ok && trainer)
-    ok = lowerTo(diags, *evalModule, "lowered", train.evalBatch,
-                 train.evalSeqLen, /*withGrad=*/false, /*perToken=*/true) &&
-         emitObject(*evalModule, "model", "golf_eval_packed", "", objects[1],
-                    error);
+    ok =
+        lowerTo(diags, *evalModule, "lowered", train.evalBatch,
+                train.evalSeqLen, /*withGrad=*/false, ModelForm::TokenLosses) &&
+        emitObject(*evalModule, "model", "golf_eval_packed", "", objects[1],
+                   error);
   if (ok && calibrating)
     ok = lowerTo(diags, *calibModule, "lowered", batch, seq,
-                 /*withGrad=*/false, /*perToken=*/false, /*hessians=*/true) &&
+                 /*withGrad=*/false, ModelForm::Hessians) &&
          emitObject(*calibModule, "model", "golf_calib_packed", "", objects[2],
                     error);
+  if (ok && sampling)
+    ok = lowerTo(diags, *sampleModule, "lowered", batch, seq,
+                 /*withGrad=*/false, ModelForm::Logits) &&
+         emitObject(*sampleModule, "model", "golf_logits_packed", "",
+                    objects[3], error);
   if (!ok) {
     if (!error.empty())
       llvm::errs() << "golfc: error: " << error << "\n";
@@ -768,6 +794,9 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
       1, std::min(evalInt("val_batch_size", 524288) / (8 * plan.evalSeqLen),
                   16384 / plan.evalSeqLen));
   plan.tokenLimit = tokenLimit(module);
+  module.lookupSymbol<mlir::func::FuncOp>("model").walk([&](CrossEntropyOp c) {
+    plan.classes = c.getLogits().getType().getShape().back();
+  });
   for (ParamOp p : module.getOps<ParamOp>()) {
     if (!p.getType().getElementType().isF32()) {
       diags.error({}, "training runs in float32 (--dtype f64 is for checking "
@@ -850,28 +879,34 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   mlir::ModuleOp module = *result.module;
   mlir::OwningOpRef<mlir::ModuleOp> evalModule = module.clone();
   const bool calibrating = !plan.exports.hessianParams.empty();
-  mlir::OwningOpRef<mlir::ModuleOp> calibModule;
+  const bool sampling = calibrating && plan.exports.calibration == "self";
+  mlir::OwningOpRef<mlir::ModuleOp> calibModule, sampleModule;
   if (calibrating)
     calibModule = module.clone();
+  if (sampling)
+    sampleModule = module.clone();
   const int64_t seq = plan.settings.trainSeqLen;
   auto start = std::chrono::steady_clock::now();
   std::string error;
   const int64_t rows = plan.microBatch * plan.stepGroup;
   if (!lowerTo(diags, module, "lowered", rows, seq, /*withGrad=*/true,
-               /*perToken=*/false, /*hessians=*/false, /*qat=*/true) ||
+               ModelForm::Loss, /*qat=*/true) ||
       !lowerTo(diags, *evalModule, "lowered", plan.evalBatch, plan.evalSeqLen,
-               /*withGrad=*/false, /*perToken=*/true) ||
-      (calibrating &&
-       !lowerTo(diags, *calibModule, "lowered", rows, seq, /*withGrad=*/false,
-                /*perToken=*/false, /*hessians=*/true)))
+               /*withGrad=*/false, ModelForm::TokenLosses) ||
+      (calibrating && !lowerTo(diags, *calibModule, "lowered", rows, seq,
+                               /*withGrad=*/false, ModelForm::Hessians)) ||
+      (sampling && !lowerTo(diags, *sampleModule, "lowered", rows, seq,
+                            /*withGrad=*/false, ModelForm::Logits)))
     return 1;
   auto step = CompiledFunction::create(module, "train_step", error);
   auto eval =
       step ? CompiledFunction::create(*evalModule, "model", error) : nullptr;
-  std::unique_ptr<CompiledFunction> calibrate;
+  std::unique_ptr<CompiledFunction> calibrate, sample;
   if (eval && calibrating)
     calibrate = CompiledFunction::create(*calibModule, "model", error);
-  if (!step || !eval || (calibrating && !calibrate)) {
+  if (calibrate && sampling)
+    sample = CompiledFunction::create(*sampleModule, "model", error);
+  if (!step || !eval || (calibrating && !calibrate) || (sampling && !sample)) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
@@ -891,6 +926,10 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   if (calibrating)
     functions.calibrate = [&](std::vector<HostTensor> &args) {
       return calibrate->run(args);
+    };
+  if (sampling)
+    functions.logits = [&](std::vector<HostTensor> &args) {
+      return sample->run(args);
     };
   return rt::train(plan, functions, options);
 }
@@ -933,7 +972,7 @@ int runEval(Diagnostics &diags, CompileResult &result,
   }
   mlir::ModuleOp module = *result.module;
   if (!lowerTo(diags, module, "lowered", plan.evalBatch, plan.evalSeqLen,
-               /*withGrad=*/false, /*perToken=*/true))
+               /*withGrad=*/false, ModelForm::TokenLosses))
     return 1;
   std::string error;
   auto eval = CompiledFunction::create(module, "model", error);
@@ -1241,7 +1280,7 @@ int main(int argc, char **argv) {
   } else {
     if (!resolveSeq(diags, *result.module, seq) ||
         !lowerTo(diags, *result.module, emit, batch, seq, /*withGrad=*/true,
-                 /*perToken=*/false, /*hessians=*/false, /*qat=*/true))
+                 ModelForm::Loss, /*qat=*/true))
       return 1;
     mlir::OpPrintingFlags flags;
     if (printLocations)
