@@ -287,6 +287,9 @@ bool printEstimate(const CompileResult &r, int64_t specBytes,
                    llvm::raw_ostream &os) {
   rt::ExportPlan policy = exportPolicy(*r.module);
   ArtifactEstimate e = estimateArtifact(r, policy, specBytes);
+  bool floored = false;
+  for (const auto &[name, q] : policy.classes)
+    floored |= q.scaleFloor > 0 && rt::quantRange(q.format) > 0;
   os << "\nartifact estimate (" << policy.compressor << " level "
      << policy.level << "):\n"
      << "  codes        " << withCommas(e.codes) << " bytes\n"
@@ -303,6 +306,9 @@ bool printEstimate(const CompileResult &r, int64_t specBytes,
        << " bytes to spare\n";
   else
     os << "over by " << withCommas(e.total() - policy.budgetBytes) << "\n";
+  if (floored)
+    os << "  (an upper bound: a scale floor binds on rows whose clip is below "
+          "range x floor, which only training decides; assumed not to)\n";
   return fits;
 }
 
