@@ -97,12 +97,29 @@ Operation *allocationOf(Value v) {
 /// 3 + 2r arguments (allocated and aligned pointers, offset, sizes,
 /// strides), anything else one. golf-dispatch-parallel marks these
 /// `noalias`, as LLVM knew them to be before the nest was outlined (the
-/// vectorizer and the promotion of accumulators need it).
+/// vectorizer and the promotion of accumulators need it). When a captured
+/// buffer comes from anything but an allocation here or an argument (it
+/// might be one of the allocations), none is marked.
 SmallVector<int64_t> exclusivePointers(ArrayRef<Value> captured) {
   llvm::DenseMap<Operation *, unsigned> uses;
-  for (Value v : captured)
-    if (Operation *a = allocationOf(v))
+  for (Value v : captured) {
+    if (!isa<MemRefType>(v.getType())) {
+      if (isa<BaseMemRefType>(v.getType()))
+        return {}; // unranked: the positions below would not hold
+      continue;
+    }
+    if (Operation *a = allocationOf(v)) {
       ++uses[a];
+      continue;
+    }
+    // Not made here: a function argument cannot reach a buffer the function
+    // allocates; anything else (a call's or a select's result) might.
+    Value root = v;
+    while (auto view = root.getDefiningOp<ViewLikeOpInterface>())
+      root = view.getViewSource();
+    if (!isa<BlockArgument>(root))
+      return {};
+  }
   SmallVector<int64_t> positions;
   int64_t position = 0;
   for (Value v : captured) {

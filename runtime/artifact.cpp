@@ -250,7 +250,9 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
   if (compressor > 2)
     return source + ": unknown compressor " + std::to_string(compressor);
   std::string raw;
-  if (rawSize > (uint64_t(1) << 34) ||
+  // A header claiming far more than the compressed bytes could hold (over
+  // 65,536 to 1) is corrupted, not a reason to allocate it.
+  if (rawSize > (uint64_t(1) << 34) || rawSize / 65536 > packedSize + 1 ||
       !decompress(compressor, packed, rawSize, raw) ||
       crc32(raw.data(), raw.size()) != rawCrc)
     return source + ": corrupted (the weights do not decompress to their "
@@ -286,8 +288,23 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
       t.shape.push_back(size);
       n *= size;
     }
-    if (r.failed || uint64_t(n) > raw.size())
+    // What the tensor needs must be there before anything is allocated.
+    const int bits = codeBits(t.format);
+    const uint64_t left = raw.size() - std::min(r.at, raw.size());
+    uint64_t need = 0;
+    if (t.format == QuantFormat::F32)
+      need = uint64_t(n) * 4;
+    else if (t.format == QuantFormat::F16)
+      need = uint64_t(n) * 2;
+    else if ((uint64_t)t.rows() > left)
+      need = left + 1;
+    else
+      need = uint64_t(t.rows()) * 2 +
+             (packing ? (uint64_t(n) * bits + 7) / 8 : uint64_t(n));
+    if (r.failed || need > left) {
+      r.failed = true;
       break;
+    }
     if (t.format == QuantFormat::F32) {
       t.full.resize(n);
       r.take(t.full.data(), n * 4);
@@ -298,7 +315,6 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
       t.scales.resize(t.rows());
       r.take(t.scales.data(), t.scales.size() * 2);
       t.codes.resize(n);
-      const int bits = codeBits(t.format);
       if (packing == 0) {
         r.take(t.codes.data(), n);
       } else if (packing == bits) {

@@ -43,7 +43,8 @@ public:
       job = {begin, end, parts, part, context, job.generation + 1};
       mine = job;
       pending.store(parts, std::memory_order_relaxed);
-      ticket.store(mine.generation << 32, std::memory_order_relaxed);
+      ticket.store((mine.generation & 0xffffffffu) << 32,
+                   std::memory_order_relaxed);
       generation.store(mine.generation, std::memory_order_release);
     }
     wake.notify_all();
@@ -67,7 +68,7 @@ private:
     uint64_t t = ticket.load(std::memory_order_acquire);
     for (;;) {
       const int64_t index = int64_t(t & 0xffffffffu);
-      if ((t >> 32) != job.generation || index >= job.parts)
+      if ((t >> 32) != (job.generation & 0xffffffffu) || index >= job.parts)
         return;
       if (!ticket.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel))
         continue;

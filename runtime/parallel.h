@@ -21,6 +21,7 @@ int parallelThreads();
 /// done. The parts never overlap, so when iterations write disjoint memory
 /// the result does not depend on the number of threads. Called from inside a
 /// part, it runs the whole range on the calling thread, as the same worker.
+/// A part must not throw (compiled kernels and the runtime's do not).
 void parallelFor(int64_t begin, int64_t end, int64_t grain, LoopPart part,
                  void *context);
 

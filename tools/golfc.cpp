@@ -819,6 +819,10 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
   }
   // The export: the `export` section and every export class.
   plan.exports = exportPolicy(module);
+  if (plan.exports.calibration == "self" && !(plan.exports.temperature > 0)) {
+    diags.error({}, "gptq_temperature must be positive to sample");
+    return false;
+  }
   for (const rt::TrainParam &p : plan.params)
     for (const auto &[name, policy] : plan.exports.classes)
       if (name == p.quant) {

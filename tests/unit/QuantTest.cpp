@@ -274,6 +274,42 @@ TEST(ArtifactTest, EveryCompressorAndPackingReadsBack) {
   EXPECT_EQ(packed, other.size() < bytes.size());
 }
 
+TEST(ArtifactTest, PackedCodesMayBeMostOfThePayload) {
+  // One int5 tensor of 64 x 512: packed, its codes take 20,480 bytes, far
+  // less than its 32,768 entries; it must still read back.
+  std::mt19937 rng(5);
+  std::normal_distribution<float> g(0.0f, 0.1f);
+  std::vector<float> w(64 * 512);
+  for (float &v : w)
+    v = g(rng);
+  QuantPolicy p;
+  p.format = QuantFormat::Int5;
+  std::string error;
+  Artifact a;
+  a.tensors.push_back(quantize("big", {64, 512}, w, p, nullptr, error));
+  std::string bytes;
+  ASSERT_EQ(encodeArtifact(a, "zstd", 3, /*pack=*/true, bytes), "");
+  Artifact b;
+  ASSERT_EQ(decodeArtifact(bytes, "a.golf", b), "");
+  EXPECT_TRUE(sameTensors(a, b));
+}
+
+TEST(ArtifactTest, ImpossibleShapesAreErrorsNotAllocations) {
+  // A well-formed file (right checksums) whose tensor claims 2^40 rows of
+  // nothing: refused before any allocation.
+  Artifact a;
+  QuantTensor t;
+  t.name = "huge";
+  t.format = QuantFormat::Int8;
+  t.shape = {int64_t(1) << 40, 0};
+  a.tensors.push_back(t);
+  std::string bytes;
+  ASSERT_EQ(encodeArtifact(a, "zlib", 9, false, bytes), "");
+  Artifact b;
+  EXPECT_EQ(decodeArtifact(bytes, "a.golf", b),
+            "a.golf: corrupted (the payload does not parse)");
+}
+
 TEST(ArtifactTest, CorruptionAndTruncationAreErrors) {
   std::mt19937 rng(4);
   std::string bytes;
