@@ -68,6 +68,8 @@ std::string TrainPlan::toJson() const {
                  {"budget_bytes", exports.budgetBytes},
                  {"hessian_params", exports.hessianParams},
                  {"calibration", exports.calibration},
+                 {"fit_class", exports.fitClass},
+                 {"fit_margin_bytes", exports.fitMarginBytes},
                  {"temperature", exports.temperature},
                  {"late_qat_threshold", exports.lateQatThreshold},
                  {"qat_params", exports.qatParams},
@@ -312,32 +314,70 @@ std::string
 exportArtifact(const TrainPlan &plan,
                const std::vector<const std::vector<float> *> &weights,
                const Hessians &hessians, ExportResult &result) {
-  Artifact a;
-  a.spec = plan.specText;
-  a.settings = modelSettings(plan.config);
-  for (size_t i = 0; i < plan.params.size(); ++i) {
-    const TrainParam &p = plan.params[i];
-    const QuantPolicy *policy = nullptr;
-    for (const auto &[name, q] : plan.exports.classes)
-      if (name == p.quant)
-        policy = &q;
-    if (!policy)
-      return p.name + ": no export class '" + p.quant + "' in the plan";
-    const std::vector<double> *h = nullptr;
-    for (const auto &[name, values] : hessians)
-      if (name == p.name)
-        h = &values;
-    std::string error;
-    a.tensors.push_back(
-        quantize(p.name, p.shape, *weights[i], *policy, h, error));
-    if (!error.empty())
-      return error;
+  // Quantizes and encodes with the fit class pruned at `prune` (< 0: as
+  // its policy says); returns an error message.
+  auto build = [&](double prune, ExportResult &out) -> std::string {
+    Artifact a;
+    a.spec = plan.specText;
+    a.settings = modelSettings(plan.config);
+    for (size_t i = 0; i < plan.params.size(); ++i) {
+      const TrainParam &p = plan.params[i];
+      const QuantPolicy *found = nullptr;
+      for (const auto &[name, q] : plan.exports.classes)
+        if (name == p.quant)
+          found = &q;
+      if (!found)
+        return p.name + ": no export class '" + p.quant + "' in the plan";
+      QuantPolicy policy = *found;
+      if (prune >= 0 && p.quant == plan.exports.fitClass)
+        policy.prunePercentile = std::max(policy.prunePercentile, prune);
+      const std::vector<double> *h = nullptr;
+      for (const auto &[name, values] : hessians)
+        if (name == p.name)
+          h = &values;
+      std::string error;
+      a.tensors.push_back(
+          quantize(p.name, p.shape, *weights[i], policy, h, error));
+      if (!error.empty())
+        return error;
+    }
+    std::string err = encodeSmallestArtifact(
+        a, plan.exports.compressor, plan.exports.level, out.bytes, &out.packed);
+    out.countedBytes = (int64_t)(out.bytes.size() + plan.specText.size());
+    return err;
+  };
+  std::string err = build(-1, result);
+  const int64_t target = plan.exports.budgetBytes - plan.exports.fitMarginBytes;
+  if (!err.empty() || result.countedBytes <= target ||
+      plan.exports.fitClass.empty())
+    return err;
+  // Fit by construction: prune the fit class's smallest weights, as little
+  // as fits (bisection on the percentile, at most half of the class).
+  ExportResult trial;
+  if (!(err = build(50, trial)).empty())
+    return err;
+  if (trial.countedBytes > target)
+    return ""; // Even half pruned does not fit: the caller reports the size.
+  double lo = 0, hi = 50;
+  for (const auto &[name, q] : plan.exports.classes)
+    if (name == plan.exports.fitClass)
+      lo = q.prunePercentile;
+  ExportResult best = trial;
+  for (int i = 0; i < 12; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    if (!(err = build(mid, trial)).empty())
+      return err;
+    if (trial.countedBytes <= target) {
+      hi = mid;
+      best = trial;
+    } else {
+      lo = mid;
+    }
   }
-  std::string err =
-      encodeSmallestArtifact(a, plan.exports.compressor, plan.exports.level,
-                             result.bytes, &result.packed);
-  result.countedBytes = (int64_t)(result.bytes.size() + plan.specText.size());
-  return err;
+  best.fitBeforeBytes = result.countedBytes;
+  best.fitPercentile = hi;
+  result = std::move(best);
+  return "";
 }
 
 std::string TrainPlan::fromJson(const std::string &text) {
@@ -402,6 +442,9 @@ std::string TrainPlan::fromJson(const std::string &text) {
     exports.lateQatThreshold =
         e.value("late_qat_threshold", exports.lateQatThreshold);
     exports.calibration = e.value("calibration", exports.calibration);
+    exports.fitClass = e.value("fit_class", exports.fitClass);
+    exports.fitMarginBytes =
+        e.value("fit_margin_bytes", exports.fitMarginBytes);
     exports.temperature = e.value("temperature", exports.temperature);
     exports.qatParams = e.value("qat_params", std::vector<std::string>());
     if (e.contains("classes"))
@@ -1142,6 +1185,16 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       std::fprintf(stderr, "error: %s\n", err.c_str());
       return 1;
     }
+    if (artifact.fitBeforeBytes > 0)
+      log.line(format(
+          "fit: the %lld bytes counted were over %lld (budget "
+          "%lld, margin %lld): class '%s' pruned of its entries "
+          "below percentile %.4f of each tensor's |w|",
+          (long long)artifact.fitBeforeBytes,
+          (long long)(plan.exports.budgetBytes - plan.exports.fitMarginBytes),
+          (long long)plan.exports.budgetBytes,
+          (long long)plan.exports.fitMarginBytes, plan.exports.fitClass.c_str(),
+          artifact.fitPercentile));
     log.line(format("artifact: %zu bytes (%s level %d, %s codes) + spec %zu "
                     "bytes = %lld bytes counted of %lld",
                     artifact.bytes.size(), plan.exports.compressor.c_str(),
@@ -1208,6 +1261,10 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     summary["budget_bytes"] = plan.exports.budgetBytes;
     summary["roundtrip_val_loss"] = roundTrip.loss;
     summary["roundtrip_val_bpb"] = roundTrip.bpb;
+    if (artifact.fitBeforeBytes > 0)
+      summary["fit"] = {{"class", plan.exports.fitClass},
+                        {"prune_percentile", artifact.fitPercentile},
+                        {"counted_bytes_before", artifact.fitBeforeBytes}};
   }
   if (sliding) { // The non-overlapping windows' numbers, for comparison.
     summary["val_loss_windows"] = last.loss;

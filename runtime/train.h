@@ -38,6 +38,11 @@ struct ExportPlan {
   /// `temperature`, each from one uniformly drawn token).
   std::string calibration = "train";
   double temperature = 0.8;
+  /// Fit by construction: when the artifact would exceed the budget minus
+  /// the margin, the smallest weights of this class are pruned, as few as
+  /// make it fit ("" : never).
+  std::string fitClass;
+  int64_t fitMarginBytes = 0;
   /// Late QAT: the step's fake quantization turns on when the lr scale
   /// first falls below the threshold (0: never). `qatParams` are the
   /// parameters it covers, whose clips the step takes after the targets
@@ -132,6 +137,9 @@ struct ExportResult {
   std::string bytes;
   bool packed = false;
   int64_t countedBytes = 0; // the artifact plus the spec's text
+  /// When fitting pruned: the counted size before, and the percentile.
+  int64_t fitBeforeBytes = 0;
+  double fitPercentile = 0;
 };
 /// `hessians` holds, for method gptq, each parameter's summed XᵀX.
 using Hessians = std::vector<std::pair<std::string, std::vector<double>>>;

@@ -165,6 +165,10 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
       plan.lateQatThreshold = a.getValueAsDouble();
     if (auto a = e.getAs<mlir::StringAttr>("gptq_calibration"))
       plan.calibration = a.str();
+    if (auto a = e.getAs<mlir::StringAttr>("fit_class"))
+      plan.fitClass = a.str();
+    if (auto a = e.getAs<mlir::IntegerAttr>("fit_margin_bytes"))
+      plan.fitMarginBytes = a.getInt();
     if (auto a = e.getAs<mlir::FloatAttr>("gptq_temperature"))
       plan.temperature = a.getValueAsDouble();
   }
@@ -819,6 +823,16 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
   }
   // The export: the `export` section and every export class.
   plan.exports = exportPolicy(module);
+  if (!plan.exports.fitClass.empty()) {
+    bool known = false;
+    for (const auto &[name, q] : plan.exports.classes)
+      known |= name == plan.exports.fitClass && rt::quantRange(q.format) > 0;
+    if (!known) {
+      diags.error({}, "fit_class '" + plan.exports.fitClass +
+                          "' is not an export class with an integer format");
+      return false;
+    }
+  }
   if (plan.exports.calibration == "self" && !(plan.exports.temperature > 0)) {
     diags.error({}, "gptq_temperature must be positive to sample");
     return false;
