@@ -1,6 +1,6 @@
 //===- CollectHessians.cpp - XᵀX of the inputs GPTQ needs -----------------===//
 
-#include "passes/Passes.h"
+#include "passes/Model.h"
 
 #include "llvm/ADT/StringSet.h"
 
@@ -17,22 +17,15 @@ namespace {
 struct CollectHessians : golf::impl::GolfCollectHessiansBase<CollectHessians> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto model = module.lookupSymbol<func::FuncOp>("model");
-    if (!model || model.isExternal()) {
-      module.emitError("golf-collect-hessians: the module has no @model");
+    func::FuncOp model = modelOf(module, "golf-collect-hessians");
+    if (!model)
       return signalPassFailure();
-    }
     llvm::StringSet<> gptqClasses;
     for (QuantOp q : module.getOps<QuantOp>())
       if (auto m = q.getSettings().getAs<StringAttr>("method"))
         if (m.getValue() == "gptq")
           gptqClasses.insert(q.getName());
-    // The arguments of @model that hold those parameters, by name.
-    llvm::StringMap<BlockArgument> args;
-    for (BlockArgument a : model.getArguments())
-      if (auto name = model.getArgAttrOfType<StringAttr>(a.getArgNumber(),
-                                                         "golf.param"))
-        args[name.getValue()] = a;
+    llvm::StringMap<BlockArgument> args = paramArguments(model);
     auto ret = cast<func::ReturnOp>(model.getBody().back().getTerminator());
     OpBuilder b(ret);
     SmallVector<Value> results(ret.getOperands());

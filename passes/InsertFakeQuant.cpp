@@ -1,6 +1,6 @@
 //===- InsertFakeQuant.cpp - quantization-aware training ------------------===//
 
-#include "passes/Passes.h"
+#include "passes/Model.h"
 
 namespace golf {
 #define GEN_PASS_DEF_GOLFINSERTFAKEQUANT
@@ -30,20 +30,13 @@ struct InsertFakeQuant : golf::impl::GolfInsertFakeQuantBase<InsertFakeQuant> {
         threshold = t.getValueAsDouble();
     if (threshold <= 0)
       return;
-    auto model = module.lookupSymbol<func::FuncOp>("model");
-    if (!model || model.isExternal()) {
-      module.emitError("golf-insert-fake-quant: the module has no @model");
+    func::FuncOp model = modelOf(module, "golf-insert-fake-quant");
+    if (!model)
       return signalPassFailure();
-    }
     llvm::StringMap<QuantOp> classes;
     for (QuantOp q : module.getOps<QuantOp>())
       classes[q.getName()] = q;
-    llvm::StringMap<BlockArgument> args;
-    for (BlockArgument a : model.getArguments())
-      if (auto name = model.getArgAttrOfType<StringAttr>(a.getArgNumber(),
-                                                         "golf.param"))
-        args[name.getValue()] = a;
-
+    llvm::StringMap<BlockArgument> args = paramArguments(model);
     Block &body = model.getBody().front();
     OpBuilder b = OpBuilder::atBlockBegin(&body);
     Location loc = model.getLoc();

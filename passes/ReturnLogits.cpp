@@ -1,6 +1,6 @@
 //===- ReturnLogits.cpp - @model returns its logits -----------------------===//
 
-#include "passes/Passes.h"
+#include "passes/Model.h"
 
 namespace golf {
 #define GEN_PASS_DEF_GOLFRETURNLOGITS
@@ -14,28 +14,12 @@ namespace {
 
 struct ReturnLogits : golf::impl::GolfReturnLogitsBase<ReturnLogits> {
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto model = module.lookupSymbol<func::FuncOp>("model");
-    if (!model || model.isExternal()) {
-      module.emitError("golf-return-logits: the module has no @model");
-      return signalPassFailure();
-    }
-    auto ret = cast<func::ReturnOp>(model.getBody().back().getTerminator());
+    func::FuncOp model = modelOf(getOperation(), "golf-return-logits");
     CrossEntropyOp loss =
-        ret.getNumOperands() == 1
-            ? ret.getOperand(0).getDefiningOp<CrossEntropyOp>()
-            : nullptr;
-    if (!loss) {
-      ret.emitOpError("golf-return-logits: @model must return one "
-                      "cross_entropy(logits, targets)");
+        model ? returnedLoss(model, "golf-return-logits", "") : nullptr;
+    if (!loss)
       return signalPassFailure();
-    }
-    Value logits = loss.getLogits();
-    ret->setOperand(0, logits);
-    if (loss->use_empty())
-      loss.erase();
-    model.setFunctionType(FunctionType::get(
-        &getContext(), model.getArgumentTypes(), TypeRange{logits.getType()}));
+    returnInstead(model, loss, loss.getLogits());
   }
 };
 

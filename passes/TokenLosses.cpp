@@ -1,6 +1,6 @@
 //===- TokenLosses.cpp - @model returns one loss per position -------------===//
 
-#include "passes/Passes.h"
+#include "passes/Model.h"
 
 namespace golf {
 #define GEN_PASS_DEF_GOLFTOKENLOSSES
@@ -14,31 +14,16 @@ namespace {
 
 struct TokenLosses : golf::impl::GolfTokenLossesBase<TokenLosses> {
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    auto model = module.lookupSymbol<func::FuncOp>("model");
-    if (!model || model.isExternal()) {
-      module.emitError("golf-token-losses: the module has no @model");
+    func::FuncOp model = modelOf(getOperation(), "golf-token-losses");
+    CrossEntropyOp loss = model ? returnedLoss(model, "golf-token-losses",
+                                               " to be scored per position")
+                                : nullptr;
+    if (!loss)
       return signalPassFailure();
-    }
-    auto ret = cast<func::ReturnOp>(model.getBody().back().getTerminator());
-    CrossEntropyOp loss =
-        ret.getNumOperands() == 1
-            ? ret.getOperand(0).getDefiningOp<CrossEntropyOp>()
-            : nullptr;
-    if (!loss) {
-      ret.emitOpError("golf-token-losses: @model must return one "
-                      "cross_entropy(logits, targets) to be scored per "
-                      "position");
-      return signalPassFailure();
-    }
     OpBuilder b(loss);
-    auto perToken = b.create<TokenCrossEntropyOp>(
-        loss.getLoc(), loss.getLogits(), loss.getTargets());
-    ret->setOperand(0, perToken.getResult());
-    if (loss->use_empty())
-      loss.erase();
-    model.setFunctionType(b.getFunctionType(
-        model.getArgumentTypes(), TypeRange{perToken.getResult().getType()}));
+    returnInstead(model, loss,
+                  b.create<TokenCrossEntropyOp>(loss.getLoc(), loss.getLogits(),
+                                                loss.getTargets()));
   }
 };
 

@@ -1,0 +1,47 @@
+//===- Model.cpp - what the passes that rewrite @model share --------------===//
+
+#include "passes/Model.h"
+
+using namespace mlir;
+
+func::FuncOp golf::modelOf(ModuleOp module, StringRef pass) {
+  auto model = module.lookupSymbol<func::FuncOp>("model");
+  if (!model || model.isExternal()) {
+    module.emitError() << pass << ": the module has no @model";
+    return nullptr;
+  }
+  return model;
+}
+
+llvm::StringMap<BlockArgument> golf::paramArguments(func::FuncOp model) {
+  llvm::StringMap<BlockArgument> args;
+  for (BlockArgument a : model.getArguments())
+    if (auto name =
+            model.getArgAttrOfType<StringAttr>(a.getArgNumber(), "golf.param"))
+      args[name.getValue()] = a;
+  return args;
+}
+
+golf::CrossEntropyOp golf::returnedLoss(func::FuncOp model, StringRef pass,
+                                        StringRef purpose) {
+  auto ret = cast<func::ReturnOp>(model.getBody().back().getTerminator());
+  CrossEntropyOp loss = ret.getNumOperands() == 1
+                            ? ret.getOperand(0).getDefiningOp<CrossEntropyOp>()
+                            : nullptr;
+  if (!loss)
+    ret.emitOpError() << pass
+                      << ": @model must return one cross_entropy(logits, "
+                         "targets)"
+                      << purpose;
+  return loss;
+}
+
+void golf::returnInstead(func::FuncOp model, CrossEntropyOp loss, Value value) {
+  auto ret = cast<func::ReturnOp>(model.getBody().back().getTerminator());
+  ret->setOperand(0, value);
+  if (loss->use_empty())
+    loss.erase();
+  model.setFunctionType(FunctionType::get(model.getContext(),
+                                          model.getArgumentTypes(),
+                                          TypeRange{value.getType()}));
+}
