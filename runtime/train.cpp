@@ -314,35 +314,51 @@ std::string
 exportArtifact(const TrainPlan &plan,
                const std::vector<const std::vector<float> *> &weights,
                const Hessians &hessians, ExportResult &result) {
-  // Quantizes and encodes with the fit class pruned at `prune` (< 0: as
-  // its policy says); returns an error message.
+  // Every tensor quantized by its class; `policies[i]` is tensor i's.
+  Artifact a;
+  a.spec = plan.specText;
+  a.settings = modelSettings(plan.config);
+  std::vector<QuantPolicy> policies;
+  std::vector<const std::vector<double> *> inputHessians;
+  for (size_t i = 0; i < plan.params.size(); ++i) {
+    const TrainParam &p = plan.params[i];
+    const QuantPolicy *found = nullptr;
+    for (const auto &[name, q] : plan.exports.classes)
+      if (name == p.quant)
+        found = &q;
+    if (!found)
+      return p.name + ": no export class '" + p.quant + "' in the plan";
+    policies.push_back(*found);
+    inputHessians.push_back(nullptr);
+    for (const auto &[name, values] : hessians)
+      if (name == p.name)
+        inputHessians.back() = &values;
+    std::string error;
+    a.tensors.push_back(quantize(p.name, p.shape, *weights[i], policies[i],
+                                 inputHessians[i], error));
+    if (!error.empty())
+      return error;
+  }
+  // Encodes with the fit class pruned at `prune` (< 0: as its policy says;
+  // only that class's tensors are quantized again).
   auto build = [&](double prune, ExportResult &out) -> std::string {
-    Artifact a;
-    a.spec = plan.specText;
-    a.settings = modelSettings(plan.config);
-    for (size_t i = 0; i < plan.params.size(); ++i) {
-      const TrainParam &p = plan.params[i];
-      const QuantPolicy *found = nullptr;
-      for (const auto &[name, q] : plan.exports.classes)
-        if (name == p.quant)
-          found = &q;
-      if (!found)
-        return p.name + ": no export class '" + p.quant + "' in the plan";
-      QuantPolicy policy = *found;
-      if (prune >= 0 && p.quant == plan.exports.fitClass)
+    Artifact trial = a;
+    if (prune >= 0)
+      for (size_t i = 0; i < plan.params.size(); ++i) {
+        if (plan.params[i].quant != plan.exports.fitClass)
+          continue;
+        QuantPolicy policy = policies[i];
         policy.prunePercentile = std::max(policy.prunePercentile, prune);
-      const std::vector<double> *h = nullptr;
-      for (const auto &[name, values] : hessians)
-        if (name == p.name)
-          h = &values;
-      std::string error;
-      a.tensors.push_back(
-          quantize(p.name, p.shape, *weights[i], policy, h, error));
-      if (!error.empty())
-        return error;
-    }
-    std::string err = encodeSmallestArtifact(
-        a, plan.exports.compressor, plan.exports.level, out.bytes, &out.packed);
+        std::string error;
+        trial.tensors[i] =
+            quantize(plan.params[i].name, plan.params[i].shape, *weights[i],
+                     policy, inputHessians[i], error);
+        if (!error.empty())
+          return error;
+      }
+    std::string err =
+        encodeSmallestArtifact(trial, plan.exports.compressor,
+                               plan.exports.level, out.bytes, &out.packed);
     out.countedBytes = (int64_t)(out.bytes.size() + plan.specText.size());
     return err;
   };
@@ -826,6 +842,32 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   const int64_t rows = plan.microBatch * plan.stepGroup;
   args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
   args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
+  // One call's inputs and targets: stepGroup micro-batches of `from`,
+  // sliced exactly as train_gpt.py slices them, every id checked.
+  auto takeCall = [&](TokenStream &from, Tensor &inputs, Tensor &targets,
+                      std::string &err) {
+    inputs.i32.clear();
+    targets.i32.clear();
+    for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
+      TokenBatch batch;
+      if (!nextBatch(from, s.trainBatchTokens, s.trainSeqLen, 1, 0,
+                     plan.accumSteps, batch, err))
+        return false;
+      for (const std::vector<int32_t> *ids : {&batch.inputs, &batch.targets})
+        for (int32_t t : *ids)
+          if (t >= plan.tokenLimit) {
+            err = options.trainGlob + ": token " + std::to_string(t) +
+                  " is not below the model's " +
+                  std::to_string(plan.tokenLimit) + " token ids";
+            return false;
+          }
+      inputs.i32.insert(inputs.i32.end(), batch.inputs.begin(),
+                        batch.inputs.end());
+      targets.i32.insert(targets.i32.end(), batch.targets.begin(),
+                         batch.targets.end());
+    }
+    return true;
+  };
   // Late QAT's inputs: the switch, then each covered parameter's row clips
   // (its class's percentile of each row's |w|, from the current weights).
   struct QatParam {
@@ -958,30 +1000,9 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     // equal micro-batches is the mean of their means.
     const int64_t calls = plan.accumSteps / plan.stepGroup;
     for (int64_t call = 0; call < calls; ++call) {
-      args[nParams].i32.clear();
-      args[nParams + 1].i32.clear();
-      for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
-        TokenBatch batch;
-        if (!nextBatch(stream, s.trainBatchTokens, s.trainSeqLen, 1, 0,
-                       plan.accumSteps, batch, error)) {
-          std::fprintf(stderr, "%s\n", error.c_str());
-          return 1;
-        }
-        for (const std::vector<int32_t> *ids : {&batch.inputs, &batch.targets})
-          for (int32_t t : *ids)
-            if (t >= plan.tokenLimit) {
-              std::fprintf(stderr,
-                           "%s: token %d is not below the model's %lld token "
-                           "ids\n",
-                           options.trainGlob.c_str(), t,
-                           (long long)plan.tokenLimit);
-              return 1;
-            }
-        args[nParams].i32.insert(args[nParams].i32.end(), batch.inputs.begin(),
-                                 batch.inputs.end());
-        args[nParams + 1].i32.insert(args[nParams + 1].i32.end(),
-                                     batch.targets.begin(),
-                                     batch.targets.end());
+      if (!takeCall(stream, args[nParams], args[nParams + 1], error)) {
+        std::fprintf(stderr, "%s\n", error.c_str());
+        return 1;
       }
       std::vector<Tensor> out = f.step(args);
       loss += (double)out[0].f32[0] / (double)calls;
@@ -1097,8 +1118,6 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
         hessians.push_back({name, {}});
       int64_t tokens = 0;
       for (int64_t b = 0; b < plan.exports.calibrationBatches; ++b) {
-        calibArgs[nParams].i32.clear();
-        calibArgs[nParams + 1].i32.clear();
         if (selfGenerated) {
           // Sequences the model samples itself, as AR's records do: a
           // uniform first token, then each next one from softmax(logits /
@@ -1145,21 +1164,10 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
               calibArgs[nParams + 1].i32[r * seq + i] =
                   buffer[r * (seq + 1) + i + 1];
             }
-        } else {
-          for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
-            TokenBatch batch;
-            if (!nextBatch(calibration, s.trainBatchTokens, s.trainSeqLen, 1, 0,
-                           plan.accumSteps, batch, error)) {
-              std::fprintf(stderr, "%s\n", error.c_str());
-              return 1;
-            }
-            calibArgs[nParams].i32.insert(calibArgs[nParams].i32.end(),
-                                          batch.inputs.begin(),
-                                          batch.inputs.end());
-            calibArgs[nParams + 1].i32.insert(calibArgs[nParams + 1].i32.end(),
-                                              batch.targets.begin(),
-                                              batch.targets.end());
-          }
+        } else if (!takeCall(calibration, calibArgs[nParams],
+                             calibArgs[nParams + 1], error)) {
+          std::fprintf(stderr, "%s\n", error.c_str());
+          return 1;
         }
         tokens += (int64_t)calibArgs[nParams].i32.size();
         std::vector<Tensor> out = f.calibrate(calibArgs);
