@@ -21,6 +21,7 @@ bool loadByteTable(const std::string &modelPath, int64_t vocabSize,
   table.baseBytes.assign(size, 0);
   table.leadingSpace.assign(size, 0);
   table.boundary.assign(size, 1);
+  table.bos = sp.bos_id();
   static const std::string kSpace = "\xe2\x96\x81"; // U+2581 "▁"
   for (int64_t id = 0; id < pieces; ++id) {
     if (sp.IsControl(id) || sp.IsUnknown(id) || sp.IsUnused(id))

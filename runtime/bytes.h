@@ -14,6 +14,7 @@ struct ByteTable {
   std::vector<int16_t> baseBytes;    // bytes of the piece, "▁" removed
   std::vector<uint8_t> leadingSpace; // the piece began with "▁"
   std::vector<uint8_t> boundary;     // counts no byte, and no space after it
+  int64_t bos = -1;                  // the model's beginning of sequence
 };
 
 /// train_gpt.py's build_sentencepiece_luts over max(the model's vocab,

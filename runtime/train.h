@@ -35,7 +35,7 @@ struct ExportPlan {
   int64_t calibrationBatches = 16;
   /// Where the calibration sequences come from: "train" (the first
   /// training batches) or "self" (sampled from the trained model at
-  /// `temperature`, each from one uniformly drawn token).
+  /// `temperature`, each from the tokenizer's BOS).
   std::string calibration = "train";
   double temperature = 0.8;
   /// Fit by construction: when the artifact would exceed the budget minus
