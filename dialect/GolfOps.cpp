@@ -185,6 +185,16 @@ LogicalResult QuantOp::verify() {
       return emitOpError() << "clip_percentile must be in (0, 100], got "
                            << formatNumber(p);
   }
+  if (auto sigmas = getSettings().getAs<FloatAttr>("clip_sigmas")) {
+    double k = sigmas.getValueAsDouble();
+    if (!(k >= 0.0 && k < 1e6))
+      return emitOpError() << "clip_sigmas must be in [0, 1e6), got "
+                           << formatNumber(k);
+    auto method = getSettings().getAs<StringAttr>("method");
+    if (k > 0 && method && method.getValue() == "gptq_lite")
+      return emitOpError() << "gptq_lite searches clip percentiles; it takes "
+                              "no clip_sigmas";
+  }
   if (auto prune = getSettings().getAs<FloatAttr>("prune_percentile")) {
     double p = prune.getValueAsDouble();
     if (!(p >= 0.0 && p < 100.0))

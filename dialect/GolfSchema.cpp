@@ -188,12 +188,25 @@ static const std::vector<SettingSpec> kAdam = {
     {"weight_decay", K::Float, "0.0", "decoupled weight decay", {}},
 };
 
-static const std::vector<SettingSpec> kFloat = {};
+static const std::vector<SettingSpec> kFloat = {
+    {"prune_percentile",
+     K::Float,
+     "0.0",
+     "entries below this percentile of the tensor's |w| are zeroed before "
+     "storing",
+     {}},
+};
 static const std::vector<SettingSpec> kInt = {
     {"clip_percentile",
      K::Float,
      "100.0",
      "per-row clip at this percentile of |w|",
+     {}},
+    {"clip_sigmas",
+     K::Float,
+     "0.0",
+     "per-row clip at this many standard deviations of the row (SDClip); 0: "
+     "clip_percentile",
      {}},
     {"scale_floor",
      K::Float,

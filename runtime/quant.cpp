@@ -132,6 +132,29 @@ std::vector<double> rowClips(const float *w, int64_t rows, int64_t cols,
   return clips;
 }
 
+} // namespace
+
+std::vector<double> policyClips(const float *w, int64_t rows, int64_t cols,
+                                const QuantPolicy &policy) {
+  if (policy.clipSigmas <= 0)
+    return rowClips(w, rows, cols, policy.clipPercentile);
+  std::vector<double> clips(rows);
+  for (int64_t r = 0; r < rows; ++r) {
+    const float *row = w + r * cols;
+    double mean = 0, sq = 0;
+    for (int64_t j = 0; j < cols; ++j)
+      mean += row[j];
+    mean /= double(cols);
+    for (int64_t j = 0; j < cols; ++j)
+      sq += (row[j] - mean) * (row[j] - mean);
+    clips[r] = policy.clipSigmas *
+               std::sqrt(sq / double(std::max<int64_t>(cols - 1, 1)));
+  }
+  return clips;
+}
+
+namespace {
+
 /// fp16 scales per row: the clip value over the range, at least the floor,
 /// and never 0 (an all-zero row gets 1).
 std::vector<uint16_t> rowScales(const std::vector<double> &clips, double floor,
@@ -310,18 +333,7 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
   t.name = name;
   t.format = policy.format;
   t.shape = shape;
-  if (policy.format == QuantFormat::F32) {
-    t.full = w;
-    return t;
-  }
-  if (policy.format == QuantFormat::F16) {
-    t.half.resize(w.size());
-    for (size_t i = 0; i < w.size(); ++i)
-      t.half[i] = toHalf(w[i]);
-    return t;
-  }
-  const int64_t rows = t.rows(), cols = t.cols();
-  const int range = quantRange(policy.format);
+  // Pruning comes first, whatever the format (I5 prunes its fp16 embedding).
   std::vector<float> values(w);
   if (policy.prunePercentile > 0) {
     const double cut = quantileAbs(values.data(), (int64_t)values.size(),
@@ -330,9 +342,20 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
       if (std::fabs(v) < cut)
         v = 0;
   }
+  if (policy.format == QuantFormat::F32) {
+    t.full = std::move(values);
+    return t;
+  }
+  if (policy.format == QuantFormat::F16) {
+    t.half.resize(values.size());
+    for (size_t i = 0; i < values.size(); ++i)
+      t.half[i] = toHalf(values[i]);
+    return t;
+  }
+  const int64_t rows = t.rows(), cols = t.cols();
+  const int range = quantRange(policy.format);
   if (policy.method == "rtn") {
-    std::vector<double> clips =
-        rowClips(values.data(), rows, cols, policy.clipPercentile);
+    std::vector<double> clips = policyClips(values.data(), rows, cols, policy);
     t.scales = rowScales(clips, policy.scaleFloor, range);
     clipAndRound(values.data(), rows, cols, clips, t.scales, range, t.codes);
   } else if (policy.method == "gptq_lite") {
@@ -356,9 +379,8 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
               std::to_string(cols) + " x " + std::to_string(cols) + ")";
       return t;
     }
-    t.scales =
-        rowScales(rowClips(values.data(), rows, cols, policy.clipPercentile),
-                  policy.scaleFloor, range);
+    t.scales = rowScales(policyClips(values.data(), rows, cols, policy),
+                         policy.scaleFloor, range);
     if (!gptq(values.data(), rows, cols, *hessian, t.scales, range, 128, 0.01,
               t.codes)) {
       error = name + ": the damped Hessian is not positive definite";
@@ -416,7 +438,9 @@ double gaussianCodeBits(const QuantPolicy &policy, int64_t cols, double sigma) {
   // quantile of the distribution.
   const double p = std::min(policy.clipPercentile, 100.0) / 100;
   const double q = (p * double(cols - 1) + 0.5) / double(cols);
-  const double clip = halfNormalQuantile(q); // in units of sigma
+  const double clip = policy.clipSigmas > 0
+                          ? policy.clipSigmas
+                          : halfNormalQuantile(q); // in units of sigma
   double step = clip / range;
   if (policy.scaleFloor > 0 && sigma > 0)
     step = std::max(step, policy.scaleFloor / sigma);

@@ -30,6 +30,10 @@ struct QuantPolicy {
   QuantFormat format = QuantFormat::F32;
   /// Each row is clipped at this percentile of its |w| (100: its maximum).
   double clipPercentile = 100;
+  /// When positive, each row is clipped at this many standard deviations
+  /// of its entries instead (SDClip, TOP's k·std(row)); the percentile is
+  /// then unused.
+  double clipSigmas = 0;
   /// The smallest scale: the baseline's 1/127 (§7.1); 0 for none.
   double scaleFloor = 0;
   /// "rtn" (round to nearest), "gptq_lite" (the clip percentile of the
@@ -40,6 +44,11 @@ struct QuantPolicy {
   /// are set to 0 (magnitude pruning, §7.9); 0 prunes nothing.
   double prunePercentile = 0;
 };
+
+/// Each row's clip under `policy`: k standard deviations (clipSigmas, the
+/// unbiased estimate as torch.std) or the percentile of its |w|.
+std::vector<double> policyClips(const float *w, int64_t rows, int64_t cols,
+                                const QuantPolicy &policy);
 
 /// A tensor as the artifact stores it. Integer formats: `codes` row-major
 /// ([rows, cols]: a tensor of rank ≥ 2 is [shape[0], rest]; a vector or a

@@ -78,6 +78,7 @@ std::string TrainPlan::toJson() const {
     j["export"]["classes"].push_back({{"name", name},
                                       {"format", quantFormatName(q.format)},
                                       {"clip_percentile", q.clipPercentile},
+                                      {"clip_sigmas", q.clipSigmas},
                                       {"scale_floor", q.scaleFloor},
                                       {"method", q.method},
                                       {"prune_percentile", q.prunePercentile}});
@@ -469,6 +470,7 @@ std::string TrainPlan::fromJson(const std::string &text) {
         if (!parseQuantFormat(c.value("format", std::string()), q.format))
           return "the plan has an unknown export format";
         q.clipPercentile = c.value("clip_percentile", q.clipPercentile);
+        q.clipSigmas = c.value("clip_sigmas", q.clipSigmas);
         q.scaleFloor = c.value("scale_floor", q.scaleFloor);
         q.method = c.value("method", q.method);
         q.prunePercentile = c.value("prune_percentile", q.prunePercentile);
@@ -987,10 +989,10 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
         const Tensor &w = args[qat[k].index];
         const int64_t r = w.shape[0], c = (int64_t)w.f32.size() / r;
         std::vector<float> &clips = args[nParams + 3 + k].f32;
+        std::vector<double> rows =
+            policyClips(w.f32.data(), r, c, qat[k].policy);
         for (int64_t row = 0; row < r; ++row)
-          clips[row] = (float)quantileAbs(
-              w.f32.data() + row * c, c,
-              std::min(qat[k].policy.clipPercentile, 100.0) / 100);
+          clips[row] = (float)rows[row];
       }
     double loss = 0;
     for (size_t i = 0; i < nParams; ++i)

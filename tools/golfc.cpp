@@ -180,6 +180,7 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
       return settingNumber(d, name, fallback);
     };
     policy.clipPercentile = num("clip_percentile", policy.clipPercentile);
+    policy.clipSigmas = num("clip_sigmas", policy.clipSigmas);
     policy.scaleFloor = num("scale_floor", policy.scaleFloor);
     policy.prunePercentile = num("prune_percentile", policy.prunePercentile);
     if (auto a = d.getAs<mlir::StringAttr>("method"))
@@ -285,8 +286,9 @@ void printReport(const std::string &path, const CompileResult &r,
      << " tensors\n";
 }
 
-/// The report's artifact section; false when the estimate is over the
-/// budget.
+/// The report's artifact section; false when the artifact cannot fit: the
+/// estimate is over the budget, is not merely an upper bound, and no
+/// fit_class is named to make it fit.
 bool printEstimate(const CompileResult &r, int64_t specBytes,
                    llvm::raw_ostream &os) {
   rt::ExportPlan policy = exportPolicy(*r.module);
@@ -313,7 +315,14 @@ bool printEstimate(const CompileResult &r, int64_t specBytes,
   if (floored)
     os << "  (an upper bound: a scale floor binds on rows whose clip is below "
           "range x floor, which only training decides; assumed not to)\n";
-  return fits;
+  if (!fits && !policy.fitClass.empty())
+    os << "note: over the budget, the export prunes class '" << policy.fitClass
+       << "' as little as makes the artifact fit (export.fit_class)\n";
+  else if (!fits && floored)
+    os << "warning: the artifact may not fit the budget: the estimate is only "
+          "an upper bound; export.fit_class makes the export fit by "
+          "construction\n";
+  return fits || floored || !policy.fitClass.empty();
 }
 
 /// Writes `text` to `path` through a temporary file and a rename, so a

@@ -1,10 +1,12 @@
-"""golfc's compiled training step against the PyTorch float64 reference of
-the baseline, on one small configuration given as baseline.py's options.
+"""golfc's compiled training step against a PyTorch float64 reference, on
+one small configuration.
 
 usage: check_step.py SPEC [baseline.py options] --work DIR
-Runs baseline.py, then `golfc grad` in float64 — the loss within 1e-12
-relative, every gradient within 1e-10 of its tensor's largest magnitude —
-and in float32, within the bounds derived in baseline.py."""
+       check_step.py SPEC --record NAME [records.py options] --work DIR
+Runs the reference (baseline.py, or records.py for a record's spec), then
+`golfc grad` in float64 — the loss within 1e-12 relative, every gradient
+within 1e-10 of its tensor's largest magnitude — and in float32, within the
+bounds derived by the reference."""
 import json
 import os
 import subprocess
@@ -20,14 +22,24 @@ spec = sys.argv[1]
 args = sys.argv[2:]
 work = args[args.index("--work") + 1]
 del args[args.index("--work") : args.index("--work") + 2]
-subprocess.run([sys.executable, os.path.join(here, "baseline.py"), "--out", work] + args, check=True)
+if "--record" in args:
+    i = args.index("--record")
+    reference = [os.path.join(here, "records.py"), args[i + 1]]
+    del args[i : i + 2]
+else:
+    reference = [os.path.join(here, "baseline.py")]
+subprocess.run([sys.executable, *reference, "--out", work] + args, check=True)
 expected = json.load(open(os.path.join(work, "expected.json")))
 ref_grads = read_safetensors(os.path.join(work, "grads.safetensors"))
 c = expected["config"]
 sets = []
-for key in ("num_layers", "model_dim", "num_heads", "num_kv_heads", "vocab_size", "mlp_mult"):
-    sets += ["--set", f"{key}={c[key]}"]
-sets += ["--set", f"tie_embeddings={'true' if c['tie_embeddings'] else 'false'}"]
+if "sets" in expected:
+    for key, value in expected["sets"].items():
+        sets += ["--set", f"{key}={value}"]
+else:
+    for key in ("num_layers", "model_dim", "num_heads", "num_kv_heads", "vocab_size", "mlp_mult"):
+        sets += ["--set", f"{key}={c[key]}"]
+    sets += ["--set", f"tie_embeddings={'true' if c['tie_embeddings'] else 'false'}"]
 failed = False
 for dtype, loss_bound, grad_bound in (
     ("f64", 1e-12, 1e-10),

@@ -12,8 +12,8 @@ def write_safetensors(path, tensors):
     """tensors: list of (name, numpy array), written in that order."""
     header, offset, blobs = {}, 0, []
     for name, array in tensors:
-        array = np.ascontiguousarray(array)
-        blob = array.astype(array.dtype.newbyteorder("<")).tobytes()
+        array = np.asarray(array)  # (ascontiguousarray would make a scalar [1])
+        blob = np.ascontiguousarray(array.astype(array.dtype.newbyteorder("<"))).tobytes()
         header[name] = {
             "dtype": DTYPES[array.dtype],
             "shape": list(array.shape),

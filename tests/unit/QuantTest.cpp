@@ -120,6 +120,33 @@ TEST(QuantTest, ClipAndFloorFollowTheBaseline) {
   EXPECT_EQ(t.codes[0], (int8_t)std::nearbyint(0.5f / fromHalf(t.scales[0])));
 }
 
+TEST(QuantTest, SigmaClipScalesByTheRowsStandardDeviation) {
+  // SDClip: row 0 = {1, -1, 1, -1} (mean 0, unbiased std sqrt(4/3)), row 1
+  // = {0.1, 0.3, 0.5, 0.7} (mean 0.4, std sqrt(0.2/3)); k = 3 and int6:
+  // scale k·std/31, never clipping here, codes round(w / scale).
+  std::vector<float> w = {1, -1, 1, -1, 0.1f, 0.3f, 0.5f, 0.7f};
+  QuantPolicy p;
+  p.format = QuantFormat::Int6;
+  p.clipSigmas = 3;
+  const std::vector<double> clips = policyClips(w.data(), 2, 4, p);
+  EXPECT_NEAR(clips[0], 3 * std::sqrt(4.0 / 3), 1e-6);
+  EXPECT_NEAR(clips[1], 3 * std::sqrt(0.2 / 3), 1e-6);
+  std::string error;
+  QuantTensor t = quantize("w", {2, 4}, w, p, nullptr, error);
+  ASSERT_EQ(error, "");
+  for (int r = 0; r < 2; ++r) {
+    EXPECT_EQ(t.scales[r], toHalf(float(clips[r] / 31)));
+    for (int c = 0; c < 4; ++c)
+      EXPECT_EQ(t.codes[r * 4 + c],
+                (int8_t)std::nearbyint(w[r * 4 + c] / fromHalf(t.scales[r])));
+  }
+  // A clip of fewer sigmas than the row's largest entry saturates it.
+  p.clipSigmas = 0.5;
+  t = quantize("w", {2, 4}, w, p, nullptr, error);
+  EXPECT_EQ(t.codes[0], 31);
+  EXPECT_EQ(t.codes[1], -31);
+}
+
 TEST(QuantTest, PruningZeroesTheSmallest) {
   std::vector<float> w(200);
   for (int i = 0; i < 200; ++i)

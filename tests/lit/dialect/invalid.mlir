@@ -37,6 +37,16 @@ golf.quant "q" int8 {clip_percentile = 101.0 : f64}
 
 // -----
 
+// expected-error @+1 {{clip_sigmas must be in [0, 1e6), got -1.0}}
+golf.quant "q" int6 {clip_sigmas = -1.0 : f64}
+
+// -----
+
+// expected-error @+1 {{gptq_lite searches clip percentiles; it takes no clip_sigmas}}
+golf.quant "q" int6 {clip_sigmas = 12.0 : f64, method = "gptq_lite"}
+
+// -----
+
 // expected-error @+1 {{prune_percentile must be in [0, 100), got 100.0}}
 golf.quant "q" int6 {prune_percentile = 100.0 : f64}
 
