@@ -51,6 +51,11 @@ void Diagnostics::error(Loc loc, const llvm::Twine &message) {
     report({}, "error", "too many errors; stopping");
 }
 
+void Diagnostics::warning(Loc loc, const llvm::Twine &message) {
+  if (errors < kMaxErrors)
+    report(loc, "warning", message);
+}
+
 void Diagnostics::note(Loc loc, const llvm::Twine &message) {
   if (errors < kMaxErrors)
     report(loc, "note", message);

@@ -34,6 +34,8 @@ public:
 
   void error(Loc loc, const llvm::Twine &message);
   void note(Loc loc, const llvm::Twine &message);
+  /// A problem that does not stop compilation (an ineffective setting).
+  void warning(Loc loc, const llvm::Twine &message);
 
   unsigned errorCount() const { return errors; }
   bool hasErrors() const { return errors > 0; }

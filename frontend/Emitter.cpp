@@ -266,6 +266,9 @@ private:
   bool eval(const Expr &e, Frame &frame, Val &out);
   bool evalPath(const std::vector<PathSegment> &path, Frame &frame,
                 std::string &out);
+  /// No silent knobs (issue 7): says where each setting is used and warns
+  /// about the ones that have no effect under the others.
+  void checkUses(const Spec &spec);
   bool lookup(const Expr &e, Frame &frame, Val &out);
   bool evalBinary(const Expr &e, Frame &frame, Val &out);
   bool evalIndex(const Expr &e, Frame &frame, Val &out);
@@ -334,6 +337,7 @@ private:
 
   std::map<std::string, Val> globals;
   std::map<std::string, Loc> globalLocs; // Where a setting or let is defined.
+  std::map<std::string, Loc> firstRead; // Where a setting or let is first read.
   std::map<std::string, const BlockDef *> blocks;
   std::map<std::string, Loc> optimizerLocs, quantLocs;
   std::vector<SettingInfo> settings;
@@ -952,6 +956,85 @@ bool Emitter::evalPath(const std::vector<PathSegment> &path, Frame &frame,
   return true;
 }
 
+void Emitter::checkUses(const Spec &spec) {
+  auto valueOf = [&](const std::string &name) -> const Val * {
+    auto it = globals.find(name);
+    return it == globals.end() ? nullptr : &it->second;
+  };
+  auto flag = [&](const char *name) {
+    const Val *v = valueOf(name);
+    return v && v->kind == Val::Bool && v->b;
+  };
+  auto text = [&](const char *name) {
+    const Val *v = valueOf(name);
+    return v && v->kind == Val::Str ? v->s : std::string();
+  };
+  bool gptq = false, integer = false;
+  module.walk([&](QuantOp q) {
+    llvm::StringRef f = q.getFormat();
+    integer |= f == "int8" || f == "int6" || f == "int5";
+    if (auto m = q.getSettings().getAs<mlir::StringAttr>("method"))
+      gptq |= m.getValue() == "gptq";
+  });
+  // Why a fixed-section setting has no effect under the others; "" when it
+  // has one.
+  auto ineffective = [&](const SettingInfo &s) -> std::string {
+    const std::string &n = s.name;
+    if ((n == "swa_every" || n == "swa_start_frac") && !flag("swa_enabled"))
+      return "swa_enabled is false";
+    if (n == "swa_enabled" && s.value == "true" && flag("ema_enabled"))
+      return "with ema_enabled the EMA is exported and the SWA average is "
+             "never used (as in GL/PM/AR, reference §9.3)";
+    if (n == "ema_decay" && !flag("ema_enabled"))
+      return "ema_enabled is false";
+    if ((n == "gptq_batches" || n == "gptq_calibration" ||
+         n == "gptq_temperature") &&
+        !gptq)
+      return "no export class uses method \"gptq\"";
+    if (n == "gptq_temperature" && text("gptq_calibration") != "self")
+      return "gptq_calibration is not \"self\"";
+    if (n == "fit_margin_bytes" && text("fit_class").empty())
+      return "fit_class is empty";
+    if (n == "late_qat_threshold" && !integer)
+      return "no export class is an integer format";
+    return "";
+  };
+  for (SettingInfo &s : settings) {
+    if (s.section == "hparams") {
+      auto read = firstRead.find(s.name);
+      if (read != firstRead.end()) {
+        s.use = "line " + std::to_string(read->second.line);
+        continue;
+      }
+      s.use = "no effect: nothing reads it under these settings";
+      diags.warning(s.loc, "hparams." + s.name + " (" + s.origin +
+                               ") has no effect: nothing in the spec reads "
+                               "it under these settings");
+      continue;
+    }
+    std::string why = ineffective(s);
+    if (why.empty()) {
+      s.use = "runtime";
+      continue;
+    }
+    s.use = "no effect: " + why;
+    if (s.origin != "default")
+      diags.warning(s.loc, s.section + "." + s.name + " (" + s.origin +
+                               ") has no effect: " + why);
+  }
+  for (const Definition &d : spec.definitions)
+    if (d.kind == Definition::Let && !firstRead.count(d.name))
+      diags.warning(d.loc, "let " + d.name + " is never used");
+  std::set<std::string> groups;
+  for (const auto &[name, p] : params)
+    groups.insert(p.info.group);
+  for (const OptimizerDef &o : spec.optimizers)
+    if (!groups.count(o.name))
+      diags.warning(o.loc, "optimizer group '" + o.name +
+                               "' has no parameters under these settings: "
+                               "its settings have no effect");
+}
+
 bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
   std::string rel;
   bool simple = e.segments.size() == 1 && !e.segments[0].expr;
@@ -967,6 +1050,8 @@ bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
                                 " and the parameter '" + asParam +
                                 "'; rename one");
       out = local ? frame.locals[name] : globals[name];
+      if (!local)
+        firstRead.emplace(name, e.loc);
       return true;
     }
     if (blocks.count(name))
@@ -2243,6 +2328,7 @@ bool Emitter::run(const Spec &spec, CompileResult &result) {
   }
 
   result.module = module;
+  checkUses(spec);
   // Report settings section by section, each in spec order, then defaults.
   static const std::vector<std::string> kOrder = {"hparams", "train", "eval",
                                                   "export"};

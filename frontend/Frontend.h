@@ -31,11 +31,13 @@ struct CompileOptions {
   bool f64 = false;
 };
 
-/// A setting in force: its value as the spec would write it and where the
-/// value came from ("spec", "default", "--set", "env NAME").
+/// A setting in force: its value as the spec would write it, where the
+/// value came from ("spec", "default", "--set", "env NAME") and where it is
+/// used ("line N" of its first read, "runtime", or "no effect: why").
 struct SettingInfo {
   std::string name, section, value, origin;
   Loc loc;
+  std::string use;
 };
 
 struct ParamInfo {

@@ -134,7 +134,9 @@ void printSettings(const CompileResult &r, llvm::raw_ostream &os) {
     std::string key = s.section + "." + s.name;
     os << "  " << key << std::string(width + 2 - key.size(), ' ') << s.value
        << std::string(s.value.size() < 14 ? 14 - s.value.size() : 1, ' ')
-       << s.origin << "\n";
+       << s.origin
+       << std::string(s.origin.size() < 14 ? 14 - s.origin.size() : 1, ' ')
+       << s.use << "\n";
   }
 }
 
@@ -242,7 +244,9 @@ ArtifactEstimate estimateArtifact(const CompileResult &r,
 
 void printReport(const std::string &path, const CompileResult &r,
                  llvm::raw_ostream &os) {
-  os << "spec: " << path << "\n\nsettings (value, origin):\n";
+  os << "spec: " << path
+     << "\n\nsettings (value, origin, use: the line that first reads it, the "
+        "runtime, or why it has no effect):\n";
   printSettings(r, os);
 
   os << "\nparameters:\n";

@@ -150,6 +150,8 @@ def forward(p, c, tokens, targets):
     enc = len(order) // 2
     skips, lanes = [], None
     for k, i in enumerate(order):
+        if c["parallel_start"] is not None and i >= c["parallel_start"] and lanes is None:
+            lanes = (x, x)  # the lanes split before the skip, lane 0 takes it
         if k >= enc and skips:
             j = k - enc
             s = p["skip_weights"][j] * skips.pop()
@@ -167,8 +169,6 @@ def forward(p, c, tokens, targets):
             else:
                 x = cur
         if c["parallel_start"] is not None and i >= c["parallel_start"]:
-            if lanes is None:
-                lanes = (x, x)
             lanes = parallel_block(i, lanes)
         else:
             x = block(i, x)
