@@ -995,6 +995,8 @@ void Emitter::checkUses(const Spec &spec) {
       return "gptq_calibration is not \"self\"";
     if (n == "fit_margin_bytes" && text("fit_class").empty())
       return "fit_class is empty";
+    if (n.rfind("ttt_", 0) == 0 && n != "ttt_enabled" && !flag("ttt_enabled"))
+      return "ttt_enabled is false";
     if (n == "late_qat_threshold" && !integer)
       return "no export class is an integer format";
     return "";

@@ -21,6 +21,7 @@ extern "C" void golf_step_packed(void **args);
 // Only in trainers.
 extern "C" void golf_eval_packed(void **args) __attribute__((weak));
 extern "C" void golf_calib_packed(void **args) __attribute__((weak));
+extern "C" void golf_ttt_packed(void **args) __attribute__((weak));
 extern "C" void golf_logits_packed(void **args) __attribute__((weak));
 
 namespace {
@@ -126,6 +127,11 @@ int runTrain(const golf::rt::TrainOptions &options,
       return golf::rt::callPacked(golf_logits_packed, args, logitResults);
     };
   }
+  // Score-first TTT's step (built when the spec enables it).
+  if (golf_ttt_packed)
+    functions.ttt = [&](std::vector<golf::rt::Tensor> &args) {
+      return golf::rt::callPacked(golf_ttt_packed, args, stepResults);
+    };
   return golf::rt::train(plan, functions, options);
 }
 

@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <sstream>
 
 #include <unistd.h>
@@ -43,7 +44,14 @@ std::string TrainPlan::toJson() const {
                    {"swa_enabled", s.swaEnabled},
                    {"swa_every", s.swaEvery},
                    {"swa_start_frac", s.swaStartFrac},
-                   {"checkpoint_every", s.checkpointEvery}};
+                   {"checkpoint_every", s.checkpointEvery},
+                   {"ttt_enabled", s.tttEnabled},
+                   {"ttt_chunk_tokens", s.tttChunkTokens},
+                   {"ttt_epochs", s.tttEpochs},
+                   {"ttt_batch_seqs", s.tttBatchSeqs},
+                   {"ttt_lr", s.tttLr},
+                   {"ttt_momentum", s.tttMomentum},
+                   {"ttt_grad_clip", s.tttGradClip}};
   j["micro_batch"] = microBatch;
   j["step_group"] = stepGroup;
   j["accum_steps"] = accumSteps;
@@ -134,6 +142,11 @@ const std::vector<Adjustable> &adjustables() {
       {"train", "swa_start_frac", nullptr, &S::swaStartFrac, nullptr, 0, 1},
       {"train", "checkpoint_every", &S::checkpointEvery},
       {"eval", "eval_stride"},
+      {"eval", "ttt_enabled", nullptr, nullptr, &S::tttEnabled},
+      {"eval", "ttt_epochs", &S::tttEpochs},
+      {"eval", "ttt_lr", nullptr, &S::tttLr},
+      {"eval", "ttt_momentum", nullptr, &S::tttMomentum, nullptr, 0, 1},
+      {"eval", "ttt_grad_clip", nullptr, &S::tttGradClip},
   };
   return table;
 }
@@ -426,6 +439,13 @@ std::string TrainPlan::fromJson(const std::string &text) {
   t.swaEvery = s.value("swa_every", t.swaEvery);
   t.swaStartFrac = s.value("swa_start_frac", t.swaStartFrac);
   t.checkpointEvery = s.value("checkpoint_every", t.checkpointEvery);
+  t.tttEnabled = s.value("ttt_enabled", t.tttEnabled);
+  t.tttChunkTokens = s.value("ttt_chunk_tokens", t.tttChunkTokens);
+  t.tttEpochs = s.value("ttt_epochs", t.tttEpochs);
+  t.tttBatchSeqs = s.value("ttt_batch_seqs", t.tttBatchSeqs);
+  t.tttLr = s.value("ttt_lr", t.tttLr);
+  t.tttMomentum = s.value("ttt_momentum", t.tttMomentum);
+  t.tttGradClip = s.value("ttt_grad_clip", t.tttGradClip);
   microBatch = j.value("micro_batch", int64_t(1));
   stepGroup = j.value("step_group", int64_t(1));
   accumSteps = j.value("accum_steps", int64_t(1));
@@ -560,20 +580,16 @@ struct Validation {
   int64_t tokens = 0, bytes = 0;
 };
 
-/// The loss and bytes of the validation split over evalWindows(stride):
-/// `batch` windows per call, a short window padded after its end (the
-/// model is causal: padding changes no scored position). Losses are summed
-/// per position in float64, window after window, so the result does not
-/// depend on the batch.
-Validation validate(const TrainFunctions &f, std::vector<Tensor> &args,
-                    const std::vector<uint16_t> &val, int64_t seq,
-                    int64_t batch, int64_t stride, const ByteTable &bytes) {
-  Validation v;
-  const std::vector<EvalWindow> windows =
-      evalWindows((int64_t)val.size() - 1, seq, stride);
+/// Scores `windows` (`batch` per call of the evaluation, a short window
+/// padded after its end: the model is causal, padding changes no scored
+/// position), adding each scored position's loss in float64, window after
+/// window, to `lossSum`, and the targets and bytes to `v`.
+void scoreWindows(const TrainFunctions &f, std::vector<Tensor> &args,
+                  const std::vector<uint16_t> &val, int64_t seq, int64_t batch,
+                  const std::vector<EvalWindow> &windows,
+                  const ByteTable &bytes, double &lossSum, Validation &v) {
   Tensor &inputs = args[args.size() - 2], &targets = args.back();
   inputs.shape = targets.shape = {batch, seq};
-  double lossSum = 0;
   for (size_t first = 0; first < windows.size(); first += batch) {
     const size_t count = std::min(windows.size() - first, (size_t)batch);
     inputs.i32.assign(batch * seq, 0);
@@ -598,10 +614,158 @@ Validation validate(const TrainFunctions &f, std::vector<Tensor> &args,
                      targets.i32.data() + r * seq + w.scoredFrom, scored);
     }
   }
+}
+
+/// The loss and bytes of the validation split over evalWindows(stride).
+/// The result does not depend on the batch.
+Validation validate(const TrainFunctions &f, std::vector<Tensor> &args,
+                    const std::vector<uint16_t> &val, int64_t seq,
+                    int64_t batch, int64_t stride, const ByteTable &bytes) {
+  Validation v;
+  double lossSum = 0;
+  scoreWindows(f, args, val, seq, batch,
+               evalWindows((int64_t)val.size() - 1, seq, stride), bytes,
+               lossSum, v);
   v.loss = lossSum / (double)v.tokens;
   v.bpb = bitsPerByte(v.loss, v.tokens, v.bytes);
   return v;
 }
+
+} // namespace
+
+std::string tttCheck(const TrainPlan &plan) {
+  const TrainSettings &s = plan.settings;
+  if (s.tttEpochs < 0 || s.tttLr < 0 || s.tttGradClip < 0)
+    return "ttt_epochs, ttt_lr and ttt_grad_clip must not be negative";
+  if (s.tttChunkTokens < plan.evalSeqLen)
+    return "ttt_chunk_tokens " + std::to_string(s.tttChunkTokens) +
+           " holds no sequence of eval_seq_len " +
+           std::to_string(plan.evalSeqLen);
+  return "";
+}
+
+int64_t tttRows(const TrainPlan &plan) {
+  const TrainSettings &s = plan.settings;
+  const int64_t seqs = std::max<int64_t>(s.tttChunkTokens / plan.evalSeqLen, 1);
+  const int64_t g =
+      std::gcd(std::min(seqs, std::max<int64_t>(s.tttBatchSeqs, 1)), seqs);
+  for (int64_t d = g; d >= 1; --d)
+    if (g % d == 0 &&
+        d * plan.evalSeqLen <= std::max<int64_t>(plan.evalSeqLen, 16384))
+      return d;
+  return 1;
+}
+
+Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
+                  std::vector<Tensor> &step, size_t nParams,
+                  const std::vector<uint16_t> &val, int64_t stride,
+                  const ByteTable &bytes, std::vector<Score> *chunks) {
+  const TrainSettings &s = plan.settings;
+  const int64_t targets = (int64_t)val.size() - 1, seq = plan.evalSeqLen;
+  const int64_t rows = tttRows(plan);
+  const int64_t chunk = s.tttChunkTokens;
+  const int64_t numChunks = (targets + chunk - 1) / chunk;
+  // Each window belongs to the chunk of its first scored target.
+  const std::vector<EvalWindow> windows =
+      evalWindows(targets, plan.evalSeqLen, stride);
+  std::vector<std::vector<EvalWindow>> byChunk(numChunks);
+  for (const EvalWindow &w : windows)
+    byChunk[std::min((w.start + w.scoredFrom) / chunk, numChunks - 1)]
+        .push_back(w);
+  // The evaluation's arguments borrow the step's weights (swapped in and
+  // out, never copied).
+  std::vector<Tensor> evalArgs(nParams + 2);
+  std::vector<std::vector<float>> momentum(nParams), grads(nParams);
+  Tensor &inputs = step[nParams], &targetsT = step[nParams + 1];
+  inputs.shape = targetsT.shape = {rows, seq};
+  Validation total;
+  double totalLoss = 0;
+  for (int64_t c = 0; c < numChunks; ++c) {
+    // 1. Score the chunk's windows with the weights trained on the chunks
+    //    before it only.
+    for (size_t i = 0; i < nParams; ++i) {
+      evalArgs[i].shape = step[i].shape;
+      evalArgs[i].f32.swap(step[i].f32);
+    }
+    Validation v;
+    double lossSum = 0;
+    scoreWindows(f, evalArgs, val, plan.evalSeqLen, plan.evalBatch, byChunk[c],
+                 bytes, lossSum, v);
+    for (size_t i = 0; i < nParams; ++i)
+      evalArgs[i].f32.swap(step[i].f32);
+    totalLoss += lossSum;
+    total.tokens += v.tokens;
+    total.bytes += v.bytes;
+    if (chunks)
+      chunks->push_back(
+          {v.tokens ? lossSum / (double)v.tokens : 0, 0, v.tokens, v.bytes});
+    // 2. Then train on it, unless it is the last: its sequences of
+    //    eval_seq_len whose targets end inside it, ttt_epochs passes of SGD
+    //    with momentum in batches of ttt_batch_seqs, the lr cosine-decayed
+    //    over the chunks.
+    if (c == numChunks - 1 || s.tttEpochs == 0)
+      continue;
+    const int64_t start = c * chunk;
+    const int64_t seqs = (std::min(start + chunk, targets) - start) / seq;
+    const double lr =
+        s.tttLr * 0.5 *
+        (1 + std::cos(M_PI * (double)c /
+                      (double)std::max<int64_t>(numChunks - 1, 1)));
+    for (int64_t epoch = 0; epoch < s.tttEpochs; ++epoch)
+      for (int64_t b = 0; b < seqs; b += s.tttBatchSeqs) {
+        const int64_t n = std::min(seqs - b, s.tttBatchSeqs);
+        for (size_t i = 0; i < nParams; ++i)
+          grads[i].assign(step[i].f32.size(), 0.0f);
+        for (int64_t call = 0; call < n / rows; ++call) {
+          for (int64_t r = 0; r < rows; ++r) {
+            const int64_t at = start + (b + call * rows + r) * seq;
+            for (int64_t i = 0; i < seq; ++i) {
+              inputs.i32.resize(rows * seq);
+              targetsT.i32.resize(rows * seq);
+              inputs.i32[r * seq + i] = val[at + i];
+              targetsT.i32[r * seq + i] = val[at + i + 1];
+            }
+          }
+          std::vector<Tensor> out = f.ttt(step);
+          // The batch's mean gradient: its calls are equal in size.
+          const float w = (float)rows / (float)n;
+          for (size_t i = 0; i < nParams; ++i)
+            for (size_t k = 0; k < grads[i].size(); ++k)
+              grads[i][k] += w * out[i + 1].f32[k];
+        }
+        // torch.nn.utils.clip_grad_norm_, then torch.optim.SGD (momentum,
+        // no dampening): buf = m·buf + g (buf = g at first), w -= lr·buf.
+        double sq = 0;
+        for (const auto &g : grads)
+          for (float x : g)
+            sq += (double)x * x;
+        const double norm = std::sqrt(sq);
+        const float clip = s.tttGradClip > 0 && norm > s.tttGradClip
+                               ? (float)(s.tttGradClip / (norm + 1e-6))
+                               : 1.0f;
+        for (size_t i = 0; i < nParams; ++i) {
+          std::vector<float> &buf = momentum[i];
+          const bool fresh = buf.empty();
+          if (fresh)
+            buf.assign(grads[i].size(), 0.0f);
+          float *w = step[i].f32.data();
+          for (size_t k = 0; k < buf.size(); ++k) {
+            const float g = grads[i][k] * clip;
+            buf[k] = fresh ? g : (float)s.tttMomentum * buf[k] + g;
+            w[k] -= (float)lr * buf[k];
+          }
+        }
+      }
+  }
+  Score score;
+  score.tokens = total.tokens;
+  score.bytes = total.bytes;
+  score.loss = totalLoss / (double)total.tokens;
+  score.bpb = bitsPerByte(score.loss, total.tokens, total.bytes);
+  return score;
+}
+
+namespace {
 
 /// The parameters' current values, by pointer: nothing is copied.
 std::vector<const std::vector<float> *>
@@ -758,6 +922,15 @@ std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
   }
   args.push_back({});
   args.push_back({});
+  if (plan.settings.tttEnabled) {
+    if (!f.ttt)
+      return "ttt_enabled needs TTT's compiled step";
+    std::string why = tttCheck(plan);
+    if (!why.empty())
+      return why;
+    score = validateTtt(plan, f, args, weights.size(), val, stride, bytes);
+    return "";
+  }
   Validation v =
       validate(f, args, val, plan.evalSeqLen, plan.evalBatch, stride, bytes);
   score = {v.loss, v.bpb, v.tokens, v.bytes};
@@ -768,6 +941,15 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
           const TrainOptions &options) {
   using Clock = std::chrono::steady_clock;
   const TrainSettings &s = plan.settings;
+  if (s.tttEnabled) {
+    std::string why = f.ttt ? tttCheck(plan)
+                            : "this binary has no TTT step: build it with "
+                              "ttt_enabled=true";
+    if (!why.empty()) {
+      std::fprintf(stderr, "error: %s\n", why.c_str());
+      return 1;
+    }
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.outDir, ec);
   if (ec) {
@@ -1100,6 +1282,22 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
         std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
   }
 
+  // Score-first TTT (reference §10.2) of the current weights, on a copy.
+  Score ttt;
+  auto runTtt = [&](double bpb, const char *of) {
+    auto t0 = Clock::now();
+    std::vector<Tensor> copy(args.begin(), args.begin() + nParams + 2);
+    ttt = validateTtt(plan, f, copy, nParams, val,
+                      sliding ? plan.evalStride : 0, bytes);
+    log.line(format(
+        "final_ttt val_loss:%.8f val_bpb:%.8f (score-first: "
+        "chunks of %lld, %lld epochs, lr %g; the %s without it "
+        "%.8f, %+.4f) eval_time:%.0fms",
+        ttt.loss, ttt.bpb, (long long)s.tttChunkTokens, (long long)s.tttEpochs,
+        s.tttLr, of, bpb, ttt.bpb - bpb,
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
+  };
+
   // The artifact (§7): quantized, compressed and within the budget before
   // anything is written as final, then read back and scored as the
   // challenge scores it.
@@ -1239,12 +1437,15 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       args[i].f32 = dequantize(back.tensors[i]);
     }
     roundTrip = validateNow(sliding ? plan.evalStride : 0);
-    for (size_t i = 0; i < nParams; ++i)
-      args[i].f32 = std::move(kept[i]);
     log.line(format("final_roundtrip val_loss:%.8f val_bpb:%.8f "
                     "(unquantized val_bpb:%.8f, %+.4f)",
                     roundTrip.loss, roundTrip.bpb, score.bpb,
                     roundTrip.bpb - score.bpb));
+    // TTT adapts the model the artifact restores, as the records do.
+    if (s.tttEnabled)
+      runTtt(roundTrip.bpb, "round trip");
+    for (size_t i = 0; i < nParams; ++i)
+      args[i].f32 = std::move(kept[i]);
     err = writeAtomically(options.outDir + "/artifact.bin",
                           {{artifact.bytes.data(), artifact.bytes.size()}});
     if (!err.empty()) {
@@ -1252,6 +1453,9 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       return 1;
     }
   }
+
+  if (s.tttEnabled && !exporting)
+    runTtt(score.bpb, "score");
 
   std::vector<std::pair<std::string, SafeTensor>> tensors;
   for (size_t i = 0; i < nParams; ++i)
@@ -1287,6 +1491,10 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       summary["fit"] = {{"class", plan.exports.fitClass},
                         {"prune_percentile", artifact.fitPercentile},
                         {"counted_bytes_before", artifact.fitBeforeBytes}};
+  }
+  if (s.tttEnabled) {
+    summary["ttt_val_loss"] = ttt.loss;
+    summary["ttt_val_bpb"] = ttt.bpb;
   }
   if (sliding) { // The non-overlapping windows' numbers, for comparison.
     summary["val_loss_windows"] = last.loss;

@@ -4,6 +4,7 @@
 // SWA, periodic and final validation (val_loss, val_bpb), the run directory.
 #pragma once
 
+#include "runtime/bytes.h"
 #include "runtime/optim.h"
 #include "runtime/quant.h"
 #include "runtime/step.h"
@@ -66,6 +67,11 @@ struct TrainSettings {
   double maxWallclockSeconds = 600, gradClipNorm = 0, emaDecay = 0.997,
          swaStartFrac = 0.5;
   bool emaEnabled = false, swaEnabled = false;
+  /// Score-first test-time training of the final score (reference §10.2;
+  /// the `eval` section's ttt_* settings, docs/training.md).
+  bool tttEnabled = false;
+  int64_t tttChunkTokens = 32768, tttEpochs = 3, tttBatchSeqs = 32;
+  double tttLr = 0.002, tttMomentum = 0.9, tttGradClip = 1.0;
 };
 
 struct TrainPlan {
@@ -113,13 +119,17 @@ std::string applyOverrides(TrainPlan &plan,
 /// takes and returns the loss, then XᵀX of each one's input.
 /// `logits` (for self-generated calibration) takes what `calibrate` takes
 /// and returns the logits [rows, seq, V].
+/// `ttt` (for score-first TTT) is the step compiled for tttRows(plan)
+/// sequences of eval_seq_len, without late QAT.
 struct TrainFunctions {
   std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval,
-      calibrate, logits;
+      calibrate, logits, ttt;
 };
 
 /// val_loss and val_bpb of `weights` (plan order) on the validation
-/// shards, over evalWindows(stride) (0: non-overlapping windows).
+/// shards, over evalWindows(stride) (0: non-overlapping windows); with the
+/// plan's ttt_enabled, the score-first TTT score (validateTtt), which needs
+/// `f.step`.
 struct Score {
   double loss = 0, bpb = 0;
   int64_t tokens = 0, bytes = 0;
@@ -128,6 +138,31 @@ std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
                      std::vector<std::vector<float>> weights,
                      const std::string &valGlob, const std::string &tokenizer,
                      int64_t stride, Score &score);
+
+/// Score-first test-time training (reference §10.2), the evaluation option
+/// of the `eval` section: the validation targets are cut into chunks of
+/// ttt_chunk_tokens; each sliding window (evalWindows(stride)) belongs to the
+/// chunk of its first scored target. Chunk by chunk, its windows are scored
+/// with the current weights, and then, unless it is the last chunk, the
+/// weights are trained on the chunk's sequences of train_seq_len (targets
+/// inside the chunk): ttt_epochs passes, SGD with momentum in batches of
+/// ttt_batch_seqs, global-norm clip, lr ttt_lr·½(1 + cos(π·c/(C − 1))). So
+/// every target is scored by weights trained only on earlier chunks. The
+/// sequences are eval_seq_len long, through `f.ttt`.
+/// `step` holds the weights (updated in place) and two tensors for the
+/// inputs and targets;
+/// `chunks`, when given, gets each chunk's score (loss, tokens, bytes).
+Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
+                  std::vector<Tensor> &step, size_t nParams,
+                  const std::vector<uint16_t> &val, int64_t stride,
+                  const ByteTable &bytes, std::vector<Score> *chunks = nullptr);
+/// Why the plan's TTT settings cannot run, or "".
+std::string tttCheck(const TrainPlan &plan);
+/// Sequences of eval_seq_len per call of TTT's step: the largest divisor of
+/// gcd(batch, sequences per chunk) that keeps a call within 16384 tokens, so
+/// every SGD batch is a whole number of equal calls. It depends on the
+/// `eval` settings only, so a trainer and `golfc eval` compute alike.
+int64_t tttRows(const TrainPlan &plan);
 
 /// The artifact of trained weights ([param i] in plan order): each
 /// quantized by its export class, encoded with the export's compressor in

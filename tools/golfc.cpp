@@ -633,9 +633,13 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   rt::StepPlan plan = stepPlan(module, batch, seq);
   std::string json = "{\"step\":" + plan.toJson() +
                      (trainer ? ",\"train\":" + train.toJson() : "") + "}";
-  mlir::OwningOpRef<mlir::ModuleOp> evalModule, calibModule, sampleModule;
+  mlir::OwningOpRef<mlir::ModuleOp> evalModule, calibModule, sampleModule,
+      tttModule;
   const bool calibrating = trainer && !train.exports.hessianParams.empty();
   const bool sampling = calibrating && train.exports.calibration == "self";
+  const bool ttt = trainer && train.settings.tttEnabled;
+  if (ttt)
+    tttModule = module.clone();
   if (trainer)
     evalModule = module.clone();
   if (calibrating)
@@ -650,6 +654,8 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     objects.push_back(outPath + ".calib.o.tmp");
   if (sampling)
     objects.push_back(outPath + ".sample.o.tmp");
+  if (ttt)
+    objects.push_back(outPath + ".ttt.o.tmp");
   auto removeObjects = [&] {
     for (const std::string &o : objects)
       llvm::sys::fs::remove(o);
@@ -675,6 +681,11 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
                  /*withGrad=*/false, ModelForm::Logits) &&
          emitObject(*sampleModule, "model", "golf_logits_packed", "",
                     objects[3], error);
+  if (ok && ttt)
+    ok = lowerTo(diags, *tttModule, "lowered", rt::tttRows(train),
+                 train.evalSeqLen, /*withGrad=*/true, ModelForm::Loss) &&
+         emitObject(*tttModule, "train_step", "golf_ttt_packed", "",
+                    objects.back(), error);
   if (!ok) {
     if (!error.empty())
       llvm::errs() << "golfc: error: " << error << "\n";
@@ -803,6 +814,21 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
     return false;
   }
   plan.evalStride = evalInt("eval_stride", 0);
+  auto evalReal = [&](const char *name, double fallback) {
+    if (eval)
+      if (auto a = eval.getAs<mlir::FloatAttr>(name))
+        return a.getValueAsDouble();
+    return fallback;
+  };
+  if (eval)
+    if (auto a = eval.getAs<mlir::BoolAttr>("ttt_enabled"))
+      t.tttEnabled = a.getValue();
+  t.tttChunkTokens = evalInt("ttt_chunk_tokens", t.tttChunkTokens);
+  t.tttEpochs = evalInt("ttt_epochs", t.tttEpochs);
+  t.tttBatchSeqs = evalInt("ttt_batch_seqs", t.tttBatchSeqs);
+  t.tttLr = evalReal("ttt_lr", t.tttLr);
+  t.tttMomentum = evalReal("ttt_momentum", t.tttMomentum);
+  t.tttGradClip = evalReal("ttt_grad_clip", t.tttGradClip);
   if (plan.evalStride < 0 || plan.evalStride > plan.evalSeqLen) {
     diags.error({}, "eval_stride " + std::to_string(plan.evalStride) +
                         " must be between 0 (non-overlapping windows) and "
@@ -922,6 +948,10 @@ int runTrain(Diagnostics &diags, CompileResult &result,
     calibModule = module.clone();
   if (sampling)
     sampleModule = module.clone();
+  const bool ttt = plan.settings.tttEnabled;
+  mlir::OwningOpRef<mlir::ModuleOp> tttModule;
+  if (ttt)
+    tttModule = module.clone();
   const int64_t seq = plan.settings.trainSeqLen;
   auto start = std::chrono::steady_clock::now();
   std::string error;
@@ -933,7 +963,9 @@ int runTrain(Diagnostics &diags, CompileResult &result,
       (calibrating && !lowerTo(diags, *calibModule, "lowered", rows, seq,
                                /*withGrad=*/false, ModelForm::Hessians)) ||
       (sampling && !lowerTo(diags, *sampleModule, "lowered", rows, seq,
-                            /*withGrad=*/false, ModelForm::Logits)))
+                            /*withGrad=*/false, ModelForm::Logits)) ||
+      (ttt && !lowerTo(diags, *tttModule, "lowered", rt::tttRows(plan),
+                       plan.evalSeqLen, /*withGrad=*/true, ModelForm::Loss)))
     return 1;
   auto step = CompiledFunction::create(module, "train_step", error);
   auto eval =
@@ -943,7 +975,11 @@ int runTrain(Diagnostics &diags, CompileResult &result,
     calibrate = CompiledFunction::create(*calibModule, "model", error);
   if (calibrate && sampling)
     sample = CompiledFunction::create(*sampleModule, "model", error);
-  if (!step || !eval || (calibrating && !calibrate) || (sampling && !sample)) {
+  std::unique_ptr<CompiledFunction> tttStep;
+  if (eval && ttt)
+    tttStep = CompiledFunction::create(*tttModule, "train_step", error);
+  if (!step || !eval || (calibrating && !calibrate) || (sampling && !sample) ||
+      (ttt && !tttStep)) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
@@ -967,6 +1003,10 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   if (sampling)
     functions.logits = [&](std::vector<HostTensor> &args) {
       return sample->run(args);
+    };
+  if (ttt)
+    functions.ttt = [&](std::vector<HostTensor> &args) {
+      return tttStep->run(args);
     };
   return rt::train(plan, functions, options);
 }
@@ -1008,12 +1048,22 @@ int runEval(Diagnostics &diags, CompileResult &result,
     weights.push_back(rt::dequantize(*found));
   }
   mlir::ModuleOp module = *result.module;
+  // Score-first TTT (the artifact's eval settings) trains with the step.
+  const bool ttt = plan.settings.tttEnabled;
+  mlir::OwningOpRef<mlir::ModuleOp> stepModule;
+  if (ttt)
+    stepModule = module.clone();
   if (!lowerTo(diags, module, "lowered", plan.evalBatch, plan.evalSeqLen,
-               /*withGrad=*/false, ModelForm::TokenLosses))
+               /*withGrad=*/false, ModelForm::TokenLosses) ||
+      (ttt && !lowerTo(diags, *stepModule, "lowered", rt::tttRows(plan),
+                       plan.evalSeqLen, /*withGrad=*/true, ModelForm::Loss)))
     return 1;
   std::string error;
   auto eval = CompiledFunction::create(module, "model", error);
-  if (!eval) {
+  std::unique_ptr<CompiledFunction> step;
+  if (eval && ttt)
+    step = CompiledFunction::create(*stepModule, "train_step", error);
+  if (!eval || (ttt && !step)) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
@@ -1021,6 +1071,10 @@ int runEval(Diagnostics &diags, CompileResult &result,
   functions.eval = [&](std::vector<HostTensor> &args) {
     return eval->run(args);
   };
+  if (ttt)
+    functions.ttt = [&](std::vector<HostTensor> &args) {
+      return step->run(args);
+    };
   rt::Score score;
   error = rt::evaluate(plan, functions, std::move(weights), options.valGlob,
                        options.tokenizer, stride, score);
@@ -1036,9 +1090,9 @@ int runEval(Diagnostics &diags, CompileResult &result,
       (long long)(bytes + (int64_t)artifact.spec.size()),
       (long long)plan.exports.budgetBytes);
   llvm::outs() << llvm::format(
-      "val_loss:%.8f val_bpb:%.8f tokens:%lld bytes:%lld stride:%lld\n",
+      "val_loss:%.8f val_bpb:%.8f tokens:%lld bytes:%lld stride:%lld%s\n",
       score.loss, score.bpb, (long long)score.tokens, (long long)score.bytes,
-      (long long)stride);
+      (long long)stride, ttt ? " ttt:score-first" : "");
   return 0;
 }
 
