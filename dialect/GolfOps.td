@@ -444,14 +444,17 @@ def Golf_CrossEntropyOp : Golf_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
   let description = [{
     `logits` is [..., V], `targets` has the leading dimensions of `logits`;
     the result is the mean over all positions of
-    `logsumexp(logits) - logits[target]`, in nats (NaN if a target is not a
-    class).
+    `c = logsumexp(logits) - logits[target]`, in nats (NaN if a target is not
+    a class). With `focal_gamma` γ > 0 each position's term is the focal
+    loss (1 - exp(-c))^γ · c instead (PR #1319's training loss); evaluation
+    (`golf-token-losses`) scores plain cross-entropy.
 
     ```mlir
     %loss = golf.cross_entropy %z, %targets : tensor<?x?x1024xf32>, tensor<?x?xi32> -> tensor<f32>
     ```
   }];
-  let arguments = (ins Golf_FloatTensor:$logits, Golf_IntTensor:$targets);
+  let arguments = (ins Golf_FloatTensor:$logits, Golf_IntTensor:$targets,
+                       DefaultValuedAttr<F64Attr, "0.0">:$focal_gamma);
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = [{
     $logits `,` $targets attr-dict `:` type($logits) `,` type($targets) `->` type($result)
@@ -614,13 +617,16 @@ def Golf_CrossEntropyGradOp : Golf_Op<"cross_entropy_grad", [Pure, InferTypeOpAd
   let description = [{
     The gradient of the mean cross-entropy with respect to the logits, for
     the scalar gradient `grad` of the loss; N is the number of positions.
+    With `focal_gamma` γ > 0 each position's row is also multiplied by
+    d/dc[(1 - e^-c)^γ c] = (1 - e^-c)^γ + γ c e^-c (1 - e^-c)^(γ-1).
 
     ```mlir
     %dz = golf.cross_entropy_grad %z, %targets, %g : tensor<?x?x1024xf32>, tensor<?x?xi32>, tensor<f32> -> tensor<?x?x1024xf32>
     ```
   }];
   let arguments = (ins Golf_FloatTensor:$logits, Golf_IntTensor:$targets,
-                       Golf_FloatTensor:$grad);
+                       Golf_FloatTensor:$grad,
+                       DefaultValuedAttr<F64Attr, "0.0">:$focal_gamma);
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = [{
     $logits `,` $targets `,` $grad attr-dict `:` type($logits) `,` type($targets) `,` type($grad) `->` type($result)

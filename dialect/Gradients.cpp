@@ -339,7 +339,8 @@ LogicalResult CrossEntropyOp::buildGradients(OpBuilder &b, ArrayRef<Value> rg,
     return success();
   }
   out.push_back(b.create<CrossEntropyGradOp>(getLoc(), getLogits().getType(),
-                                             getLogits(), getTargets(), rg[0]));
+                                             getLogits(), getTargets(), rg[0],
+                                             getFocalGammaAttr()));
   out.push_back(nullptr);
   return success();
 }

@@ -1633,7 +1633,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       {"rope", {"x", "dims?", "base?"}},
       {"causal_attention", {"q", "k", "v", "scale?"}},
       {"softcap", {"x", "cap"}},
-      {"cross_entropy", {"logits", "targets"}},
+      {"cross_entropy", {"logits", "targets", "focal_gamma?"}},
       {"relu", {"x"}},
       {"square", {"x"}},
       {"tanh", {"x"}},
@@ -1860,8 +1860,14 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
                                       typeOf(targets).getShape());
     if (!checkShape(r, e.loc))
       return false;
-    return yield(builder.create<CrossEntropyOp>(loc, tensorType({}, elemType),
-                                                logits, targets));
+    double gamma = 0;
+    if (!numberArg(2, 0, gamma))
+      return false;
+    if (!(gamma >= 0 && gamma <= 100))
+      return error(locs[2], "cross_entropy(): focal_gamma must be in [0, 100]");
+    return yield(builder.create<CrossEntropyOp>(
+        loc, tensorType({}, elemType), logits, targets,
+        builder.getF64FloatAttr(gamma)));
   }
 
   // Elementwise functions of numbers or tensors.

@@ -543,9 +543,44 @@ Value Lowering::crossEntropyGrad(CrossEntropyGradOp op) {
   rowShape[last] = 1;
   Value targets1 = reshape(loc, targets, rowShape);
   double count = (double)typeOf(targets).getNumElements();
-  // (softmax - onehot) · g / N.
+  // Focal loss: each row's weight d/dc[(1 - e^-c)^γ c], c its cross-entropy.
+  const double gamma = op.getFocalGamma().convertToDouble();
+  Value weight;
+  if (gamma > 0) {
+    Value c = tokenLosses(loc, logits, targets);
+    weight = reshape(
+        loc,
+        elementwise(
+            loc, typeOf(c), {c},
+            [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+              auto num = [&](double v) -> Value {
+                return nb.create<arith::ConstantOp>(l,
+                                                    nb.getFloatAttr(elem, v));
+              };
+              Value p =
+                  nb.create<math::ExpOp>(l, nb.create<arith::NegFOp>(l, a[0]));
+              Value q = nb.create<arith::SubFOp>(l, num(1), p);
+              Value first = nb.create<math::PowFOp>(l, q, num(gamma));
+              Value second =
+                  gamma == 1
+                      ? nb.create<arith::MulFOp>(l, a[0], p).getResult()
+                      : nb.create<arith::MulFOp>(
+                              l,
+                              nb.create<arith::MulFOp>(
+                                  l, num(gamma),
+                                  nb.create<arith::MulFOp>(l, a[0], p)),
+                              nb.create<math::PowFOp>(l, q, num(gamma - 1)))
+                            .getResult();
+              return nb.create<arith::AddFOp>(l, first, second);
+            }),
+        rowShape);
+  }
+  SmallVector<Value> operands = {logits, mx, se, targets1, op.getGrad()};
+  if (weight)
+    operands.push_back(weight);
+  // (softmax - onehot) · g / N (· the focal weight).
   return elementwise(
-      loc, lt, {logits, mx, se, targets1, op.getGrad()},
+      loc, lt, operands,
       [&](OpBuilder &nb, Location l, ValueRange a, ValueRange idx) -> Value {
         Value p = nb.create<arith::DivFOp>(
             l,
@@ -561,6 +596,8 @@ Value Lowering::crossEntropyGrad(CrossEntropyGradOp op) {
         Value scale = nb.create<arith::DivFOp>(
             l, a[4],
             nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, count)));
+        if (a.size() > 5)
+          scale = nb.create<arith::MulFOp>(l, scale, a[5]);
         return nb.create<arith::MulFOp>(l, d, scale);
       });
 }
@@ -667,7 +704,22 @@ Value Lowering::crossEntropy(CrossEntropyOp op) {
   Location loc = op.getLoc();
   Value targets = op.getTargets();
   Type elem = typeOf(op.getLogits()).getElementType();
-  Value total = reduceAll(loc, tokenLosses(loc, op.getLogits(), targets));
+  Value losses = tokenLosses(loc, op.getLogits(), targets);
+  const double gamma = op.getFocalGamma().convertToDouble();
+  if (gamma > 0) // Focal: (1 - e^-c)^γ · c per position.
+    losses = elementwise(
+        loc, typeOf(losses), {losses},
+        [&](OpBuilder &nb, Location l, ValueRange a, ValueRange) -> Value {
+          Value one = nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, 1));
+          Value q = nb.create<arith::SubFOp>(
+              l, one,
+              nb.create<math::ExpOp>(l, nb.create<arith::NegFOp>(l, a[0])));
+          Value w = nb.create<math::PowFOp>(
+              l, q,
+              nb.create<arith::ConstantOp>(l, nb.getFloatAttr(elem, gamma)));
+          return nb.create<arith::MulFOp>(l, w, a[0]);
+        });
+  Value total = reduceAll(loc, losses);
   double count = (double)typeOf(targets).getNumElements();
   return elementwise(
       loc, RankedTensorType::get({}, elem), {total},

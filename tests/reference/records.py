@@ -11,7 +11,7 @@ F.rms_norm, no SDPA GQA) and run in float64:
   v2, ReLU², full RoPE;
 - pr1319: AR (`2026-03-25_ValCalib_GPTQ_XSA_BigramHash3072`): adds
   LeakyReLU(0.5)², XSA on every layer, partial RoPE with the NTK base, LN
-  scale and the shared value embedding;
+  scale, the shared value embedding and PR #1319's focal loss;
 - pr374: `2026-03-21_v38_TightSWA`: ReLU², XSA on the last layers, partial
   RoPE with the NTK base, LN scale, BigramHash, SmearGate v2, VE;
 - pr531: `2026-03-22_XSA4_EMA_GPQ`: full RoPE, XSA on the last layers,
@@ -179,7 +179,12 @@ def forward(p, c, tokens, targets):
     logits = F.linear(rms_norm(x), p["tok_emb.weight"])
     cap = c["logit_softcap"]
     logits = cap * torch.tanh(logits / cap)
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+    ce = F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1),
+                         reduction="none")
+    if c["focal_gamma"]:
+        # PR #1319's training loss: (1 - p_t)^γ · CE_t, p_t = exp(-CE_t).
+        ce = (1 - torch.exp(-ce)) ** c["focal_gamma"] * ce
+    return ce.mean()
 
 
 def parameters(c, rng):
@@ -249,7 +254,7 @@ def looped(num_layers, loop_start, loop_end, num_loops):
 BASE = dict(vocab_size=64, model_dim=32, num_heads=4, num_kv_heads=2, logit_softcap=30.0,
             qk_gain_init=1.5, rope_base=10000.0, ln_scale=False, xsa_last_n=0, bigram=None,
             smear=None, bos_id=1, ve=None, act="relu2", parallel_start=None,
-            gated_skips=False, attn_gate=None)
+            gated_skips=False, attn_gate=None, focal_gamma=0.0)
 
 # Each record on a reduced configuration that keeps every feature on: the
 # reference's fields, and the settings that give golfc the same model.
@@ -278,7 +283,7 @@ RECORDS = {
         # The NTK base of a rotary built for 1024 tokens, trained at 2048.
         config=dict(num_layers=5, mlp_mult=3, rope_dims=4,
                     rope_base=10000.0 * 2.0 ** (4 / 2), ln_scale=True, xsa_last_n=5,
-                    bigram=(24, 8), smear="v2", ve=(8, 2), act="leaky2"),
+                    bigram=(24, 8), smear="v2", ve=(8, 2), act="leaky2", focal_gamma=1.0),
         sets=dict(num_layers=5, model_dim=32, num_heads=4, num_kv_heads=2, vocab_size=64,
                   rope_dims=4, xsa_last_n=5, bigram_vocab_size=24, bigram_dim=8, ve_dim=8,
                   ve_last_n=2)),

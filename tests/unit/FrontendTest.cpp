@@ -427,6 +427,11 @@ std::vector<BadCase> badCases() {
                 "return x"),
        "spec.golf:23:1: error: the model must return its loss, a scalar float "
        "tensor; it returned a tensor of shape [?, ?, 32]\n"},
+      {"FocalGamma",
+       replaced(t, "tok_emb.weight), targets)",
+                "tok_emb.weight), targets, focal_gamma=-1.0)"),
+       "spec.golf:29:72: error: cross_entropy(): focal_gamma must be in [0, "
+       "100]\n"},
   };
 }
 

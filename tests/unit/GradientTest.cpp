@@ -34,6 +34,8 @@ struct Case {
   const char *name;
   std::string params; // Extra parameter declarations (group g, quant q).
   std::string body;   // Computes h [B, T, D] from x [B, T, D].
+  // The loss of h; the cross-entropy of its head by default.
+  std::string loss = "cross_entropy(linear(h, head), targets)";
 };
 
 void PrintTo(const Case &c, std::ostream *os) { *os << c.name; }
@@ -56,10 +58,7 @@ model(tokens, targets) {
          R"(
   x = embedding(tokens, emb)
 )" + c.body +
-         R"(
-  return cross_entropy(linear(h, head), targets)
-}
-)";
+         "\n  return " + c.loss + "\n}\n";
 }
 
 struct Compiled {
@@ -203,6 +202,10 @@ const Case kCases[] = {
      "  param a [model_dim] init=zeros group=g quant=q\n"
      "  param unused [3] init=zeros group=g quant=q",
      "  h = x * a + x * a * a"},
+    // PR #1319's focal loss, at γ = 2 and at γ = 0.5 (the general rule).
+    {"FocalLoss", "", "  h = x",
+     "cross_entropy(linear(h, head), targets, focal_gamma=2.0) + "
+     "cross_entropy(linear(h, head), targets, focal_gamma=0.5)"},
 };
 
 // Late QAT (golf-insert-fake-quant): off, the step is the plain model's;

@@ -31,6 +31,17 @@ func.func @model(%emb: tensor<16x8xf32> {golf.param = "emb"}, %w: tensor<8xf32> 
 
 // -----
 
+// A focal loss (PR #1319) keeps its γ in the gradient.
+// CHECK-LABEL: func.func @train_step
+// CHECK: golf.cross_entropy_grad %arg0, %arg2, %{{.*}} {focal_gamma = 2.000000e+00 : f64}
+func.func @model(%z: tensor<2x3x16xf32> {golf.param = "z"}, %t: tensor<2x3xi32>,
+                 %targets: tensor<2x3xi32>) -> tensor<f32> {
+  %loss = golf.cross_entropy %z, %targets {focal_gamma = 2.0 : f64} : tensor<2x3x16xf32>, tensor<2x3xi32> -> tensor<f32>
+  return %loss : tensor<f32>
+}
+
+// -----
+
 // expected-error @+1 {{golf-autodiff: no func.func @model with a body}}
 module {
 }
