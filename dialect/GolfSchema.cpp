@@ -122,7 +122,7 @@ static const std::vector<SettingSpec> kEval = {
     {"ttt_batch_seqs",
      K::Int,
      "32",
-     "TTT: sequences of train_seq_len per SGD step",
+     "TTT: sequences of eval_seq_len per SGD step",
      {}},
     {"ttt_lr",
      K::Float,

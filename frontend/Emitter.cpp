@@ -957,6 +957,10 @@ bool Emitter::evalPath(const std::vector<PathSegment> &path, Frame &frame,
 }
 
 void Emitter::checkUses(const Spec &spec) {
+  auto warn = [&](Loc loc, const std::string &message) {
+    if (options.warnUnused)
+      diags.warning(loc, message);
+  };
   auto valueOf = [&](const std::string &name) -> const Val * {
     auto it = globals.find(name);
     return it == globals.end() ? nullptr : &it->second;
@@ -1009,9 +1013,9 @@ void Emitter::checkUses(const Spec &spec) {
         continue;
       }
       s.use = "no effect: nothing reads it under these settings";
-      diags.warning(s.loc, "hparams." + s.name + " (" + s.origin +
-                               ") has no effect: nothing in the spec reads "
-                               "it under these settings");
+      warn(s.loc, "hparams." + s.name + " (" + s.origin +
+                      ") has no effect: nothing in the spec reads "
+                      "it under these settings");
       continue;
     }
     std::string why = ineffective(s);
@@ -1021,20 +1025,20 @@ void Emitter::checkUses(const Spec &spec) {
     }
     s.use = "no effect: " + why;
     if (s.origin != "default")
-      diags.warning(s.loc, s.section + "." + s.name + " (" + s.origin +
-                               ") has no effect: " + why);
+      warn(s.loc, s.section + "." + s.name + " (" + s.origin +
+                      ") has no effect: " + why);
   }
   for (const Definition &d : spec.definitions)
     if (d.kind == Definition::Let && !firstRead.count(d.name))
-      diags.warning(d.loc, "let " + d.name + " is never used");
+      warn(d.loc, "let " + d.name + " is never used");
   std::set<std::string> groups;
   for (const auto &[name, p] : params)
     groups.insert(p.info.group);
   for (const OptimizerDef &o : spec.optimizers)
     if (!groups.count(o.name))
-      diags.warning(o.loc, "optimizer group '" + o.name +
-                               "' has no parameters under these settings: "
-                               "its settings have no effect");
+      warn(o.loc, "optimizer group '" + o.name +
+                      "' has no parameters under these settings: "
+                      "its settings have no effect");
 }
 
 bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {

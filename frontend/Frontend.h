@@ -29,6 +29,9 @@ struct CompileOptions {
   std::function<const char *(const char *)> getenv;
   /// Element type of parameters and activations: f32 or f64.
   bool f64 = false;
+  /// Warn about settings without effect (off when the settings are an
+  /// artifact's, replayed: its user did not write them).
+  bool warnUnused = true;
 };
 
 /// A setting in force: its value as the spec would write it, where the

@@ -1,5 +1,6 @@
 // The artifact's encoding: payload, packing, compression, checksums.
 #include "runtime/artifact.h"
+#include "runtime/sha256.h"
 
 #include <cerrno>
 #include <cstring>
@@ -14,8 +15,8 @@ namespace golf::rt {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'O', 'L', 'F', 'A', 'R', 'T', '\0'};
-constexpr uint32_t kVersion = 1;
-constexpr size_t kHeader = 40;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kHeader = 72;
 
 void put(std::string &out, const void *p, size_t n) {
   out.append(static_cast<const char *>(p), n);
@@ -182,6 +183,14 @@ uint32_t crc32(const void *data, size_t size, uint32_t crc) {
   return ~crc;
 }
 
+std::string artifactHash(const std::string &bytes) {
+  if (bytes.size() < kHeader)
+    return "";
+  std::array<uint8_t, 32> digest;
+  std::memcpy(digest.data(), bytes.data() + 40, 32);
+  return hex(digest);
+}
+
 std::string encodeArtifact(const Artifact &a, const std::string &compressor,
                            int level, bool pack, std::string &bytes) {
   const std::string raw = payload(a, pack);
@@ -198,6 +207,8 @@ std::string encodeArtifact(const Artifact &a, const std::string &compressor,
   put<uint64_t>(bytes, packed.size());
   put<uint32_t>(bytes, crc32(packed.data(), packed.size()));
   put<uint32_t>(bytes, crc32(raw.data(), raw.size()));
+  const std::array<uint8_t, 32> digest = sha256(raw.data(), raw.size());
+  put(bytes, digest.data(), digest.size());
   bytes += packed;
   return "";
 }
@@ -240,6 +251,8 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
   const uint64_t packedSize = header.get<uint64_t>();
   const uint32_t packedCrc = header.get<uint32_t>();
   const uint32_t rawCrc = header.get<uint32_t>();
+  std::array<uint8_t, 32> digest;
+  std::memcpy(digest.data(), bytes.data() + 40, 32);
   if (packedSize != bytes.size() - kHeader)
     return source + ": truncated or extended: the header says " +
            std::to_string(packedSize) + " compressed bytes, the file has " +
@@ -254,7 +267,8 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
   // 65,536 to 1) is corrupted, not a reason to allocate it.
   if (rawSize > (uint64_t(1) << 34) || rawSize / 65536 > packedSize + 1 ||
       !decompress(compressor, packed, rawSize, raw) ||
-      crc32(raw.data(), raw.size()) != rawCrc)
+      crc32(raw.data(), raw.size()) != rawCrc ||
+      sha256(raw.data(), raw.size()) != digest)
     return source + ": corrupted (the weights do not decompress to their "
                     "checksum)";
   Reader r{raw};
@@ -268,6 +282,7 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
     r.at += n;
   };
   a = Artifact();
+  a.sha256 = hex(digest);
   text(a.spec);
   text(a.settings);
   const uint32_t count = r.get<uint32_t>();

@@ -2,13 +2,14 @@
 // compressed, checksummed file (issue 5; reference §7).
 //
 //   offset  0  "GOLFART\0"
-//           8  u32 version (1)
+//           8  u32 version (2)
 //          12  u8 compressor (0 zlib, 1 zstd, 2 lzma), 3 zero bytes
 //          16  u64 size of the payload
 //          24  u64 size of the compressed payload that follows
 //          32  u32 CRC-32 of the compressed payload
 //          36  u32 CRC-32 of the payload
-//          40  the compressed payload
+//          40  SHA-256 of the payload: the content hash (issue 7)
+//          72  the compressed payload
 //
 // The payload (little-endian): the spec text and the run's settings (u32
 // length + bytes each), u32 tensor count, then per tensor: u16 name length,
@@ -29,7 +30,13 @@ struct Artifact {
   std::string spec;     // the spec's text
   std::string settings; // the resolved configuration the weights need
   std::vector<QuantTensor> tensors;
+  /// The content hash of a decoded artifact (64 hex digits).
+  std::string sha256;
 };
+
+/// The content hash of encoded artifact bytes, read from its header ("" if
+/// they are too short to hold one).
+std::string artifactHash(const std::string &bytes);
 
 /// CRC-32 (IEEE 802.3, as zlib and PNG compute it).
 uint32_t crc32(const void *data, size_t size, uint32_t crc = 0);

@@ -637,6 +637,11 @@ std::string tttCheck(const TrainPlan &plan) {
   const TrainSettings &s = plan.settings;
   if (s.tttEpochs < 0 || s.tttLr < 0 || s.tttGradClip < 0)
     return "ttt_epochs, ttt_lr and ttt_grad_clip must not be negative";
+  if (s.tttBatchSeqs < 1)
+    return "ttt_batch_seqs must be at least 1, got " +
+           std::to_string(s.tttBatchSeqs);
+  if (!(s.tttMomentum >= 0 && s.tttMomentum < 1))
+    return "ttt_momentum must be in [0, 1), got " + format("%g", s.tttMomentum);
   if (s.tttChunkTokens < plan.evalSeqLen)
     return "ttt_chunk_tokens " + std::to_string(s.tttChunkTokens) +
            " holds no sequence of eval_seq_len " +
@@ -1421,6 +1426,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
                     plan.exports.level, artifact.packed ? "bit-packed" : "byte",
                     plan.specText.size(), (long long)artifact.countedBytes,
                     (long long)plan.exports.budgetBytes));
+    log.line("artifact_sha256: " + artifactHash(artifact.bytes));
     if (artifact.countedBytes > plan.exports.budgetBytes) {
       const std::string msg = format(
           "error: the artifact is %lld bytes counted, over the budget of "
@@ -1441,17 +1447,18 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
                     "(unquantized val_bpb:%.8f, %+.4f)",
                     roundTrip.loss, roundTrip.bpb, score.bpb,
                     roundTrip.bpb - score.bpb));
-    // TTT adapts the model the artifact restores, as the records do.
-    if (s.tttEnabled)
-      runTtt(roundTrip.bpb, "round trip");
-    for (size_t i = 0; i < nParams; ++i)
-      args[i].f32 = std::move(kept[i]);
     err = writeAtomically(options.outDir + "/artifact.bin",
                           {{artifact.bytes.data(), artifact.bytes.size()}});
     if (!err.empty()) {
       std::fprintf(stderr, "%s\n", err.c_str());
       return 1;
     }
+    // TTT adapts the model the artifact restores, as the records do (the
+    // artifact is already written: TTT is long at full size).
+    if (s.tttEnabled)
+      runTtt(roundTrip.bpb, "round trip");
+    for (size_t i = 0; i < nParams; ++i)
+      args[i].f32 = std::move(kept[i]);
   }
 
   if (s.tttEnabled && !exporting)
@@ -1483,6 +1490,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   };
   if (exporting) {
     summary["artifact_bytes"] = artifact.bytes.size();
+    summary["artifact_sha256"] = artifactHash(artifact.bytes);
     summary["counted_bytes"] = artifact.countedBytes;
     summary["budget_bytes"] = plan.exports.budgetBytes;
     summary["roundtrip_val_loss"] = roundTrip.loss;

@@ -129,7 +129,7 @@ struct TrainFunctions {
 /// val_loss and val_bpb of `weights` (plan order) on the validation
 /// shards, over evalWindows(stride) (0: non-overlapping windows); with the
 /// plan's ttt_enabled, the score-first TTT score (validateTtt), which needs
-/// `f.step`.
+/// `f.ttt`.
 struct Score {
   double loss = 0, bpb = 0;
   int64_t tokens = 0, bytes = 0;

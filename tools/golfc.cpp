@@ -625,6 +625,13 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   if (trainer) {
     if (!trainPlan(diags, result, specPath, specText, train))
       return 1;
+    if (train.settings.tttEnabled) {
+      std::string why = rt::tttCheck(train);
+      if (!why.empty()) {
+        llvm::errs() << "golfc: error: " << why << "\n";
+        return 1;
+      }
+    }
     batch = train.microBatch * train.stepGroup;
     seq = train.settings.trainSeqLen;
   } else if (!resolveSeq(diags, module, seq)) {
@@ -949,6 +956,13 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   if (sampling)
     sampleModule = module.clone();
   const bool ttt = plan.settings.tttEnabled;
+  if (ttt) {
+    std::string why = rt::tttCheck(plan);
+    if (!why.empty()) {
+      llvm::errs() << "golfc: error: " << why << "\n";
+      return 1;
+    }
+  }
   mlir::OwningOpRef<mlir::ModuleOp> tttModule;
   if (ttt)
     tttModule = module.clone();
@@ -1089,6 +1103,7 @@ int runEval(Diagnostics &diags, CompileResult &result,
       (long long)bytes, artifact.spec.size(),
       (long long)(bytes + (int64_t)artifact.spec.size()),
       (long long)plan.exports.budgetBytes);
+  llvm::outs() << "artifact_sha256: " << artifact.sha256 << "\n";
   llvm::outs() << llvm::format(
       "val_loss:%.8f val_bpb:%.8f tokens:%lld bytes:%lld stride:%lld%s\n",
       score.loss, score.bpb, (long long)score.tokens, (long long)score.bytes,
@@ -1304,6 +1319,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     options.getenv = nullptr;
+    options.warnUnused = false;
     std::vector<std::pair<std::string, std::string>> sets;
     llvm::SmallVector<llvm::StringRef> lines;
     llvm::StringRef(artifact.settings).split(lines, '\n', -1, false);

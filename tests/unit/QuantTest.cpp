@@ -4,6 +4,7 @@
 // reads back to the same tensors and refuses corrupted or truncated bytes.
 #include "runtime/quant.h"
 #include "runtime/artifact.h"
+#include "runtime/sha256.h"
 
 #include <gtest/gtest.h>
 
@@ -278,6 +279,20 @@ bool sameTensors(const Artifact &a, const Artifact &b) {
   return true;
 }
 
+TEST(ArtifactTest, Sha256MatchesTheStandardsVectors) {
+  // FIPS 180-4 examples and a two-block tail (56 bytes).
+  EXPECT_EQ(hex(sha256("", 0)),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hex(sha256("abc", 3)),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  EXPECT_EQ(hex(sha256(two, std::strlen(two))),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  const std::string million(1000000, 'a');
+  EXPECT_EQ(hex(sha256(million.data(), million.size())),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
 TEST(ArtifactTest, EveryCompressorAndPackingReadsBack) {
   std::mt19937 rng(3);
   Artifact a = sample(rng);
@@ -344,11 +359,12 @@ TEST(ArtifactTest, CorruptionAndTruncationAreErrors) {
   Artifact b;
   EXPECT_EQ(decodeArtifact(bytes.substr(0, bytes.size() - 5), "a.golf", b),
             "a.golf: truncated or extended: the header says " +
-                std::to_string(bytes.size() - 40) +
+                std::to_string(bytes.size() - 72) +
                 " compressed bytes, the file has " +
-                std::to_string(bytes.size() - 45));
-  // Every single flipped byte past the magic is caught.
-  for (size_t at = 8; at < bytes.size(); at += 7) {
+                std::to_string(bytes.size() - 77));
+  // Every single flipped byte past the magic is caught: every byte of the
+  // content hash too.
+  for (size_t at = 8; at < bytes.size(); at += at >= 40 && at < 72 ? 1 : 7) {
     std::string bad = bytes;
     bad[at] ^= 0x10;
     EXPECT_NE(decodeArtifact(bad, "a.golf", b), "") << "byte " << at;
@@ -362,6 +378,10 @@ TEST(ArtifactTest, CorruptionAndTruncationAreErrors) {
                            "x.bin", b),
             "x.bin: not a golfc artifact");
   EXPECT_EQ(crc32("123456789", 9), 0xcbf43926u); // the standard check value
+  // A decoded artifact carries its content hash, the header's.
+  ASSERT_EQ(decodeArtifact(bytes, "a.golf", b), "");
+  EXPECT_EQ(b.sha256, artifactHash(bytes));
+  EXPECT_EQ(b.sha256.size(), 64u);
 }
 
 } // namespace

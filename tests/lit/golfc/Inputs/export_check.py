@@ -9,6 +9,7 @@ Usage: export_check.py RUN_DIR SPEC_FILE FORMAT CLIP FLOOR
   (FORMAT: int8, int6 or int5 for the `matrix` and `embed` classes, the
   *.weight matrices; `control` tensors are fp32)
 """
+import hashlib
 import json
 import lzma
 import os
@@ -27,12 +28,16 @@ blob = open(f"{run}/artifact.bin", "rb").read()
 assert blob[:8] == b"GOLFART\0"
 version, comp = struct.unpack_from("<IB", blob, 8)
 raw_size, packed_size, packed_crc, raw_crc = struct.unpack_from("<QQII", blob, 16)
-assert version == 1 and packed_size == len(blob) - 40
-packed = blob[40:]
+assert version == 2 and packed_size == len(blob) - 72
+packed = blob[72:]
 assert zlib.crc32(packed) == packed_crc
 raw = zlib.decompress(packed) if comp == 0 else lzma.decompress(packed) if comp == 2 else None
 assert raw is not None, "use zlib or lzma in this test"
 assert len(raw) == raw_size and zlib.crc32(raw) == raw_crc
+# The content hash (issue 7): SHA-256 of the payload, checked with hashlib.
+assert blob[40:72] == hashlib.sha256(raw).digest()
+summary = json.load(open(f"{run}/summary.json"))
+assert summary["artifact_sha256"] == hashlib.sha256(raw).hexdigest(), summary
 
 at = 0
 def take(n):
