@@ -169,9 +169,15 @@ static const std::vector<SettingSpec> kExport = {
     {"fit_class",
      K::String,
      "\"\"",
-     "export class pruned, as little as needed, when the artifact would "
-     "exceed the budget; \"\" never prunes",
+     "export class made smaller by fit_rule, as little as needed, when the "
+     "artifact would exceed the budget; \"\" never",
      {}},
+    {"fit_rule",
+     K::String,
+     "\"prune\"",
+     "how fitting makes fit_class smaller: prune its smallest weights, "
+     "coarsen its grid, or bits: one integer format narrower",
+     {"prune", "coarsen", "bits"}},
     {"fit_margin_bytes",
      K::Int,
      "0",

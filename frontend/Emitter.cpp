@@ -997,7 +997,8 @@ void Emitter::checkUses(const Spec &spec) {
       return "no export class uses method \"gptq\"";
     if (n == "gptq_temperature" && text("gptq_calibration") != "self")
       return "gptq_calibration is not \"self\"";
-    if (n == "fit_margin_bytes" && text("fit_class").empty())
+    if ((n == "fit_margin_bytes" || n == "fit_rule") &&
+        text("fit_class").empty())
       return "fit_class is empty";
     if (n.rfind("ttt_", 0) == 0 && n != "ttt_enabled" && !flag("ttt_enabled"))
       return "ttt_enabled is false";

@@ -158,10 +158,10 @@ namespace {
 /// fp16 scales per row: the clip value over the range, at least the floor,
 /// and never 0 (an all-zero row gets 1).
 std::vector<uint16_t> rowScales(const std::vector<double> &clips, double floor,
-                                int range) {
+                                int range, double stepScale) {
   std::vector<uint16_t> scales(clips.size());
   for (size_t r = 0; r < clips.size(); ++r) {
-    const double s = std::max(clips[r] / range, floor);
+    const double s = stepScale * std::max(clips[r] / range, floor);
     uint16_t h = toHalf((float)s);
     if (s == 0)
       h = toHalf(1.0f);
@@ -356,14 +356,15 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
   const int range = quantRange(policy.format);
   if (policy.method == "rtn") {
     std::vector<double> clips = policyClips(values.data(), rows, cols, policy);
-    t.scales = rowScales(clips, policy.scaleFloor, range);
+    t.scales = rowScales(clips, policy.scaleFloor, range, policy.stepScale);
     clipAndRound(values.data(), rows, cols, clips, t.scales, range, t.codes);
   } else if (policy.method == "gptq_lite") {
     double best = INFINITY;
     for (double p :
          {policy.clipPercentile, 99.9, 99.95, 99.99, 99.999, 100.0}) {
       std::vector<double> clips = rowClips(values.data(), rows, cols, p);
-      std::vector<uint16_t> scales = rowScales(clips, policy.scaleFloor, range);
+      std::vector<uint16_t> scales =
+          rowScales(clips, policy.scaleFloor, range, policy.stepScale);
       std::vector<int8_t> codes;
       clipAndRound(values.data(), rows, cols, clips, scales, range, codes);
       const double e = squaredError(values.data(), rows, cols, codes, scales);
@@ -380,7 +381,7 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
       return t;
     }
     t.scales = rowScales(policyClips(values.data(), rows, cols, policy),
-                         policy.scaleFloor, range);
+                         policy.scaleFloor, range, policy.stepScale);
     if (!gptq(values.data(), rows, cols, *hessian, t.scales, range, 128, 0.01,
               t.codes)) {
       error = name + ": the damped Hessian is not positive definite";

@@ -43,6 +43,9 @@ struct QuantPolicy {
   /// Before quantizing, entries below this percentile of the tensor's |w|
   /// are set to 0 (magnitude pruning, §7.9); 0 prunes nothing.
   double prunePercentile = 0;
+  /// The scale of a row is stepScale · max(clip / R, floor): above 1, a
+  /// coarser grid whose codes fill ±R/stepScale (fitting's "coarsen").
+  double stepScale = 1;
 };
 
 /// Each row's clip under `policy`: k standard deviations (clipSigmas, the

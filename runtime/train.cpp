@@ -77,6 +77,7 @@ std::string TrainPlan::toJson() const {
                  {"hessian_params", exports.hessianParams},
                  {"calibration", exports.calibration},
                  {"fit_class", exports.fitClass},
+                 {"fit_rule", exports.fitRule},
                  {"fit_margin_bytes", exports.fitMarginBytes},
                  {"temperature", exports.temperature},
                  {"late_qat_threshold", exports.lateQatThreshold},
@@ -353,20 +354,39 @@ exportArtifact(const TrainPlan &plan,
     if (!error.empty())
       return error;
   }
-  // Encodes with the fit class pruned at `prune` (< 0: as its policy says;
-  // only that class's tensors are quantized again).
-  auto build = [&](double prune, ExportResult &out) -> std::string {
+  // Encodes with the fit class changed by the fit rule at `amount` (< 0: as
+  // its policy says; only that class's tensors are quantized again):
+  // prune: the prune percentile; coarsen: the step scale; bits: how many
+  // integer formats narrower (int8, int6, int5).
+  const std::string &rule = plan.exports.fitRule;
+  static const QuantFormat kNarrower[] = {QuantFormat::Int8, QuantFormat::Int6,
+                                          QuantFormat::Int5};
+  auto adjusted = [&](QuantPolicy policy, double amount) {
+    if (rule == "coarsen")
+      policy.stepScale = amount;
+    else if (rule == "bits") {
+      int at = 0;
+      while (at < 2 && kNarrower[at] != policy.format)
+        ++at;
+      // The floor keeps its meaning, a fraction of the grid: 1/127 of int8
+      // becomes 1/31 of int6.
+      const int from = quantRange(policy.format);
+      policy.format = kNarrower[std::min(2, at + (int)amount)];
+      policy.scaleFloor *= (double)from / quantRange(policy.format);
+    } else
+      policy.prunePercentile = std::max(policy.prunePercentile, amount);
+    return policy;
+  };
+  auto build = [&](double amount, ExportResult &out) -> std::string {
     Artifact trial = a;
-    if (prune >= 0)
+    if (amount >= 0)
       for (size_t i = 0; i < plan.params.size(); ++i) {
         if (plan.params[i].quant != plan.exports.fitClass)
           continue;
-        QuantPolicy policy = policies[i];
-        policy.prunePercentile = std::max(policy.prunePercentile, prune);
         std::string error;
         trial.tensors[i] =
             quantize(plan.params[i].name, plan.params[i].shape, *weights[i],
-                     policy, inputHessians[i], error);
+                     adjusted(policies[i], amount), inputHessians[i], error);
         if (!error.empty())
           return error;
       }
@@ -381,18 +401,41 @@ exportArtifact(const TrainPlan &plan,
   if (!err.empty() || result.countedBytes <= target ||
       plan.exports.fitClass.empty())
     return err;
-  // Fit by construction: prune the fit class's smallest weights, as little
-  // as fits (bisection on the percentile, at most half of the class).
-  ExportResult trial;
-  if (!(err = build(50, trial)).empty())
-    return err;
-  if (trial.countedBytes > target)
-    return ""; // Even half pruned does not fit: the caller reports the size.
-  double lo = 0, hi = 50;
+  QuantPolicy base;
   for (const auto &[name, q] : plan.exports.classes)
     if (name == plan.exports.fitClass)
-      lo = q.prunePercentile;
-  ExportResult best = trial;
+      base = q;
+  ExportResult trial, best;
+  if (rule == "bits") {
+    // One integer format narrower, then two, while there is one.
+    for (int steps = 1; steps <= 2; ++steps) {
+      if (adjusted(base, steps).format == adjusted(base, steps - 1).format)
+        break;
+      if (!(err = build(steps, trial)).empty())
+        return err;
+      if (trial.countedBytes <= target) {
+        trial.fitBeforeBytes = result.countedBytes;
+        trial.fitAmount = steps;
+        trial.fitDetail = std::string("stored as ") +
+                          quantFormatName(adjusted(base, steps).format) +
+                          " instead of " + quantFormatName(base.format);
+        result = std::move(trial);
+        return "";
+      }
+    }
+    return ""; // Even the narrowest does not fit: the caller reports it.
+  }
+  // Fit by construction: prune the fit class's smallest weights (at most
+  // half of each tensor), or coarsen its grid (at most 8 times), as little
+  // as fits: a bisection.
+  const bool coarsen = rule == "coarsen";
+  double lo = coarsen ? base.stepScale : base.prunePercentile;
+  double hi = coarsen ? 8.0 : 50.0;
+  if (!(err = build(hi, trial)).empty())
+    return err;
+  if (trial.countedBytes > target)
+    return ""; // Even the most does not fit: the caller reports the size.
+  best = trial;
   for (int i = 0; i < 12; ++i) {
     const double mid = 0.5 * (lo + hi);
     if (!(err = build(mid, trial)).empty())
@@ -405,7 +448,14 @@ exportArtifact(const TrainPlan &plan,
     }
   }
   best.fitBeforeBytes = result.countedBytes;
-  best.fitPercentile = hi;
+  best.fitAmount = hi;
+  best.fitDetail =
+      coarsen ? format("quantized on a grid %.4f times coarser (each row's "
+                       "scale times %.4f)",
+                       hi, hi)
+              : format("pruned of its entries below percentile %.4f of each "
+                       "tensor's |w|",
+                       hi);
   result = std::move(best);
   return "";
 }
@@ -480,6 +530,7 @@ std::string TrainPlan::fromJson(const std::string &text) {
         e.value("late_qat_threshold", exports.lateQatThreshold);
     exports.calibration = e.value("calibration", exports.calibration);
     exports.fitClass = e.value("fit_class", exports.fitClass);
+    exports.fitRule = e.value("fit_rule", exports.fitRule);
     exports.fitMarginBytes =
         e.value("fit_margin_bytes", exports.fitMarginBytes);
     exports.temperature = e.value("temperature", exports.temperature);
@@ -1413,13 +1464,12 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     if (artifact.fitBeforeBytes > 0)
       log.line(format(
           "fit: the %lld bytes counted were over %lld (budget "
-          "%lld, margin %lld): class '%s' pruned of its entries "
-          "below percentile %.4f of each tensor's |w|",
+          "%lld, margin %lld): class '%s' %s",
           (long long)artifact.fitBeforeBytes,
           (long long)(plan.exports.budgetBytes - plan.exports.fitMarginBytes),
           (long long)plan.exports.budgetBytes,
           (long long)plan.exports.fitMarginBytes, plan.exports.fitClass.c_str(),
-          artifact.fitPercentile));
+          artifact.fitDetail.c_str()));
     log.line(format("artifact: %zu bytes (%s level %d, %s codes) + spec %zu "
                     "bytes = %lld bytes counted of %lld",
                     artifact.bytes.size(), plan.exports.compressor.c_str(),
@@ -1497,7 +1547,12 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     summary["roundtrip_val_bpb"] = roundTrip.bpb;
     if (artifact.fitBeforeBytes > 0)
       summary["fit"] = {{"class", plan.exports.fitClass},
-                        {"prune_percentile", artifact.fitPercentile},
+                        {"rule", plan.exports.fitRule},
+                        {plan.exports.fitRule == "coarsen" ? "step_scale"
+                         : plan.exports.fitRule == "bits"  ? "bits_fewer"
+                                                           : "prune_percentile",
+                         artifact.fitAmount},
+                        {"detail", artifact.fitDetail},
                         {"counted_bytes_before", artifact.fitBeforeBytes}};
   }
   if (s.tttEnabled) {

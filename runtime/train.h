@@ -44,6 +44,9 @@ struct ExportPlan {
   /// make it fit ("" : never).
   std::string fitClass;
   int64_t fitMarginBytes = 0;
+  /// How the fit class is made smaller: "prune" its smallest weights,
+  /// "coarsen" its grid, or "bits": store it one integer format narrower.
+  std::string fitRule = "prune";
   /// Late QAT: the step's fake quantization turns on when the lr scale
   /// first falls below the threshold (0: never). `qatParams` are the
   /// parameters it covers, whose clips the step takes after the targets
@@ -174,7 +177,8 @@ struct ExportResult {
   int64_t countedBytes = 0; // the artifact plus the spec's text
   /// When fitting pruned: the counted size before, and the percentile.
   int64_t fitBeforeBytes = 0;
-  double fitPercentile = 0;
+  double fitAmount = 0;  // the rule's percentile, step scale or bits
+  std::string fitDetail; // what the fit did, for the log
 };
 /// `hessians` holds, for method gptq, each parameter's summed XᵀX.
 using Hessians = std::vector<std::pair<std::string, std::vector<double>>>;

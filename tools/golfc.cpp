@@ -169,6 +169,8 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
       plan.calibration = a.str();
     if (auto a = e.getAs<mlir::StringAttr>("fit_class"))
       plan.fitClass = a.str();
+    if (auto a = e.getAs<mlir::StringAttr>("fit_rule"))
+      plan.fitRule = a.str();
     if (auto a = e.getAs<mlir::IntegerAttr>("fit_margin_bytes"))
       plan.fitMarginBytes = a.getInt();
     if (auto a = e.getAs<mlir::FloatAttr>("gptq_temperature"))
@@ -320,8 +322,9 @@ bool printEstimate(const CompileResult &r, int64_t specBytes,
     os << "  (an upper bound: a scale floor binds on rows whose clip is below "
           "range x floor, which only training decides; assumed not to)\n";
   if (!fits && !policy.fitClass.empty())
-    os << "note: over the budget, the export prunes class '" << policy.fitClass
-       << "' as little as makes the artifact fit (export.fit_class)\n";
+    os << "note: over the budget, the export makes class '" << policy.fitClass
+       << "' smaller (fit_rule \"" << policy.fitRule
+       << "\") as little as makes the artifact fit (export.fit_class)\n";
   else if (!fits && floored)
     os << "warning: the artifact may not fit the budget: the estimate is only "
           "an upper bound; export.fit_class makes the export fit by "
