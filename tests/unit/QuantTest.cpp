@@ -162,6 +162,19 @@ TEST(QuantTest, PruningZeroesTheSmallest) {
     zeros += q == 0;
   // |w| = 1..200; the 10th percentile is 20.9: entries 1..20 are cut.
   EXPECT_EQ(zeros, 20);
+  // Pass-through formats are pruned too (I5 prunes its fp16 embedding).
+  p.format = QuantFormat::F16;
+  t = quantize("w", {2, 100}, w, p, nullptr, error);
+  zeros = 0;
+  for (uint16_t h : t.half)
+    zeros += fromHalf(h) == 0;
+  EXPECT_EQ(zeros, 20);
+  p.format = QuantFormat::F32;
+  t = quantize("w", {2, 100}, w, p, nullptr, error);
+  zeros = 0;
+  for (float x : t.full)
+    zeros += x == 0;
+  EXPECT_EQ(zeros, 20);
 }
 
 /// A layer with correlated inputs: X = Z·A, A's singular values spread over
