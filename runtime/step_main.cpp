@@ -68,10 +68,14 @@ int runTrain(const golf::rt::TrainOptions &options,
              const std::vector<std::string> &sets) {
   golf::rt::TrainPlan plan;
   std::string err = plan.fromJson(golf_plan);
+  std::vector<std::string> warnings;
   if (err.empty())
     err = golf::rt::applyOverrides(
         plan, sets,
-        [](const char *name) -> const char * { return std::getenv(name); });
+        [](const char *name) -> const char * { return std::getenv(name); },
+        &warnings);
+  for (const std::string &w : warnings)
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
   if (err.empty() && !golf_eval_packed)
     err = "this binary has no evaluation function; rebuild it";
   if (!err.empty()) {

@@ -268,9 +268,29 @@ std::string overrideSetting(TrainPlan &plan, const std::string &name,
   return "";
 }
 
+namespace {
+
+/// Why a run-time setting has no effect under the others ("" when it has):
+/// the built trainer's side of the compiler's ineffective-setting warnings.
+std::string ineffective(const TrainSettings &s, const std::string &name) {
+  if ((name == "swa_every" || name == "swa_start_frac") && !s.swaEnabled)
+    return "swa_enabled is false";
+  if (name == "swa_enabled" && s.swaEnabled && s.emaEnabled)
+    return "with ema_enabled the EMA is exported and the SWA average is "
+           "never used";
+  if (name == "ema_decay" && !s.emaEnabled)
+    return "ema_enabled is false";
+  if (name.rfind("ttt_", 0) == 0 && name != "ttt_enabled" && !s.tttEnabled)
+    return "ttt_enabled is false";
+  return "";
+}
+
+} // namespace
+
 std::string applyOverrides(TrainPlan &plan,
                            const std::vector<std::string> &sets,
-                           const char *(*getenv)(const char *)) {
+                           const char *(*getenv)(const char *),
+                           std::vector<std::string> *warnings) {
   // The environment, for every setting of the configuration.
   std::vector<std::pair<std::string, std::string>> env;
   std::istringstream lines(plan.config);
@@ -293,20 +313,31 @@ std::string applyOverrides(TrainPlan &plan,
              " is compiled into this binary (" + value +
              "): rebuild it with golfc build, or unset " + upper(bare);
   }
+  std::vector<std::pair<std::string, std::string>> applied;
   for (const auto &[name, value] : env) {
     std::string err = overrideSetting(plan, name, value, "env (run)");
     if (!err.empty())
       return upper(name) + " in the environment: " + err;
+    applied.push_back({name, upper(name) + " in the environment"});
   }
   for (const std::string &set : sets) {
     size_t eq = set.find('=');
     if (eq == std::string::npos || eq == 0)
       return "--set takes name=value, got '" + set + "'";
-    std::string err = overrideSetting(plan, set.substr(0, eq),
-                                      set.substr(eq + 1), "--set (run)");
+    std::string name = set.substr(0, eq);
+    std::string err =
+        overrideSetting(plan, name, set.substr(eq + 1), "--set (run)");
     if (!err.empty())
       return err;
+    applied.push_back({name.substr(name.find('.') + 1), "--set " + set});
   }
+  // What was set and has no effect under the settings now in force.
+  if (warnings)
+    for (const auto &[name, origin] : applied) {
+      std::string why = ineffective(plan.settings, name);
+      if (!why.empty())
+        warnings->push_back(origin + " has no effect: " + why);
+    }
   return "";
 }
 

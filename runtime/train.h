@@ -110,9 +110,12 @@ std::string overrideSetting(TrainPlan &plan, const std::string &name,
 /// The overrides of a built trainer: NAME=value in the environment for
 /// every setting of the configuration (as golfc reads them; one compiled in
 /// must keep its compiled value), then each `--set name=value` in order.
+/// `warnings`, when given, gets one line per override that has no effect
+/// under the settings in force (an SWA interval with SWA off, say).
 std::string applyOverrides(TrainPlan &plan,
                            const std::vector<std::string> &sets,
-                           const char *(*getenv)(const char *));
+                           const char *(*getenv)(const char *),
+                           std::vector<std::string> *warnings = nullptr);
 
 /// The compiled code: `step` takes the parameters, inputs and targets
 /// ([microBatch · stepGroup, seq] each) and returns the loss and one
