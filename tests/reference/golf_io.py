@@ -77,3 +77,24 @@ def byte_tables(sp, vocab_size):
             piece = piece[1:]
         base[i] = len(piece.encode("utf-8"))
     return base, space, boundary
+
+
+def validation_tokens(shard, seq):
+    """The validation shard as train_gpt.py cuts it: whole sequences of
+    `seq` targets plus one token (the header is 256 int32)."""
+    raw = np.fromfile(shard, dtype=np.uint16)[512:].astype(np.int64)
+    targets = (len(raw) - 1) // seq * seq
+    return raw[: targets + 1]
+
+
+def sliding_windows(targets, seq, stride):
+    """The corrected sliding windows (reference §6.2, third form), written
+    from the reference: one every `stride` targets while it has a target
+    past its context of seq - stride; the first scores everything, the
+    others what follows the context. (start, length, first scored)."""
+    context = seq - stride
+    windows, ws = [], 0
+    while ws == 0 or ws + context < targets:
+        windows.append((ws, min(seq, targets - ws), 0 if ws == 0 else context))
+        ws += stride
+    return windows

@@ -19,31 +19,21 @@ run, shard, model, src, L, S = sys.argv[1:7]
 L, S = int(L), int(S)
 sys.path.insert(0, src + "/tests/reference")
 from baseline import forward  # noqa: E402
-from golf_io import byte_tables, read_safetensors  # noqa: E402
+from golf_io import byte_tables, read_safetensors, sliding_windows, validation_tokens  # noqa: E402
 
 c = dict(vocab_size=320, num_layers=2, model_dim=64, num_heads=2, num_kv_heads=1,
          mlp_mult=2, tie_embeddings=True, rope_base=10000.0, logit_softcap=30.0)
 p = {k: torch.tensor(v, dtype=torch.float64) for k, v in read_safetensors(f"{run}/final.safetensors").items()}
 
-# The shard: a 256-int32 header, then uint16 tokens; cut as train_gpt.py
-# does to whole sequences plus one.
-raw = np.fromfile(shard, dtype=np.uint16)[512:].astype(np.int64)
-T = (len(raw) - 1) // L * L
-tokens = raw[: T + 1]
+# The shard, cut as train_gpt.py does to whole sequences plus one.
+tokens = validation_tokens(shard, L)
+T = len(tokens) - 1
 
 # Byte counting, train_gpt.py's tables.
 sp = spm.SentencePieceProcessor(model_file=model)
 base, space, boundary = byte_tables(sp, c["vocab_size"])
 
-# Windows: one every S targets while it has a target past its context of
-# L - S; the first scores everything, the others what follows the context.
-context = L - S
-windows = []
-ws = 0
-while ws == 0 or ws + context < T:
-    wlen = min(L, T - ws)
-    windows.append((ws, wlen, 0 if ws == 0 else context))
-    ws += S
+windows = sliding_windows(T, L, S)
 scored = np.zeros(T, np.int64)
 for ws, wlen, s0 in windows:
     scored[ws + s0: ws + wlen] += 1

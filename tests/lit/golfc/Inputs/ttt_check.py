@@ -14,7 +14,6 @@ import json
 import math
 import sys
 
-import numpy as np
 import sentencepiece as spm
 import torch
 
@@ -24,25 +23,18 @@ lr0, clip = float(sys.argv[11]), float(sys.argv[12])
 momentum = 0.9
 sys.path.insert(0, src + "/tests/reference")
 from baseline import forward  # noqa: E402
-from golf_io import byte_tables, read_safetensors  # noqa: E402
+from golf_io import byte_tables, read_safetensors, sliding_windows, validation_tokens  # noqa: E402
 
 c = dict(vocab_size=320, num_layers=2, model_dim=64, num_heads=2, num_kv_heads=1,
          mlp_mult=2, tie_embeddings=True, rope_base=10000.0, logit_softcap=30.0)
 p = {k: torch.tensor(v, dtype=torch.float64)
      for k, v in read_safetensors(f"{run}/final.safetensors").items()}
 
-raw = np.fromfile(shard, dtype=np.uint16)[512:].astype(np.int64)
-T = (len(raw) - 1) // L * L
-tokens = raw[: T + 1]
+tokens = validation_tokens(shard, L)
+T = len(tokens) - 1
 sp = spm.SentencePieceProcessor(model_file=model)
 base, space, boundary = byte_tables(sp, c["vocab_size"])
-
-context = L - S
-windows = []
-ws = 0
-while ws == 0 or ws + context < T:
-    windows.append((ws, min(L, T - ws), 0 if ws == 0 else context))
-    ws += S
+windows = sliding_windows(T, L, S)
 chunks = (T + C - 1) // C
 by_chunk = [[] for _ in range(chunks)]
 for w in windows:
