@@ -338,6 +338,9 @@ private:
   std::map<std::string, Val> globals;
   std::map<std::string, Loc> globalLocs; // Where a setting or let is defined.
   std::map<std::string, Loc> firstRead; // Where a setting or let is first read.
+  // What each setting or let's definition reads: it is used when they are.
+  std::map<std::string, std::set<std::string>> readsOf;
+  std::string defining; // The definition being evaluated, if any.
   std::map<std::string, const BlockDef *> blocks;
   std::map<std::string, Loc> optimizerLocs, quantLocs;
   std::vector<SettingInfo> settings;
@@ -439,7 +442,10 @@ bool Emitter::resolveSettings(const Spec &spec) {
     declared.insert(d.name);
     globalLocs[d.name] = d.loc;
     Val v;
-    if (!eval(*d.value, top, v))
+    defining = d.name;
+    const bool evaluated = eval(*d.value, top, v);
+    defining.clear();
+    if (!evaluated)
       return false;
     if (d.kind == Definition::Let) {
       if (v.kind == Val::Tensor || v.kind == Val::Stack)
@@ -666,6 +672,18 @@ bool Emitter::emitDeclarations(const Spec &spec) {
                              formatNumber(p));
       }
     }
+    // Two clip rules would leave one silently unused.
+    const Setting *percentile = nullptr, *sigmas = nullptr;
+    for (const Setting &s : def.settings) {
+      if (s.name == "clip_percentile")
+        percentile = &s;
+      if (s.name == "clip_sigmas")
+        sigmas = &s;
+    }
+    if (percentile && sigmas)
+      return error(sigmas->loc, "export class '" + def.name +
+                                    "' sets clip_sigmas and clip_percentile, "
+                                    "two clip rules: keep one");
     builder.create<QuantOp>(mlirLoc(def.loc), def.name, v.s, dict);
   }
   return true;
@@ -1006,11 +1024,35 @@ void Emitter::checkUses(const Spec &spec) {
       return "no export class is an integer format";
     return "";
   };
+  // Used: read by the program (the model, blocks, optimizers, classes,
+  // asserts), consumed by the runtime (the fixed sections), or read by the
+  // definition of something used.
+  std::map<std::string, std::string> via;
+  std::vector<std::string> work;
+  for (const auto &[name, loc] : firstRead)
+    work.push_back(name);
+  for (const SettingInfo &s : settings)
+    if (s.section != "hparams")
+      work.push_back(s.name);
+  std::set<std::string> used(work.begin(), work.end());
+  while (!work.empty()) {
+    std::string name = work.back();
+    work.pop_back();
+    for (const std::string &dep : readsOf[name])
+      if (used.insert(dep).second) {
+        via[dep] = name;
+        work.push_back(dep);
+      }
+  }
   for (SettingInfo &s : settings) {
     if (s.section == "hparams") {
       auto read = firstRead.find(s.name);
       if (read != firstRead.end()) {
         s.use = "line " + std::to_string(read->second.line);
+        continue;
+      }
+      if (used.count(s.name)) {
+        s.use = "via " + via[s.name];
         continue;
       }
       s.use = "no effect: nothing reads it under these settings";
@@ -1030,7 +1072,7 @@ void Emitter::checkUses(const Spec &spec) {
                       ") has no effect: " + why);
   }
   for (const Definition &d : spec.definitions)
-    if (d.kind == Definition::Let && !firstRead.count(d.name))
+    if (d.kind == Definition::Let && !used.count(d.name))
       warn(d.loc, "let " + d.name + " is never used");
   std::set<std::string> groups;
   for (const auto &[name, p] : params)
@@ -1057,7 +1099,9 @@ bool Emitter::lookup(const Expr &e, Frame &frame, Val &out) {
                                 " and the parameter '" + asParam +
                                 "'; rename one");
       out = local ? frame.locals[name] : globals[name];
-      if (!local)
+      if (!local && !defining.empty())
+        readsOf[defining].insert(name);
+      else if (!local)
         firstRead.emplace(name, e.loc);
       return true;
     }
