@@ -746,7 +746,7 @@ int64_t tttRows(const TrainPlan &plan) {
 Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
                   std::vector<Tensor> &step, size_t nParams,
                   const std::vector<uint16_t> &val, int64_t stride,
-                  const ByteTable &bytes, std::vector<Score> *chunks) {
+                  const ByteTable &bytes) {
   const TrainSettings &s = plan.settings;
   const int64_t targets = (int64_t)val.size() - 1, seq = plan.evalSeqLen;
   const int64_t rows = tttRows(plan);
@@ -765,6 +765,8 @@ Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
   std::vector<std::vector<float>> momentum(nParams), grads(nParams);
   Tensor &inputs = step[nParams], &targetsT = step[nParams + 1];
   inputs.shape = targetsT.shape = {rows, seq};
+  inputs.i32.resize(rows * seq);
+  targetsT.i32.resize(rows * seq);
   Validation total;
   double totalLoss = 0;
   for (int64_t c = 0; c < numChunks; ++c) {
@@ -783,9 +785,6 @@ Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
     totalLoss += lossSum;
     total.tokens += v.tokens;
     total.bytes += v.bytes;
-    if (chunks)
-      chunks->push_back(
-          {v.tokens ? lossSum / (double)v.tokens : 0, 0, v.tokens, v.bytes});
     // 2. Then train on it, unless it is the last: its sequences of
     //    eval_seq_len whose targets end inside it, ttt_epochs passes of SGD
     //    with momentum in batches of ttt_batch_seqs, the lr cosine-decayed
@@ -807,8 +806,6 @@ Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
           for (int64_t r = 0; r < rows; ++r) {
             const int64_t at = start + (b + call * rows + r) * seq;
             for (int64_t i = 0; i < seq; ++i) {
-              inputs.i32.resize(rows * seq);
-              targetsT.i32.resize(rows * seq);
               inputs.i32[r * seq + i] = val[at + i];
               targetsT.i32[r * seq + i] = val[at + i + 1];
             }

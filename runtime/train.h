@@ -156,12 +156,11 @@ std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
 /// every target is scored by weights trained only on earlier chunks. The
 /// sequences are eval_seq_len long, through `f.ttt`.
 /// `step` holds the weights (updated in place) and two tensors for the
-/// inputs and targets;
-/// `chunks`, when given, gets each chunk's score (loss, tokens, bytes).
+/// inputs and targets.
 Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
                   std::vector<Tensor> &step, size_t nParams,
                   const std::vector<uint16_t> &val, int64_t stride,
-                  const ByteTable &bytes, std::vector<Score> *chunks = nullptr);
+                  const ByteTable &bytes);
 /// Why the plan's TTT settings cannot run, or "".
 std::string tttCheck(const TrainPlan &plan);
 /// Sequences of eval_seq_len per call of TTT's step: the largest divisor of
