@@ -145,35 +145,45 @@ def main():
     weights = parameters(c, rng)
     tokens = rng.integers(0, c["vocab_size"], a.batch * a.seq + 1 + 7)
 
-    os.makedirs(a.out, exist_ok=True)
-    write_safetensors(os.path.join(a.out, "weights.safetensors"), list(weights.items()))
-    write_shard(os.path.join(a.out, "tokens.bin"), tokens)
-    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in weights.items()}
-    n = a.batch * a.seq
-    x = torch.tensor(tokens[:n], dtype=torch.long).reshape(a.batch, a.seq)
-    y = torch.tensor(tokens[1 : n + 1], dtype=torch.long).reshape(a.batch, a.seq)
-    loss = forward(p, c, x, y)
-    loss.backward()
-    write_safetensors(os.path.join(a.out, "grads.safetensors"),
-                      [(k, v.grad.numpy()) for k, v in p.items()])
     # float32 bound on the loss's relative error: every sequential
     # reduction of length K contributes at most K unit roundoffs (the
     # classic gamma_K bound of a dot product or sum); per layer the longest
     # chain is the attention input (d), the attention scores and weighted
     # sum (2T), the MLP (d + hidden) and the norms (3d); then the head (d),
     # the log-sum-exp (V) and the mean (B·T).
-    u32 = 2.0**-24
     d, hidden = c["model_dim"], c["mlp_mult"] * c["model_dim"]
     chain = c["num_layers"] * (d + 2 * a.seq + d + hidden + 3 * d)
     chain += d + c["vocab_size"] + a.batch * a.seq
-    with open(os.path.join(a.out, "expected.json"), "w") as f:
+    write_case(a.out, weights, tokens, lambda p, x, y: forward(p, c, x, y), a.batch, a.seq,
+               chain, {"config": c})
+
+
+def write_case(out, weights, tokens, loss_of, batch, seq, chain, extra):
+    """Writes a parity case into `out`: weights.safetensors, tokens.bin (a
+    shard), grads.safetensors (every parameter's gradient of loss_of(p, x,
+    y) in float64 on the first batch·seq tokens) and expected.json (the
+    loss, the float32 bounds of a longest reduction chain of `chain` terms,
+    the batch and sequence, and `extra`)."""
+    os.makedirs(out, exist_ok=True)
+    write_safetensors(os.path.join(out, "weights.safetensors"), list(weights.items()))
+    write_shard(os.path.join(out, "tokens.bin"), tokens)
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in weights.items()}
+    n = batch * seq
+    x = torch.tensor(tokens[:n], dtype=torch.long).reshape(batch, seq)
+    y = torch.tensor(tokens[1 : n + 1], dtype=torch.long).reshape(batch, seq)
+    loss = loss_of(p, x, y)
+    loss.backward()
+    write_safetensors(os.path.join(out, "grads.safetensors"),
+                      [(k, v.grad.numpy()) for k, v in p.items()])
+    u32 = 2.0**-24
+    with open(os.path.join(out, "expected.json"), "w") as f:
         # The backward pass runs each chain again (two matmuls per forward
         # one, the softmax recomputed), and a gradient is measured against its
         # tensor's largest entry: twice the chain, twice again for the
         # cancellation in (g - y·mean(g·y)) and (softmax - onehot).
         json.dump({"loss": loss.item(), "f32_bound": chain * u32,
-                   "f32_grad_bound": 4 * chain * u32, "config": c,
-                   "batch": a.batch, "seq": a.seq}, f)
+                   "f32_grad_bound": 4 * chain * u32, "batch": batch, "seq": seq,
+                   **extra}, f)
 
 
 if __name__ == "__main__":

@@ -26,16 +26,13 @@ grads.safetensors and expected.json (the loss, float32 bounds, the `--set`
 overrides that give golfc the same reduced configuration).
 """
 import argparse
-import json
 import math
-import os
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from baseline import attention, rms_norm
-from golf_io import write_safetensors, write_shard
+from baseline import attention, rms_norm, write_case
 
 
 def rope(x, dims, base):
@@ -317,30 +314,15 @@ def main():
     tokens = rng.integers(0, c["vocab_size"], a.batch * a.seq + 1 + 7)
     tokens[[3, 11, a.seq + 2]] = c["bos_id"]  # documents start inside the rows
 
-    os.makedirs(a.out, exist_ok=True)
-    write_safetensors(os.path.join(a.out, "weights.safetensors"), list(weights.items()))
-    write_shard(os.path.join(a.out, "tokens.bin"), tokens)
-    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in weights.items()}
-    n = a.batch * a.seq
-    x = torch.tensor(tokens[:n], dtype=torch.long).reshape(a.batch, a.seq)
-    y = torch.tensor(tokens[1 : n + 1], dtype=torch.long).reshape(a.batch, a.seq)
-    loss = forward(p, c, x, y)
-    loss.backward()
-    write_safetensors(os.path.join(a.out, "grads.safetensors"),
-                      [(k, v.grad.numpy()) for k, v in p.items()])
     # float32 bounds as baseline.py derives them, per virtual layer: the
     # attention input (d), scores and weighted sum (2T), the MLP (d +
     # hidden), the norms (3d), and the small reductions of the techniques
     # (bigram and value-embedding projections, gates, XSA: 3d at most).
-    u32 = 2.0**-24
     d, hidden = c["model_dim"], c["mlp_mult"] * c["model_dim"]
     chain = len(c["order"]) * (d + 2 * a.seq + d + hidden + 3 * d + 3 * d)
     chain += d + c["vocab_size"] + a.batch * a.seq
-    with open(os.path.join(a.out, "expected.json"), "w") as f:
-        json.dump({"loss": loss.item(), "f32_bound": chain * u32,
-                   "f32_grad_bound": 4 * chain * u32, "config": c,
-                   "sets": {k: v for k, v in r["sets"].items()},
-                   "batch": a.batch, "seq": a.seq}, f)
+    write_case(a.out, weights, tokens, lambda p, x, y: forward(p, c, x, y), a.batch, a.seq,
+               chain, {"config": c, "sets": r["sets"]})
 
 
 if __name__ == "__main__":

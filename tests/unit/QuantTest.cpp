@@ -119,6 +119,11 @@ TEST(QuantTest, ClipAndFloorFollowTheBaseline) {
   t = quantize("s", {1, 2}, small, p, nullptr, error);
   EXPECT_EQ(t.scales[0], toHalf(1.0f / 127));
   EXPECT_EQ(t.codes[0], (int8_t)std::nearbyint(0.5f / fromHalf(t.scales[0])));
+  // Fitting's coarser grid multiplies the scale, floor included.
+  p.stepScale = 2.5;
+  t = quantize("s", {1, 2}, small, p, nullptr, error);
+  EXPECT_EQ(t.scales[0], toHalf(float(2.5 / 127)));
+  EXPECT_EQ(t.codes[0], (int8_t)std::nearbyint(0.5f / fromHalf(t.scales[0])));
 }
 
 TEST(QuantTest, SigmaClipScalesByTheRowsStandardDeviation) {
