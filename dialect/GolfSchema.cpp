@@ -88,6 +88,18 @@ static const std::vector<SettingSpec> kTrain = {
      "0.5",
      "SWA starts when the lr scale falls below this",
      {}},
+    {"switch_hparam",
+     K::String,
+     "\"\"",
+     "a boolean hparam, true in the spec, that the step takes false until "
+     "switch_at (depth recurrence switched on mid-run, say)",
+     {}},
+    {"switch_at",
+     K::Float,
+     "0.5",
+     "fraction of the run (of its steps, or of the wall clock when the cap "
+     "ends it first) from which switch_hparam is true",
+     {}},
     {"checkpoint_every",
      K::Int,
      "100",

@@ -1022,6 +1022,13 @@ void Emitter::checkUses(const Spec &spec) {
       return "ttt_enabled is false";
     if (n == "late_qat_threshold" && !integer)
       return "no export class is an integer format";
+    if (n == "switch_at" && text("switch_hparam").empty())
+      return "switch_hparam is empty";
+    if (n == "switch_at" || n == "switch_hparam") {
+      const Val *v = valueOf(text("switch_hparam"));
+      if (v && v->kind == Val::Bool && !v->b)
+        return text("switch_hparam") + " is false, so the step never switches";
+    }
     return "";
   };
   // Used: read by the program (the model, blocks, optimizers, classes,
@@ -2428,9 +2435,8 @@ struct CompileJob {
 };
 } // namespace
 
-bool golf::compileSpec(Diagnostics &diags, const CompileOptions &options,
-                       mlir::MLIRContext &context, CompileResult &result) {
-  registerFrontendDialects(context);
+static bool compileOnce(Diagnostics &diags, const CompileOptions &options,
+                        mlir::MLIRContext &context, CompileResult &result) {
   CompileJob job{diags, options, context, result};
   // Parsing and evaluation recurse as deep as their budgets allow (about
   // 3,000 levels); a thread with a 256 MiB stack holds that whatever the
@@ -2452,4 +2458,95 @@ bool golf::compileSpec(Diagnostics &diags, const CompileOptions &options,
   else
     job.run();
   return job.ok;
+}
+
+/// The early phase of a spec with a `switch_hparam`: the same spec with the
+/// hparam false. Both phases train one set of weights, so their parameters
+/// must agree in name, shape, initializer, group and export class.
+static bool compileEarly(Diagnostics &diags, const CompileOptions &options,
+                         mlir::MLIRContext &context, CompileResult &result) {
+  const SettingInfo *name = nullptr, *at = nullptr;
+  for (const SettingInfo &s : result.settings) {
+    if (s.section == "train" && s.name == "switch_hparam")
+      name = &s;
+    if (s.section == "train" && s.name == "switch_at")
+      at = &s;
+  }
+  std::string hparam = name ? name->value : "";
+  if (hparam.size() >= 2 && hparam.front() == '"')
+    hparam = hparam.substr(1, hparam.size() - 2);
+  if (hparam.empty() || !options.phases)
+    return true;
+  const SettingInfo *target = nullptr;
+  for (const SettingInfo &s : result.settings)
+    if (s.section == "hparams" && s.name == hparam)
+      target = &s;
+  auto fail = [&](Loc loc, const std::string &message) {
+    diags.error(loc, message);
+    result.module = nullptr;
+    return false;
+  };
+  if (!target)
+    return fail(name->loc, "switch_hparam names '" + hparam +
+                               "', which is not an hparam of the spec");
+  if (target->value != "true" && target->value != "false")
+    return fail(name->loc, "switch_hparam names '" + hparam + "' = " +
+                               target->value +
+                               ": the switched hparam must be a boolean");
+  double frac = at ? std::strtod(at->value.c_str(), nullptr) : 0.5;
+  if (!(frac > 0 && frac < 1))
+    return fail(at->loc, "switch_at " + at->value +
+                             " must lie strictly between 0 and 1 (the "
+                             "fraction of the run at which " +
+                             hparam + " turns true)");
+  if (target->value == "false")
+    return true; // warned about as a setting without effect
+  CompileOptions early = options;
+  early.sets.push_back({hparam, "false"});
+  early.warnUnused = false; // the spec's own compile warned already
+  CompileResult phase;
+  if (!compileOnce(diags, early, context, phase)) {
+    diags.note(name->loc, "in the early phase, with " + hparam +
+                              " = false (switch_hparam)");
+    result.module = nullptr;
+    return false;
+  }
+  auto shape = [](const std::vector<int64_t> &s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i)
+      out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+  };
+  const std::vector<ParamInfo> &a = phase.params, &b = result.params;
+  for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+    std::string why;
+    if (i >= a.size())
+      why = "does not declare '" + b[i].name + "'";
+    else if (i >= b.size())
+      why = "declares '" + a[i].name + "' besides";
+    else if (a[i].name != b[i].name)
+      why = "declares '" + a[i].name + "' where the spec declares '" +
+            b[i].name + "'";
+    else if (a[i].shape != b[i].shape)
+      why = "declares '" + a[i].name + "' " + shape(a[i].shape) +
+            " against " + shape(b[i].shape);
+    else if (a[i].init != b[i].init || a[i].group != b[i].group ||
+             a[i].quant != b[i].quant)
+      why = "declares '" + a[i].name +
+            "' with another initializer, group or export class";
+    if (!why.empty())
+      return fail(name->loc,
+                  "with " + hparam + " = false the model " + why +
+                      ": both phases train the same parameters (size them "
+                      "for the late phase)");
+  }
+  result.early = std::move(phase.module);
+  return true;
+}
+
+bool golf::compileSpec(Diagnostics &diags, const CompileOptions &options,
+                       mlir::MLIRContext &context, CompileResult &result) {
+  registerFrontendDialects(context);
+  return compileOnce(diags, options, context, result) &&
+         compileEarly(diags, options, context, result);
 }

@@ -32,6 +32,9 @@ struct CompileOptions {
   /// Warn about settings without effect (off when the settings are an
   /// artifact's, replayed: its user did not write them).
   bool warnUnused = true;
+  /// Compile the early phase of a `switch_hparam` too (training needs it;
+  /// scoring an artifact does not).
+  bool phases = true;
 };
 
 /// A setting in force: its value as the spec would write it, where the
@@ -53,12 +56,17 @@ struct ParamInfo {
 
 struct CompileResult {
   mlir::OwningOpRef<mlir::ModuleOp> module;
+  /// With `train.switch_hparam` naming an hparam that is true: the module
+  /// compiled with it false, which the step runs until `train.switch_at`.
+  /// Its parameters are the module's (checked); unset otherwise.
+  mlir::OwningOpRef<mlir::ModuleOp> early;
   std::vector<SettingInfo> settings;
   std::vector<ParamInfo> params;
 };
 
-/// Compiles the spec held by `diags` (its path and text). On failure the
-/// errors are in `diags` and false is returned; the module is then unset.
+/// Compiles the spec held by `diags` (its path and text), and its early
+/// phase when it names a `switch_hparam`. On failure the errors are in
+/// `diags` and false is returned; the module is then unset.
 bool compileSpec(Diagnostics &diags, const CompileOptions &options,
                  mlir::MLIRContext &context, CompileResult &result);
 

@@ -23,6 +23,13 @@ double lrScale(const Schedule &s, int64_t step, double elapsedMs) {
                                    : 1.0;
 }
 
+double trainingFraction(const Schedule &s, int64_t step, double elapsedMs) {
+  double frac = (double)step / (double)std::max<int64_t>(s.iterations, 1);
+  if (s.maxWallclockSeconds > 0)
+    frac = std::max(frac, elapsedMs / (s.maxWallclockSeconds * 1000.0));
+  return std::min(frac, 1.0);
+}
+
 bool scheduleDone(const Schedule &s, int64_t step, double elapsedMs) {
   return step >= s.iterations || (s.maxWallclockSeconds > 0 &&
                                   elapsedMs >= s.maxWallclockSeconds * 1000.0);

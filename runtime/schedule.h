@@ -20,6 +20,11 @@ struct Schedule {
 /// once the remaining time is below that, else 1.
 double lrScale(const Schedule &s, int64_t step, double elapsedMs);
 
+/// The fraction of the run done before `step`, by whichever bound ends it
+/// first: step / iterations, or the elapsed share of the wall-clock cap (the
+/// records' training_frac, which the cap decides in their runs).
+double trainingFraction(const Schedule &s, int64_t step, double elapsedMs);
+
 /// True when the run must stop before `step`: the iterations are done, or
 /// the wall-clock cap is reached.
 bool scheduleDone(const Schedule &s, int64_t step, double elapsedMs);

@@ -23,6 +23,7 @@ extern "C" void golf_eval_packed(void **args) __attribute__((weak));
 extern "C" void golf_calib_packed(void **args) __attribute__((weak));
 extern "C" void golf_ttt_packed(void **args) __attribute__((weak));
 extern "C" void golf_logits_packed(void **args) __attribute__((weak));
+extern "C" void golf_step_early_packed(void **args) __attribute__((weak));
 
 namespace {
 
@@ -135,6 +136,11 @@ int runTrain(const golf::rt::TrainOptions &options,
   if (golf_ttt_packed)
     functions.ttt = [&](std::vector<golf::rt::Tensor> &args) {
       return golf::rt::callPacked(golf_ttt_packed, args, stepResults);
+    };
+  // The early phase's step (built when the spec has a switch_hparam).
+  if (golf_step_early_packed)
+    functions.stepEarly = [&](std::vector<golf::rt::Tensor> &args) {
+      return golf::rt::callPacked(golf_step_early_packed, args, stepResults);
     };
   return golf::rt::train(plan, functions, options);
 }

@@ -51,7 +51,9 @@ std::string TrainPlan::toJson() const {
                    {"ttt_batch_seqs", s.tttBatchSeqs},
                    {"ttt_lr", s.tttLr},
                    {"ttt_momentum", s.tttMomentum},
-                   {"ttt_grad_clip", s.tttGradClip}};
+                   {"ttt_grad_clip", s.tttGradClip},
+                   {"switch_hparam", s.switchHparam},
+                   {"switch_at", s.switchAt}};
   j["micro_batch"] = microBatch;
   j["step_group"] = stepGroup;
   j["accum_steps"] = accumSteps;
@@ -142,6 +144,7 @@ const std::vector<Adjustable> &adjustables() {
       {"train", "swa_every", &S::swaEvery, nullptr, nullptr, 1},
       {"train", "swa_start_frac", nullptr, &S::swaStartFrac, nullptr, 0, 1},
       {"train", "checkpoint_every", &S::checkpointEvery},
+      {"train", "switch_at", nullptr, &S::switchAt, nullptr, 0, 1},
       {"eval", "eval_stride"},
       {"eval", "ttt_enabled", nullptr, nullptr, &S::tttEnabled},
       {"eval", "ttt_epochs", &S::tttEpochs},
@@ -280,6 +283,8 @@ std::string ineffective(const TrainSettings &s, const std::string &name) {
            "never used";
   if (name == "ema_decay" && !s.emaEnabled)
     return "ema_enabled is false";
+  if (name == "switch_at" && s.switchHparam.empty())
+    return "this binary has no switch_hparam";
   if (name.rfind("ttt_", 0) == 0 && name != "ttt_enabled" && !s.tttEnabled)
     return "ttt_enabled is false";
   return "";
@@ -527,6 +532,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
   t.tttLr = s.value("ttt_lr", t.tttLr);
   t.tttMomentum = s.value("ttt_momentum", t.tttMomentum);
   t.tttGradClip = s.value("ttt_grad_clip", t.tttGradClip);
+  t.switchHparam = s.value("switch_hparam", t.switchHparam);
+  t.switchAt = s.value("switch_at", t.switchAt);
   microBatch = j.value("micro_batch", int64_t(1));
   stepGroup = j.value("step_group", int64_t(1));
   accumSteps = j.value("accum_steps", int64_t(1));
@@ -1034,6 +1041,11 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       return 1;
     }
   }
+  if (!s.switchHparam.empty() && !f.stepEarly) {
+    std::fprintf(stderr, "error: switch_hparam %s needs the early step\n",
+                 s.switchHparam.c_str());
+    return 1;
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.outDir, ec);
   if (ec) {
@@ -1213,6 +1225,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     return err.empty();
   };
   const int64_t firstStep = step;
+  bool early = !s.switchHparam.empty();
 
   std::vector<std::vector<float>> grads(nParams);
   Validation last;
@@ -1250,6 +1263,15 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       log.line(format("late_qat:enabled step:%lld lr_scale:%.4f",
                       (long long)step + 1, scale));
     }
+    // The phase switch: the early step until switch_at of the run, then the
+    // spec's own for good (the fraction never falls, so a resumed run
+    // switches at its first step too).
+    if (early && trainingFraction(schedule, step, trainMs) >= s.switchAt) {
+      early = false;
+      log.line(format("switch:%s=true step:%lld frac:%.4f",
+                      s.switchHparam.c_str(), (long long)step + 1,
+                      trainingFraction(schedule, step, trainMs)));
+    }
     if (qatOn)
       for (size_t k = 0; k < qat.size(); ++k) {
         const Tensor &w = args[qat[k].index];
@@ -1272,7 +1294,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
         std::fprintf(stderr, "%s\n", error.c_str());
         return 1;
       }
-      std::vector<Tensor> out = f.step(args);
+      std::vector<Tensor> out = early ? f.stepEarly(args) : f.step(args);
       loss += (double)out[0].f32[0] / (double)calls;
       const float w = 1.0f / (float)calls;
       for (size_t i = 0; i < nParams; ++i)

@@ -75,6 +75,10 @@ struct TrainSettings {
   bool tttEnabled = false;
   int64_t tttChunkTokens = 32768, tttEpochs = 3, tttBatchSeqs = 32;
   double tttLr = 0.002, tttMomentum = 0.9, tttGradClip = 1.0;
+  /// A phase switch: until `switchAt` of the run (trainingFraction) the
+  /// step is the early one, compiled with this hparam false ("" : none).
+  std::string switchHparam;
+  double switchAt = 0.5;
 };
 
 struct TrainPlan {
@@ -127,9 +131,11 @@ std::string applyOverrides(TrainPlan &plan,
 /// and returns the logits [rows, seq, V].
 /// `ttt` (for score-first TTT) is the step compiled for tttRows(plan)
 /// sequences of eval_seq_len, without late QAT.
+/// `stepEarly` (with a switch_hparam) is `step` compiled with the hparam
+/// false: the step until switch_at. It takes and returns what `step` does.
 struct TrainFunctions {
   std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval,
-      calibrate, logits, ttt;
+      calibrate, logits, ttt, stepEarly;
 };
 
 /// val_loss and val_bpb of `weights` (plan order) on the validation

@@ -290,6 +290,17 @@ void printReport(const std::string &path, const CompileResult &r,
        << " tensors\n";
   os << "\ntotal: " << withCommas(total) << " parameters in " << r.params.size()
      << " tensors\n";
+  if (r.early) {
+    auto train = (*r.module)->getAttrOfType<mlir::DictionaryAttr>("golf.train");
+    std::string name =
+        train.getAs<mlir::StringAttr>("switch_hparam").getValue().str();
+    os << "\nphases: " << name << " is false until "
+       << llvm::format("%g",
+                       settingNumber(train, "switch_at", 0.5) * 100.0)
+       << "% of the run, then true; both phases train these parameters, and "
+          "evaluation runs it true (the early phase: golfc ir --set "
+       << name << "=false)\n";
+  }
 }
 
 /// The report's artifact section; false when the artifact cannot fit: the
@@ -666,6 +677,9 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     objects.push_back(outPath + ".sample.o.tmp");
   if (ttt)
     objects.push_back(outPath + ".ttt.o.tmp");
+  const bool switching = trainer && result.early;
+  if (switching)
+    objects.push_back(outPath + ".early.o.tmp");
   auto removeObjects = [&] {
     for (const std::string &o : objects)
       llvm::sys::fs::remove(o);
@@ -695,6 +709,11 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     ok = lowerTo(diags, *tttModule, "lowered", rt::tttRows(train),
                  train.evalSeqLen, /*withGrad=*/true, ModelForm::Loss) &&
          emitObject(*tttModule, "train_step", "golf_ttt_packed", "",
+                    objects[objects.size() - 1 - switching], error);
+  if (ok && switching)
+    ok = lowerTo(diags, *result.early, "lowered", batch, seq,
+                 /*withGrad=*/true, ModelForm::Loss, /*qat=*/true) &&
+         emitObject(*result.early, "train_step", "golf_step_early_packed", "",
                     objects.back(), error);
   if (!ok) {
     if (!error.empty())
@@ -787,6 +806,11 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
   t.swaStartFrac = real("swa_start_frac", t.swaStartFrac);
   t.gradAccumSteps = integer("grad_accum_steps", 0);
   t.checkpointEvery = integer("checkpoint_every", t.checkpointEvery);
+  if (result.early) {
+    if (auto a = train.getAs<mlir::StringAttr>("switch_hparam"))
+      t.switchHparam = a.getValue().str();
+    t.switchAt = real("switch_at", t.switchAt);
+  }
   // One process (world size 1): train_gpt.py's 8 / world micro-steps
   // unless the spec says otherwise.
   plan.accumSteps = t.gradAccumSteps > 0 ? t.gradAccumSteps : 8;
@@ -969,6 +993,7 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   mlir::OwningOpRef<mlir::ModuleOp> tttModule;
   if (ttt)
     tttModule = module.clone();
+  const bool switching = (bool)result.early;
   const int64_t seq = plan.settings.trainSeqLen;
   auto start = std::chrono::steady_clock::now();
   std::string error;
@@ -982,7 +1007,9 @@ int runTrain(Diagnostics &diags, CompileResult &result,
       (sampling && !lowerTo(diags, *sampleModule, "lowered", rows, seq,
                             /*withGrad=*/false, ModelForm::Logits)) ||
       (ttt && !lowerTo(diags, *tttModule, "lowered", rt::tttRows(plan),
-                       plan.evalSeqLen, /*withGrad=*/true, ModelForm::Loss)))
+                       plan.evalSeqLen, /*withGrad=*/true, ModelForm::Loss)) ||
+      (switching && !lowerTo(diags, *result.early, "lowered", rows, seq,
+                             /*withGrad=*/true, ModelForm::Loss, /*qat=*/true)))
     return 1;
   auto step = CompiledFunction::create(module, "train_step", error);
   auto eval =
@@ -995,8 +1022,11 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   std::unique_ptr<CompiledFunction> tttStep;
   if (eval && ttt)
     tttStep = CompiledFunction::create(*tttModule, "train_step", error);
+  std::unique_ptr<CompiledFunction> earlyStep;
+  if (eval && switching)
+    earlyStep = CompiledFunction::create(*result.early, "train_step", error);
   if (!step || !eval || (calibrating && !calibrate) || (sampling && !sample) ||
-      (ttt && !tttStep)) {
+      (ttt && !tttStep) || (switching && !earlyStep)) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
@@ -1024,6 +1054,10 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   if (ttt)
     functions.ttt = [&](std::vector<HostTensor> &args) {
       return tttStep->run(args);
+    };
+  if (switching)
+    functions.stepEarly = [&](std::vector<HostTensor> &args) {
+      return earlyStep->run(args);
     };
   return rt::train(plan, functions, options);
 }
@@ -1323,6 +1357,7 @@ int main(int argc, char **argv) {
     }
     options.getenv = nullptr;
     options.warnUnused = false;
+    options.phases = false;
     std::vector<std::pair<std::string, std::string>> sets;
     llvm::SmallVector<llvm::StringRef> lines;
     llvm::StringRef(artifact.settings).split(lines, '\n', -1, false);

@@ -193,7 +193,8 @@ def parameters(c, rng):
     hd = d // H
     kv = c["num_kv_heads"] * hd
     hidden = c["mlp_mult"] * d
-    order = c["order"]
+    # Skips are sized for the looped order even before looping is on.
+    order = c.get("skip_order", c["order"])
     enc = len(order) // 2
     n_skips = min(enc, len(order) - enc)
 
@@ -296,6 +297,12 @@ RECORDS = {
                   rope_dims=4, xsa_last_n=5, loop_start=1, loop_end=2, num_loops=1,
                   parallel_start=3)),
 }
+# TOP before its loop is switched on (train.switch_hparam): the five layers
+# once, 2 encoder and 3 decoder slots, with the skips sized for the loop.
+RECORDS["top-early"] = dict(
+    spec="top.golf",
+    config=dict(RECORDS["top"]["config"], order=list(range(5)), skip_order=looped(5, 1, 2, 1)),
+    sets=dict(RECORDS["top"]["sets"], looping="false"))
 
 
 def main():

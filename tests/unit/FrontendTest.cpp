@@ -59,6 +59,7 @@ struct Outcome {
   bool ok;
   std::string errors;
   CompileResult result;
+  std::string earlyIR; // The early phase's module, printed.
 };
 
 Outcome compile(const std::string &source,
@@ -78,7 +79,12 @@ Outcome compile(const std::string &source,
   out.ok = compileSpec(diags, options, context, out.result);
   os.flush();
   out.errors = errors;
+  if (out.result.early) {
+    llvm::raw_string_ostream ir(out.earlyIR);
+    out.result.early->print(ir);
+  }
   out.result.module = {}; // Destroyed before its context is.
+  out.result.early = {};
   return out;
 }
 
@@ -427,6 +433,25 @@ std::vector<BadCase> badCases() {
                 "return x"),
        "spec.golf:23:1: error: the model must return its loss, a scalar float "
        "tensor; it returned a tensor of shape [?, ?, 32]\n"},
+      {"SwitchNotAnHparam", t + "train {\n  switch_hparam = \"loop\"\n}\n",
+       "spec.golf:32:3: error: switch_hparam names 'loop', which is not an "
+       "hparam of the spec\n"},
+      {"SwitchNotBoolean", t + "train {\n  switch_hparam = \"lr\"\n}\n",
+       "spec.golf:32:3: error: switch_hparam names 'lr' = 0.05: the switched "
+       "hparam must be a boolean\n"},
+      {"SwitchAtOutOfRange",
+       replaced(replaced(t, "  lr = 0.05\n", "  lr = 0.05\n  looping = true\n"),
+                "range(2)", "range(2 if looping else 2)") +
+           "train {\n  switch_hparam = \"looping\"\n  switch_at = 1.0\n}\n",
+       "spec.golf:34:3: error: switch_at 1.0 must lie strictly between 0 and 1 "
+       "(the fraction of the run at which looping turns true)\n"},
+      {"SwitchChangesParameters",
+       replaced(replaced(t, "  lr = 0.05\n", "  lr = 0.05\n  looping = true\n"),
+                "range(2)", "range(2 if looping else 1)") +
+           "train {\n  switch_hparam = \"looping\"\n}\n",
+       "spec.golf:33:3: error: with looping = false the model does not declare "
+       "'blocks.1.c_q.weight': both phases train the same parameters (size "
+       "them for the late phase)\n"},
       {"FocalGamma",
        replaced(t, "tok_emb.weight), targets)",
                 "tok_emb.weight), targets, focal_gamma=-1.0)"),
@@ -439,6 +464,47 @@ INSTANTIATE_TEST_SUITE_P(Table, BadSpec, ::testing::ValuesIn(badCases()),
                          [](const ::testing::TestParamInfo<BadCase> &info) {
                            return std::string(info.param.name);
                          });
+
+// A switch_hparam compiles the spec a second time with the hparam false:
+// the early phase, whose parameters are the spec's.
+TEST(Frontend, SwitchCompilesTheEarlyPhase) {
+  std::string t = replaced(kTiny, "  lr = 0.05\n", "  lr = 0.05\n  looping = true\n");
+  t = replaced(t, "  return cross_entropy",
+               "  if looping {\n    x = x + blocks.{1}: attn(x)\n  }\n"
+               "  return cross_entropy") +
+      "train {\n  switch_hparam = \"looping\"\n  switch_at = 0.35\n}\n";
+  Outcome o = compile(t);
+  ASSERT_TRUE(o.ok) << o.errors;
+  EXPECT_EQ(o.errors, "");
+  // Only the early phase's model skips the repeated block: one attention
+  // op fewer.
+  auto count = [](const std::string &ir) {
+    int n = 0;
+    for (size_t at = ir.find("golf.causal_attention"); at != std::string::npos;
+         at = ir.find("golf.causal_attention", at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count(o.earlyIR), 2);
+  // The hparam set false: no early phase, and both settings say so.
+  Outcome off = compile(t, {{"looping", "false"}});
+  ASSERT_TRUE(off.ok) << off.errors;
+  EXPECT_EQ(off.earlyIR, "");
+  EXPECT_NE(off.errors.find("warning: train.switch_hparam (spec) has no "
+                            "effect: looping is false, so the step never "
+                            "switches"),
+            std::string::npos)
+      << off.errors;
+  EXPECT_NE(off.errors.find("warning: train.switch_at (spec) has no effect"),
+            std::string::npos)
+      << off.errors;
+  // switch_at without a switch_hparam.
+  Outcome lone = compile(kTiny + std::string("train {\n  switch_at = 0.3\n}\n"));
+  EXPECT_NE(lone.errors.find("spec.golf:32:3: warning: train.switch_at (spec) "
+                             "has no effect: switch_hparam is empty"),
+            std::string::npos)
+      << lone.errors;
+}
 
 TEST(Frontend, RecursionIsAnError) {
   std::string t = replaced(kTiny, "x = x + blocks.{i}: attn(x)", "x = r(x)");
