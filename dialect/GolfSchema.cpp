@@ -143,6 +143,31 @@ static const std::vector<SettingSpec> kEval = {
      {}},
     {"ttt_momentum", K::Float, "0.9", "TTT: SGD momentum", {}},
     {"ttt_grad_clip", K::Float, "1.0", "TTT: global gradient-norm clip", {}},
+    {"slot_enabled",
+     K::Bool,
+     "false",
+     "SLOT (reference §10.5): a per-window hidden shift and logit bias fitted "
+     "to the very targets it scores; reported apart, as not a legal score",
+     {}},
+    {"slot_steps", K::Int, "64", "SLOT: AdamW steps per batch of windows", {}},
+    {"slot_batch_seqs",
+     K::Int,
+     "32",
+     "SLOT: windows fitted together (the loss is their scored mean)",
+     {}},
+    {"slot_lr",
+     K::Float,
+     "0.01",
+     "SLOT: AdamW lr of the first step, cosine towards slot_lr_min",
+     {}},
+    {"slot_lr_min", K::Float, "0.001", "SLOT: the cosine's floor", {}},
+    {"slot_weight_decay", K::Float, "0.01", "SLOT: AdamW weight decay", {}},
+    {"slot_warm_start",
+     K::Float,
+     "0.85",
+     "SLOT: a batch starts from this times the previous batch's shift and "
+     "bias (0: from zero)",
+     {}},
 };
 
 static const std::vector<SettingSpec> kExport = {

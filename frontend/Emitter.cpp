@@ -1020,6 +1020,9 @@ void Emitter::checkUses(const Spec &spec) {
       return "fit_class is empty";
     if (n.rfind("ttt_", 0) == 0 && n != "ttt_enabled" && !flag("ttt_enabled"))
       return "ttt_enabled is false";
+    if (n.rfind("slot_", 0) == 0 && n != "slot_enabled" &&
+        !flag("slot_enabled"))
+      return "slot_enabled is false";
     if (n == "late_qat_threshold" && !integer)
       return "no export class is an integer format";
     if (n == "switch_at" && text("switch_hparam").empty())
@@ -2490,8 +2493,8 @@ static bool compileEarly(Diagnostics &diags, const CompileOptions &options,
     return fail(name->loc, "switch_hparam names '" + hparam +
                                "', which is not an hparam of the spec");
   if (target->value != "true" && target->value != "false")
-    return fail(name->loc, "switch_hparam names '" + hparam + "' = " +
-                               target->value +
+    return fail(name->loc, "switch_hparam names '" + hparam +
+                               "' = " + target->value +
                                ": the switched hparam must be a boolean");
   double frac = at ? std::strtod(at->value.c_str(), nullptr) : 0.5;
   if (!(frac > 0 && frac < 1))
@@ -2528,8 +2531,8 @@ static bool compileEarly(Diagnostics &diags, const CompileOptions &options,
       why = "declares '" + a[i].name + "' where the spec declares '" +
             b[i].name + "'";
     else if (a[i].shape != b[i].shape)
-      why = "declares '" + a[i].name + "' " + shape(a[i].shape) +
-            " against " + shape(b[i].shape);
+      why = "declares '" + a[i].name + "' " + shape(a[i].shape) + " against " +
+            shape(b[i].shape);
     else if (a[i].init != b[i].init || a[i].group != b[i].group ||
              a[i].quant != b[i].quant)
       why = "declares '" + a[i].name +

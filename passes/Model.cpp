@@ -45,3 +45,35 @@ void golf::returnInstead(func::FuncOp model, CrossEntropyOp loss, Value value) {
                                           model.getArgumentTypes(),
                                           TypeRange{value.getType()}));
 }
+
+golf::Head golf::headOf(func::FuncOp model, CrossEntropyOp loss, StringRef pass,
+                        StringRef purpose) {
+  Head head;
+  Value logits = loss.getLogits();
+  head.softcap = logits.getDefiningOp<SoftcapOp>();
+  if (head.softcap)
+    logits = head.softcap.getInput();
+  auto linear = logits.getDefiningOp<LinearOp>();
+  if (!linear) {
+    loss.emitOpError() << pass
+                       << ": the logits must be linear(h, W), softcapped or "
+                          "not"
+                       << purpose;
+    return head;
+  }
+  Value w = linear.getWeight();
+  if (auto ref = w.getDefiningOp<ParamRefOp>()) {
+    head.weight = ref.getName().str();
+  } else if (auto arg = dyn_cast<BlockArgument>(w)) {
+    if (auto name = model.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                       "golf.param"))
+      head.weight = name.getValue().str();
+  }
+  if (head.weight.empty()) {
+    linear.emitOpError() << pass << ": the head's weight must be a parameter"
+                         << purpose;
+    return head;
+  }
+  head.linear = linear;
+  return head;
+}

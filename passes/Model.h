@@ -27,6 +27,20 @@ CrossEntropyOp returnedLoss(mlir::func::FuncOp model, llvm::StringRef pass,
 void returnInstead(mlir::func::FuncOp model, CrossEntropyOp loss,
                    mlir::Value value);
 
+/// The head of a language model: the linear map from the hidden state to
+/// the logits that its returned cross_entropy reads, softcapped or not.
+struct Head {
+  LinearOp linear;    // null when `model` has none (after an error)
+  SoftcapOp softcap;  // null without a softcap
+  std::string weight; // the parameter the head multiplies by
+};
+/// The head `loss` reads: cross_entropy(softcap(linear(h, W)), targets) or
+/// cross_entropy(linear(h, W), targets), W a parameter (a golf.param_ref,
+/// or an argument of @model after golf-bind-params). On any other form
+/// the error names `pass` and `purpose`, and `linear` is null.
+Head headOf(mlir::func::FuncOp model, CrossEntropyOp loss, llvm::StringRef pass,
+            llvm::StringRef purpose);
+
 } // namespace golf
 
 #endif // GOLF_PASSES_MODEL_H

@@ -422,4 +422,29 @@ def GolfReturnLogits : Pass<"golf-return-logits", "mlir::ModuleOp"> {
   }];
 }
 
+def GolfReturnHidden : Pass<"golf-return-hidden", "mlir::ModuleOp"> {
+  let summary = "Makes @model return the hidden state its head maps to logits";
+  let description = [{
+    For SLOT's evaluation (reference §10.5), which fits a per-window shift
+    of the hidden state and a logit bias on top of a frozen model:
+    `@model` must return `cross_entropy(softcap(linear(h, W)), targets)`
+    (or without the softcap), W a parameter; it returns `h` ([B, T, d],
+    after the final norm) instead, and the head is erased. The runtime
+    applies the head itself, with W from the weights. Run it after
+    `golf-bind-params`, on a module whose `@model` is not differentiated.
+
+    Before:
+    ```mlir
+    %z = golf.linear %h, %w : tensor<2x8x32xf32>, tensor<64x32xf32> -> tensor<2x8x64xf32>
+    %s = golf.softcap %z {cap = 3.000000e+01 : f64} : tensor<2x8x64xf32>
+    %l = golf.cross_entropy %s, %t : tensor<2x8x64xf32>, tensor<2x8xi32> -> tensor<f32>
+    return %l : tensor<f32>
+    ```
+    After:
+    ```mlir
+    return %h : tensor<2x8x32xf32>
+    ```
+  }];
+}
+
 #endif // GOLF_PASSES_TD

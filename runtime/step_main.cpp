@@ -24,6 +24,7 @@ extern "C" void golf_calib_packed(void **args) __attribute__((weak));
 extern "C" void golf_ttt_packed(void **args) __attribute__((weak));
 extern "C" void golf_logits_packed(void **args) __attribute__((weak));
 extern "C" void golf_step_early_packed(void **args) __attribute__((weak));
+extern "C" void golf_hidden_packed(void **args) __attribute__((weak));
 
 namespace {
 
@@ -136,6 +137,16 @@ int runTrain(const golf::rt::TrainOptions &options,
   if (golf_ttt_packed)
     functions.ttt = [&](std::vector<golf::rt::Tensor> &args) {
       return golf::rt::callPacked(golf_ttt_packed, args, stepResults);
+    };
+  // SLOT's hidden-state forward: [evalBatch, evalSeqLen, d] (d: the head
+  // weight's second dimension).
+  std::vector<golf::rt::ResultSpec> hiddenResults;
+  for (const golf::rt::TrainParam &p : plan.params)
+    if (p.name == plan.headWeight && p.shape.size() == 2)
+      hiddenResults = {{{plan.evalBatch, plan.evalSeqLen, p.shape[1]}, false}};
+  if (golf_hidden_packed && !hiddenResults.empty())
+    functions.hidden = [&](std::vector<golf::rt::Tensor> &args) {
+      return golf::rt::callPacked(golf_hidden_packed, args, hiddenResults);
     };
   // The early phase's step (built when the spec has a switch_hparam).
   if (golf_step_early_packed)

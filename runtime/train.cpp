@@ -52,6 +52,13 @@ std::string TrainPlan::toJson() const {
                    {"ttt_lr", s.tttLr},
                    {"ttt_momentum", s.tttMomentum},
                    {"ttt_grad_clip", s.tttGradClip},
+                   {"slot_enabled", s.slotEnabled},
+                   {"slot_steps", s.slotSteps},
+                   {"slot_batch_seqs", s.slotBatchSeqs},
+                   {"slot_lr", s.slotLr},
+                   {"slot_lr_min", s.slotLrMin},
+                   {"slot_weight_decay", s.slotWeightDecay},
+                   {"slot_warm_start", s.slotWarmStart},
                    {"switch_hparam", s.switchHparam},
                    {"switch_at", s.switchAt}};
   j["micro_batch"] = microBatch;
@@ -62,6 +69,8 @@ std::string TrainPlan::toJson() const {
   j["eval_seq_len"] = evalSeqLen;
   j["eval_batch"] = evalBatch;
   j["eval_stride"] = evalStride;
+  j["head_weight"] = headWeight;
+  j["head_softcap"] = headSoftcap;
   j["spec_path"] = specPath;
   j["spec"] = specText;
   j["config"] = config;
@@ -151,6 +160,12 @@ const std::vector<Adjustable> &adjustables() {
       {"eval", "ttt_lr", nullptr, &S::tttLr},
       {"eval", "ttt_momentum", nullptr, &S::tttMomentum, nullptr, 0, 1},
       {"eval", "ttt_grad_clip", nullptr, &S::tttGradClip},
+      {"eval", "slot_steps", &S::slotSteps},
+      {"eval", "slot_batch_seqs", &S::slotBatchSeqs, nullptr, nullptr, 1},
+      {"eval", "slot_lr", nullptr, &S::slotLr},
+      {"eval", "slot_lr_min", nullptr, &S::slotLrMin},
+      {"eval", "slot_weight_decay", nullptr, &S::slotWeightDecay},
+      {"eval", "slot_warm_start", nullptr, &S::slotWarmStart, nullptr, 0, 1},
   };
   return table;
 }
@@ -287,6 +302,8 @@ std::string ineffective(const TrainSettings &s, const std::string &name) {
     return "this binary has no switch_hparam";
   if (name.rfind("ttt_", 0) == 0 && name != "ttt_enabled" && !s.tttEnabled)
     return "ttt_enabled is false";
+  if (name.rfind("slot_", 0) == 0 && !s.slotEnabled)
+    return "this binary has no SLOT evaluation (slot_enabled is false)";
   return "";
 }
 
@@ -532,6 +549,13 @@ std::string TrainPlan::fromJson(const std::string &text) {
   t.tttLr = s.value("ttt_lr", t.tttLr);
   t.tttMomentum = s.value("ttt_momentum", t.tttMomentum);
   t.tttGradClip = s.value("ttt_grad_clip", t.tttGradClip);
+  t.slotEnabled = s.value("slot_enabled", t.slotEnabled);
+  t.slotSteps = s.value("slot_steps", t.slotSteps);
+  t.slotBatchSeqs = s.value("slot_batch_seqs", t.slotBatchSeqs);
+  t.slotLr = s.value("slot_lr", t.slotLr);
+  t.slotLrMin = s.value("slot_lr_min", t.slotLrMin);
+  t.slotWeightDecay = s.value("slot_weight_decay", t.slotWeightDecay);
+  t.slotWarmStart = s.value("slot_warm_start", t.slotWarmStart);
   t.switchHparam = s.value("switch_hparam", t.switchHparam);
   t.switchAt = s.value("switch_at", t.switchAt);
   microBatch = j.value("micro_batch", int64_t(1));
@@ -542,6 +566,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
   evalSeqLen = j.value("eval_seq_len", int64_t(1024));
   evalBatch = j.value("eval_batch", int64_t(1));
   evalStride = j.value("eval_stride", int64_t(0));
+  headWeight = j.value("head_weight", std::string());
+  headSoftcap = j.value("head_softcap", 0.0);
   specPath = j.value("spec_path", std::string());
   specText = j.value("spec", std::string());
   config = j.value("config", std::string());
@@ -985,7 +1011,7 @@ std::string loadCheckpoint(const std::string &path, const TrainPlan &plan,
 std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
                      std::vector<std::vector<float>> weights,
                      const std::string &valGlob, const std::string &tokenizer,
-                     int64_t stride, Score &score) {
+                     int64_t stride, Score &score, Score *slot) {
   std::string error;
   std::vector<std::string> files = matchFiles(valGlob, error);
   ByteTable bytes;
@@ -1013,6 +1039,14 @@ std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
   }
   args.push_back({});
   args.push_back({});
+  if (plan.settings.slotEnabled && slot) {
+    std::string why = f.hidden ? slotCheck(plan)
+                               : "SLOT needs its compiled "
+                                 "hidden-state forward";
+    if (!why.empty())
+      return why;
+    *slot = validateSlot(plan, f, args, val, stride, bytes);
+  }
   if (plan.settings.tttEnabled) {
     if (!f.ttt)
       return "ttt_enabled needs TTT's compiled step";
@@ -1036,6 +1070,15 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     std::string why = f.ttt ? tttCheck(plan)
                             : "this binary has no TTT step: build it with "
                               "ttt_enabled=true";
+    if (!why.empty()) {
+      std::fprintf(stderr, "error: %s\n", why.c_str());
+      return 1;
+    }
+  }
+  if (s.slotEnabled) {
+    std::string why = f.hidden ? slotCheck(plan)
+                               : "this binary has no SLOT evaluation: build "
+                                 "it with slot_enabled=true";
     if (!why.empty()) {
       std::fprintf(stderr, "error: %s\n", why.c_str());
       return 1;
@@ -1404,6 +1447,22 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
         std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
   };
 
+  // SLOT (reference §10.5) of the current weights: labelled, not a score.
+  Score slot;
+  auto runSlot = [&](double bpb, const char *of) {
+    auto t0 = Clock::now();
+    std::vector<Tensor> copy(args.begin(), args.begin() + nParams + 2);
+    slot =
+        validateSlot(plan, f, copy, val, sliding ? plan.evalStride : 0, bytes);
+    log.line(format(
+        "final_slot val_loss:%.8f val_bpb:%.8f (SLOT, NOT a legal score: "
+        "fitted to the targets it scores; %lld steps, lr %g to %g, batches "
+        "of %lld windows; the %s without it %.8f, %+.4f) eval_time:%.0fms",
+        slot.loss, slot.bpb, (long long)s.slotSteps, s.slotLr, s.slotLrMin,
+        (long long)s.slotBatchSeqs, of, bpb, slot.bpb - bpb,
+        std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
+  };
+
   // The artifact (§7): quantized, compressed and within the budget before
   // anything is written as final, then read back and scored as the
   // challenge scores it.
@@ -1555,12 +1614,16 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
     }
     // TTT adapts the model the artifact restores, as the records do (the
     // artifact is already written: TTT is long at full size).
+    if (s.slotEnabled)
+      runSlot(roundTrip.bpb, "round trip");
     if (s.tttEnabled)
       runTtt(roundTrip.bpb, "round trip");
     for (size_t i = 0; i < nParams; ++i)
       args[i].f32 = std::move(kept[i]);
   }
 
+  if (s.slotEnabled && !exporting)
+    runSlot(score.bpb, "score");
   if (s.tttEnabled && !exporting)
     runTtt(score.bpb, "score");
 
@@ -1608,6 +1671,11 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   if (s.tttEnabled) {
     summary["ttt_val_loss"] = ttt.loss;
     summary["ttt_val_bpb"] = ttt.bpb;
+  }
+  if (s.slotEnabled) { // Never the score: SLOT fits the targets it scores.
+    summary["slot_val_loss"] = slot.loss;
+    summary["slot_val_bpb"] = slot.bpb;
+    summary["slot_legal"] = false;
   }
   if (sliding) { // The non-overlapping windows' numbers, for comparison.
     summary["val_loss_windows"] = last.loss;

@@ -75,6 +75,12 @@ struct TrainSettings {
   bool tttEnabled = false;
   int64_t tttChunkTokens = 32768, tttEpochs = 3, tttBatchSeqs = 32;
   double tttLr = 0.002, tttMomentum = 0.9, tttGradClip = 1.0;
+  /// SLOT (reference §10.5; the `eval` section's slot_* settings): not a
+  /// legal score, reported beside the score.
+  bool slotEnabled = false;
+  int64_t slotSteps = 64, slotBatchSeqs = 32;
+  double slotLr = 0.01, slotLrMin = 0.001, slotWeightDecay = 0.01,
+         slotWarmStart = 0.85;
   /// A phase switch: until `switchAt` of the run (trainingFraction) the
   /// step is the early one, compiled with this hparam false ("" : none).
   std::string switchHparam;
@@ -93,6 +99,11 @@ struct TrainPlan {
   int64_t evalSeqLen = 1024; // tokens per validation window
   int64_t evalBatch = 1;     // windows per call of the evaluation
   int64_t evalStride = 0;    // final evaluation's sliding stride (0: none)
+  /// The head SLOT applies to the hidden state `hidden` returns: the
+  /// parameter W [V, d] of cross_entropy(softcap(linear(h, W), cap)), and
+  /// the cap (0: no softcap).
+  std::string headWeight;
+  double headSoftcap = 0;
   ExportPlan exports;
   std::string specPath, specText, config, revision;
 
@@ -131,17 +142,20 @@ std::string applyOverrides(TrainPlan &plan,
 /// and returns the logits [rows, seq, V].
 /// `ttt` (for score-first TTT) is the step compiled for tttRows(plan)
 /// sequences of eval_seq_len, without late QAT.
+/// `hidden` (for SLOT) takes what `eval` takes and returns the hidden state
+/// the head maps to logits, [evalBatch, evalSeqLen, d].
 /// `stepEarly` (with a switch_hparam) is `step` compiled with the hparam
 /// false: the step until switch_at. It takes and returns what `step` does.
 struct TrainFunctions {
   std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval,
-      calibrate, logits, ttt, stepEarly;
+      calibrate, logits, ttt, stepEarly, hidden;
 };
 
 /// val_loss and val_bpb of `weights` (plan order) on the validation
 /// shards, over evalWindows(stride) (0: non-overlapping windows); with the
 /// plan's ttt_enabled, the score-first TTT score (validateTtt), which needs
-/// `f.ttt`.
+/// `f.ttt`. With slot_enabled and `slot`, SLOT's number (validateSlot, not
+/// a score) goes to `*slot`; it needs `f.hidden`.
 struct Score {
   double loss = 0, bpb = 0;
   int64_t tokens = 0, bytes = 0;
@@ -149,7 +163,7 @@ struct Score {
 std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
                      std::vector<std::vector<float>> weights,
                      const std::string &valGlob, const std::string &tokenizer,
-                     int64_t stride, Score &score);
+                     int64_t stride, Score &score, Score *slot = nullptr);
 
 /// Score-first test-time training (reference §10.2), the evaluation option
 /// of the `eval` section: the validation targets are cut into chunks of
@@ -167,6 +181,23 @@ Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
                   std::vector<Tensor> &step, size_t nParams,
                   const std::vector<uint16_t> &val, int64_t stride,
                   const ByteTable &bytes);
+/// SLOT (reference §10.5, PR #1319's eval_val_sliding_slot): the sliding
+/// windows (evalWindows(stride)) in batches of slot_batch_seqs. For each
+/// batch the frozen model's hidden states come from `f.hidden`; each window
+/// gets a shift δ [d] of its hidden states and a logit bias β [V], which
+/// slot_steps AdamW steps (β = (0.9, 0.999), ε = 1e-8, decoupled weight
+/// decay, lr slot_lr_min + ½(slot_lr − slot_lr_min)(1 + cos(πk/steps)) at
+/// step k) fit to the batch's mean loss over its scored targets; those
+/// targets are then scored with the fitted δ and β. A batch as large as
+/// the previous one starts from slot_warm_start times its δ and β. Since
+/// it fits the targets it scores, it is NOT a legal score (§10.5). The head
+/// is the plan's: softcap(linear(h + δ, W) + β), in float64.
+/// `args` holds the weights and two tensors for the inputs and targets.
+Score validateSlot(const TrainPlan &plan, const TrainFunctions &f,
+                   std::vector<Tensor> &args, const std::vector<uint16_t> &val,
+                   int64_t stride, const ByteTable &bytes);
+/// Why the plan's SLOT settings cannot run, or "".
+std::string slotCheck(const TrainPlan &plan);
 /// Why the plan's TTT settings cannot run, or "".
 std::string tttCheck(const TrainPlan &plan);
 /// Sequences of eval_seq_len per call of TTT's step: the largest divisor of

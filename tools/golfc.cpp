@@ -295,8 +295,7 @@ void printReport(const std::string &path, const CompileResult &r,
     std::string name =
         train.getAs<mlir::StringAttr>("switch_hparam").getValue().str();
     os << "\nphases: " << name << " is false until "
-       << llvm::format("%g",
-                       settingNumber(train, "switch_at", 0.5) * 100.0)
+       << llvm::format("%g", settingNumber(train, "switch_at", 0.5) * 100.0)
        << "% of the run, then true; both phases train these parameters, and "
           "evaluation runs it true (the early phase: golfc ir --set "
        << name << "=false)\n";
@@ -396,6 +395,7 @@ bool resolveSeq(Diagnostics &diags, mlir::ModuleOp module, int64_t &seq) {
 enum class ModelForm {
   Loss,        // the mean loss (golfc loss)
   TokenLosses, // the loss of every position (evaluation)
+  Hidden,      // the hidden state the head reads (SLOT)
   Hessians,    // the loss, then GPTQ's input Hessians (calibration)
   Logits,      // the logits (sampling)
 };
@@ -421,6 +421,8 @@ bool lowerTo(Diagnostics &diags, mlir::ModuleOp module,
       pm.addPass(createGolfCollectHessians());
     if (form == ModelForm::Logits)
       pm.addPass(createGolfReturnLogits());
+    if (form == ModelForm::Hidden)
+      pm.addPass(createGolfReturnHidden());
     built =
         built && mlir::succeeded(buildPipeline(pm, "grad", stage, batch, seq));
   } else {
@@ -655,12 +657,14 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
   std::string json = "{\"step\":" + plan.toJson() +
                      (trainer ? ",\"train\":" + train.toJson() : "") + "}";
   mlir::OwningOpRef<mlir::ModuleOp> evalModule, calibModule, sampleModule,
-      tttModule;
+      tttModule, hiddenModule;
   const bool calibrating = trainer && !train.exports.hessianParams.empty();
   const bool sampling = calibrating && train.exports.calibration == "self";
   const bool ttt = trainer && train.settings.tttEnabled;
   if (ttt)
     tttModule = module.clone();
+  if (trainer && train.settings.slotEnabled)
+    hiddenModule = module.clone();
   if (trainer)
     evalModule = module.clone();
   if (calibrating)
@@ -677,6 +681,9 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     objects.push_back(outPath + ".sample.o.tmp");
   if (ttt)
     objects.push_back(outPath + ".ttt.o.tmp");
+  const bool slot = trainer && train.settings.slotEnabled;
+  if (slot)
+    objects.push_back(outPath + ".hidden.o.tmp");
   const bool switching = trainer && result.early;
   if (switching)
     objects.push_back(outPath + ".early.o.tmp");
@@ -709,6 +716,11 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
     ok = lowerTo(diags, *tttModule, "lowered", rt::tttRows(train),
                  train.evalSeqLen, /*withGrad=*/true, ModelForm::Loss) &&
          emitObject(*tttModule, "train_step", "golf_ttt_packed", "",
+                    objects[objects.size() - 1 - switching - slot], error);
+  if (ok && slot)
+    ok = lowerTo(diags, *hiddenModule, "lowered", train.evalBatch,
+                 train.evalSeqLen, /*withGrad=*/false, ModelForm::Hidden) &&
+         emitObject(*hiddenModule, "model", "golf_hidden_packed", "",
                     objects[objects.size() - 1 - switching], error);
   if (ok && switching)
     ok = lowerTo(diags, *result.early, "lowered", batch, seq,
@@ -863,6 +875,32 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
   t.tttLr = evalReal("ttt_lr", t.tttLr);
   t.tttMomentum = evalReal("ttt_momentum", t.tttMomentum);
   t.tttGradClip = evalReal("ttt_grad_clip", t.tttGradClip);
+  if (eval)
+    if (auto a = eval.getAs<mlir::BoolAttr>("slot_enabled"))
+      t.slotEnabled = a.getValue();
+  t.slotSteps = evalInt("slot_steps", t.slotSteps);
+  t.slotBatchSeqs = evalInt("slot_batch_seqs", t.slotBatchSeqs);
+  t.slotLr = evalReal("slot_lr", t.slotLr);
+  t.slotLrMin = evalReal("slot_lr_min", t.slotLrMin);
+  t.slotWeightDecay = evalReal("slot_weight_decay", t.slotWeightDecay);
+  t.slotWarmStart = evalReal("slot_warm_start", t.slotWarmStart);
+  // The head SLOT applies: cross_entropy(softcap(linear(h, W))) (the
+  // hidden-state forward's lowering reports any other form).
+  {
+    auto model = module.lookupSymbol<mlir::func::FuncOp>("model");
+    auto ret = mlir::cast<mlir::func::ReturnOp>(
+        model.getBody().back().getTerminator());
+    if (auto loss = ret.getOperand(0).getDefiningOp<CrossEntropyOp>()) {
+      mlir::Value logits = loss.getLogits();
+      if (auto cap = logits.getDefiningOp<SoftcapOp>()) {
+        plan.headSoftcap = cap.getCap().convertToDouble();
+        logits = cap.getInput();
+      }
+      if (auto linear = logits.getDefiningOp<LinearOp>())
+        if (auto ref = linear.getWeight().getDefiningOp<ParamRefOp>())
+          plan.headWeight = ref.getName().str();
+    }
+  }
   if (plan.evalStride < 0 || plan.evalStride > plan.evalSeqLen) {
     diags.error({}, "eval_stride " + std::to_string(plan.evalStride) +
                         " must be between 0 (non-overlapping windows) and "
@@ -994,6 +1032,10 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   if (ttt)
     tttModule = module.clone();
   const bool switching = (bool)result.early;
+  const bool slot = plan.settings.slotEnabled;
+  mlir::OwningOpRef<mlir::ModuleOp> hiddenModule;
+  if (slot)
+    hiddenModule = module.clone();
   const int64_t seq = plan.settings.trainSeqLen;
   auto start = std::chrono::steady_clock::now();
   std::string error;
@@ -1009,7 +1051,11 @@ int runTrain(Diagnostics &diags, CompileResult &result,
       (ttt && !lowerTo(diags, *tttModule, "lowered", rt::tttRows(plan),
                        plan.evalSeqLen, /*withGrad=*/true, ModelForm::Loss)) ||
       (switching && !lowerTo(diags, *result.early, "lowered", rows, seq,
-                             /*withGrad=*/true, ModelForm::Loss, /*qat=*/true)))
+                             /*withGrad=*/true, ModelForm::Loss,
+                             /*qat=*/true)) ||
+      (slot &&
+       !lowerTo(diags, *hiddenModule, "lowered", plan.evalBatch,
+                plan.evalSeqLen, /*withGrad=*/false, ModelForm::Hidden)))
     return 1;
   auto step = CompiledFunction::create(module, "train_step", error);
   auto eval =
@@ -1022,11 +1068,13 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   std::unique_ptr<CompiledFunction> tttStep;
   if (eval && ttt)
     tttStep = CompiledFunction::create(*tttModule, "train_step", error);
-  std::unique_ptr<CompiledFunction> earlyStep;
+  std::unique_ptr<CompiledFunction> earlyStep, hidden;
   if (eval && switching)
     earlyStep = CompiledFunction::create(*result.early, "train_step", error);
+  if (eval && slot)
+    hidden = CompiledFunction::create(*hiddenModule, "model", error);
   if (!step || !eval || (calibrating && !calibrate) || (sampling && !sample) ||
-      (ttt && !tttStep) || (switching && !earlyStep)) {
+      (ttt && !tttStep) || (switching && !earlyStep) || (slot && !hidden)) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
@@ -1058,6 +1106,10 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   if (switching)
     functions.stepEarly = [&](std::vector<HostTensor> &args) {
       return earlyStep->run(args);
+    };
+  if (slot)
+    functions.hidden = [&](std::vector<HostTensor> &args) {
+      return hidden->run(args);
     };
   return rt::train(plan, functions, options);
 }
@@ -1101,20 +1153,28 @@ int runEval(Diagnostics &diags, CompileResult &result,
   mlir::ModuleOp module = *result.module;
   // Score-first TTT (the artifact's eval settings) trains with the step.
   const bool ttt = plan.settings.tttEnabled;
-  mlir::OwningOpRef<mlir::ModuleOp> stepModule;
+  mlir::OwningOpRef<mlir::ModuleOp> stepModule, hiddenModule;
   if (ttt)
     stepModule = module.clone();
+  const bool slot = plan.settings.slotEnabled;
+  if (slot)
+    hiddenModule = module.clone();
   if (!lowerTo(diags, module, "lowered", plan.evalBatch, plan.evalSeqLen,
                /*withGrad=*/false, ModelForm::TokenLosses) ||
       (ttt && !lowerTo(diags, *stepModule, "lowered", rt::tttRows(plan),
-                       plan.evalSeqLen, /*withGrad=*/true, ModelForm::Loss)))
+                       plan.evalSeqLen, /*withGrad=*/true, ModelForm::Loss)) ||
+      (slot &&
+       !lowerTo(diags, *hiddenModule, "lowered", plan.evalBatch,
+                plan.evalSeqLen, /*withGrad=*/false, ModelForm::Hidden)))
     return 1;
   std::string error;
   auto eval = CompiledFunction::create(module, "model", error);
-  std::unique_ptr<CompiledFunction> step;
+  std::unique_ptr<CompiledFunction> step, hidden;
   if (eval && ttt)
     step = CompiledFunction::create(*stepModule, "train_step", error);
-  if (!eval || (ttt && !step)) {
+  if (eval && slot)
+    hidden = CompiledFunction::create(*hiddenModule, "model", error);
+  if (!eval || (ttt && !step) || (slot && !hidden)) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
   }
@@ -1126,9 +1186,14 @@ int runEval(Diagnostics &diags, CompileResult &result,
     functions.ttt = [&](std::vector<HostTensor> &args) {
       return step->run(args);
     };
-  rt::Score score;
+  if (slot)
+    functions.hidden = [&](std::vector<HostTensor> &args) {
+      return hidden->run(args);
+    };
+  rt::Score score, slotScore;
   error = rt::evaluate(plan, functions, std::move(weights), options.valGlob,
-                       options.tokenizer, stride, score);
+                       options.tokenizer, stride, score,
+                       slot ? &slotScore : nullptr);
   if (!error.empty()) {
     llvm::errs() << "golfc: error: " << error << "\n";
     return 1;
@@ -1145,6 +1210,11 @@ int runEval(Diagnostics &diags, CompileResult &result,
       "val_loss:%.8f val_bpb:%.8f tokens:%lld bytes:%lld stride:%lld%s\n",
       score.loss, score.bpb, (long long)score.tokens, (long long)score.bytes,
       (long long)stride, ttt ? " ttt:score-first" : "");
+  if (slot)
+    llvm::outs() << llvm::format(
+        "slot val_loss:%.8f val_bpb:%.8f (NOT a legal score: SLOT fits the "
+        "targets it scores)\n",
+        slotScore.loss, slotScore.bpb);
   return 0;
 }
 

@@ -87,6 +87,8 @@ def forward(p, c, tokens, targets, reduction="mean"):
             x = x + p["skip_weights"][i] * skips.pop()
         x = block(enc + i, x)
     h = rms_norm(x)
+    if reduction == "hidden":  # the head's input, for SLOT
+        return h
     head = p["tok_emb.weight"] if c["tie_embeddings"] else p["lm_head.weight"]
     logits = F.linear(h, head)
     cap = c["logit_softcap"]

@@ -468,7 +468,8 @@ INSTANTIATE_TEST_SUITE_P(Table, BadSpec, ::testing::ValuesIn(badCases()),
 // A switch_hparam compiles the spec a second time with the hparam false:
 // the early phase, whose parameters are the spec's.
 TEST(Frontend, SwitchCompilesTheEarlyPhase) {
-  std::string t = replaced(kTiny, "  lr = 0.05\n", "  lr = 0.05\n  looping = true\n");
+  std::string t =
+      replaced(kTiny, "  lr = 0.05\n", "  lr = 0.05\n  looping = true\n");
   t = replaced(t, "  return cross_entropy",
                "  if looping {\n    x = x + blocks.{1}: attn(x)\n  }\n"
                "  return cross_entropy") +
@@ -499,7 +500,8 @@ TEST(Frontend, SwitchCompilesTheEarlyPhase) {
             std::string::npos)
       << off.errors;
   // switch_at without a switch_hparam.
-  Outcome lone = compile(kTiny + std::string("train {\n  switch_at = 0.3\n}\n"));
+  Outcome lone =
+      compile(kTiny + std::string("train {\n  switch_at = 0.3\n}\n"));
   EXPECT_NE(lone.errors.find("spec.golf:32:3: warning: train.switch_at (spec) "
                              "has no effect: switch_hparam is empty"),
             std::string::npos)
