@@ -49,6 +49,12 @@ static const std::vector<SettingSpec> kTrain = {
      "1200",
      "steps of linear lr decay to 0 at the end",
      {}},
+    {"warmdown_shape",
+     K::String,
+     "\"linear\"",
+     "the warm-down's shape: linear, or sqrt (PR #1319's 1 - sqrt(1 - f) of "
+     "the linear scale f, below the line)",
+     {"linear", "sqrt"}},
     {"max_wallclock_seconds",
      K::Float,
      "600.0",

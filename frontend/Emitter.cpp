@@ -1025,6 +1025,11 @@ void Emitter::checkUses(const Spec &spec) {
       return "slot_enabled is false";
     if (n == "late_qat_threshold" && !integer)
       return "no export class is an integer format";
+    if (n == "warmdown_shape" && s.value != "\"linear\"") {
+      const Val *w = valueOf("warmdown_iters");
+      if (w && w->kind == Val::Int && w->i <= 0)
+        return "warmdown_iters is 0: there is no warm-down to shape";
+    }
     if (n == "switch_at" && text("switch_hparam").empty())
       return "switch_hparam is empty";
     if (n == "switch_at" || n == "switch_hparam") {

@@ -1,10 +1,12 @@
 #include "runtime/schedule.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace golf::rt {
 
-double lrScale(const Schedule &s, int64_t step, double elapsedMs) {
+namespace {
+double linearScale(const Schedule &s, int64_t step, double elapsedMs) {
   if (s.warmdownIters <= 0)
     return 1.0;
   if (s.maxWallclockSeconds <= 0) {
@@ -21,6 +23,13 @@ double lrScale(const Schedule &s, int64_t step, double elapsedMs) {
       std::max(s.maxWallclockSeconds * 1000.0 - elapsedMs, 0.0);
   return remainingMs <= warmdownMs ? remainingMs / std::max(warmdownMs, 1e-9)
                                    : 1.0;
+}
+
+} // namespace
+
+double lrScale(const Schedule &s, int64_t step, double elapsedMs) {
+  const double f = linearScale(s, step, elapsedMs);
+  return s.sqrtShape && f < 1.0 ? 1.0 - std::sqrt(1.0 - f) : f;
 }
 
 double trainingFraction(const Schedule &s, int64_t step, double elapsedMs) {

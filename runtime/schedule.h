@@ -11,6 +11,9 @@ struct Schedule {
   int64_t iterations = 0;
   int64_t warmdownIters = 0;
   double maxWallclockSeconds = 0; // 0: no cap
+  /// PR #1319's sqrt-shaped warm-down: the linear scale f becomes
+  /// 1 − √(1 − f), below the line (0.5 → 0.29).
+  bool sqrtShape = false;
 };
 
 /// train_gpt.py's lr_mul(step, elapsed_ms). Without a wall-clock cap: 1,

@@ -34,6 +34,7 @@ std::string TrainPlan::toJson() const {
                    {"iterations", s.iterations},
                    {"warmup_steps", s.warmupSteps},
                    {"warmdown_iters", s.warmdownIters},
+                   {"warmdown_shape", s.warmdownShape},
                    {"max_wallclock_seconds", s.maxWallclockSeconds},
                    {"grad_clip_norm", s.gradClipNorm},
                    {"seed", s.seed},
@@ -530,6 +531,7 @@ std::string TrainPlan::fromJson(const std::string &text) {
   t.iterations = s.value("iterations", t.iterations);
   t.warmupSteps = s.value("warmup_steps", t.warmupSteps);
   t.warmdownIters = s.value("warmdown_iters", t.warmdownIters);
+  t.warmdownShape = s.value("warmdown_shape", t.warmdownShape);
   t.maxWallclockSeconds =
       s.value("max_wallclock_seconds", t.maxWallclockSeconds);
   t.gradClipNorm = s.value("grad_clip_norm", t.gradClipNorm);
@@ -1238,7 +1240,8 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   Swa swa(s.swaEnabled ? s.swaEvery : 0, s.swaStartFrac);
 
   TokenStream stream(trainFiles);
-  Schedule schedule{s.iterations, s.warmdownIters, s.maxWallclockSeconds};
+  Schedule schedule{s.iterations, s.warmdownIters, s.maxWallclockSeconds,
+                    s.warmdownShape == "sqrt"};
   double trainMs = 0;
   int64_t step = 0;
   const std::string checkpoint = options.outDir + "/checkpoint.safetensors";

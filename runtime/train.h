@@ -70,6 +70,7 @@ struct TrainSettings {
   double maxWallclockSeconds = 600, gradClipNorm = 0, emaDecay = 0.997,
          swaStartFrac = 0.5;
   bool emaEnabled = false, swaEnabled = false;
+  std::string warmdownShape = "linear"; // or "sqrt" (Schedule::sqrtShape)
   /// Score-first test-time training of the final score (reference §10.2;
   /// the `eval` section's ttt_* settings, docs/training.md).
   bool tttEnabled = false;

@@ -806,6 +806,9 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
   t.iterations = integer("iterations", t.iterations);
   t.warmupSteps = integer("warmup_steps", t.warmupSteps);
   t.warmdownIters = integer("warmdown_iters", t.warmdownIters);
+  if (train)
+    if (auto a = train.getAs<mlir::StringAttr>("warmdown_shape"))
+      t.warmdownShape = a.getValue().str();
   t.maxWallclockSeconds = real("max_wallclock_seconds", t.maxWallclockSeconds);
   t.gradClipNorm = real("grad_clip_norm", t.gradClipNorm);
   t.seed = integer("seed", t.seed);

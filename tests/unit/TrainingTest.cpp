@@ -175,6 +175,20 @@ TEST(Schedule, IterationWarmdownIsLinearToZero) {
   EXPECT_EQ(lrScale(Schedule{100, 0, 0}, 99, 0), 1.0);
 }
 
+// PR #1319's "sqrt" warm-down: 1 − √(1 − f) of the linear scale f, which
+// lies below the line (its comment's "more time at moderate LR"
+// notwithstanding), under either schedule.
+TEST(Schedule, SqrtWarmdownBendsTheLinearScale) {
+  Schedule s{100, 20, 0, /*sqrtShape=*/true};
+  EXPECT_EQ(lrScale(s, 79, 0), 1.0);
+  EXPECT_DOUBLE_EQ(lrScale(s, 80, 0), 1.0);
+  EXPECT_DOUBLE_EQ(lrScale(s, 90, 0), 1.0 - std::sqrt(0.5)); // linear 0.5
+  EXPECT_DOUBLE_EQ(lrScale(s, 98, 0), 1.0 - std::sqrt(0.9)); // linear 0.1
+  Schedule clock{20000, 1200, 600, true};
+  EXPECT_DOUBLE_EQ(lrScale(clock, 5400, 540e3), 1.0 - std::sqrt(0.5));
+  EXPECT_EQ(lrScale(clock, 4000, 400e3), 1.0);
+}
+
 TEST(Schedule, WallclockWarmdownUsesTheMeanStepTime) {
   // 600 s cap, 1200 warm-down steps. At 100 ms per step the warm-down spans
   // 120 s: the scale is 1 until 480 s, then remaining / 120 s.
