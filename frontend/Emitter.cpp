@@ -684,6 +684,19 @@ bool Emitter::emitDeclarations(const Spec &spec) {
       return error(sigmas->loc, "export class '" + def.name +
                                     "' sets clip_sigmas and clip_percentile, "
                                     "two clip rules: keep one");
+    // The GPTQ-only settings, and clip_search's own percentiles.
+    auto method = dict.getAs<mlir::StringAttr>("method");
+    for (const Setting &s : def.settings) {
+      if (s.name == "clip_search" && (percentile || sigmas))
+        return error(s.loc, "export class '" + def.name +
+                                "' sets clip_search and " +
+                                (sigmas ? "clip_sigmas" : "clip_percentile") +
+                                ", two clip rules: keep one");
+      if ((s.name == "clip_search" || s.name == "damping") &&
+          (!method || method.getValue() != "gptq") && options.warnUnused)
+        diags.warning(s.loc, "export class '" + def.name + "': " + s.name +
+                                 " has no effect: its method is not \"gptq\"");
+    }
     builder.create<QuantOp>(mlirLoc(def.loc), def.name, v.s, dict);
   }
   return true;

@@ -360,8 +360,9 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
     clipAndRound(values.data(), rows, cols, clips, t.scales, range, t.codes);
   } else if (policy.method == "gptq_lite") {
     double best = INFINITY;
-    for (double p :
-         {policy.clipPercentile, 99.9, 99.95, 99.99, 99.999, 100.0}) {
+    std::vector<double> tried = {policy.clipPercentile};
+    tried.insert(tried.end(), std::begin(kClipSearch), std::end(kClipSearch));
+    for (double p : tried) {
       std::vector<double> clips = rowClips(values.data(), rows, cols, p);
       std::vector<uint16_t> scales =
           rowScales(clips, policy.scaleFloor, range, policy.stepScale);
@@ -380,12 +381,32 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
               std::to_string(cols) + " x " + std::to_string(cols) + ")";
       return t;
     }
-    t.scales = rowScales(policyClips(values.data(), rows, cols, policy),
-                         policy.scaleFloor, range, policy.stepScale);
-    if (!gptq(values.data(), rows, cols, *hessian, t.scales, range, 128, 0.01,
-              t.codes)) {
-      error = name + ": the damped Hessian is not positive definite";
-      return t;
+    // One clip rule, or each of the search's percentiles with the least
+    // squared error over the tensor (the first of equals).
+    std::vector<std::vector<double>> candidates;
+    if (policy.clipSearch)
+      for (double p : kClipSearch)
+        candidates.push_back(rowClips(values.data(), rows, cols, p));
+    else
+      candidates.push_back(policyClips(values.data(), rows, cols, policy));
+    double best = INFINITY;
+    for (const std::vector<double> &clips : candidates) {
+      std::vector<uint16_t> scales =
+          rowScales(clips, policy.scaleFloor, range, policy.stepScale);
+      std::vector<int8_t> codes;
+      if (!gptq(values.data(), rows, cols, *hessian, scales, range, 128,
+                policy.damping, codes)) {
+        error = name + ": the damped Hessian is not positive definite";
+        return t;
+      }
+      const double e = candidates.size() > 1 ? squaredError(values.data(), rows,
+                                                            cols, codes, scales)
+                                             : 0.0;
+      if (e < best) {
+        best = e;
+        t.scales = std::move(scales);
+        t.codes = std::move(codes);
+      }
     }
   } else {
     error = name + ": unknown quantization method '" + policy.method +

@@ -40,6 +40,11 @@ struct QuantPolicy {
   /// candidates with the least squared error over the matrix, §7.6) or
   /// "gptq" (§7.7, needs the input Hessian).
   std::string method = "rtn";
+  /// gptq: run at each of kClipSearch's percentiles and keep the codes of
+  /// least squared error over the tensor (PR #1319's search).
+  bool clipSearch = false;
+  /// gptq: the fraction of the Hessian's mean diagonal added to it.
+  double damping = 0.01;
   /// Before quantizing, entries below this percentile of the tensor's |w|
   /// are set to 0 (magnitude pruning, §7.9); 0 prunes nothing.
   double prunePercentile = 0;
@@ -47,6 +52,10 @@ struct QuantPolicy {
   /// coarser grid whose codes fill ±R/stepScale (fitting's "coarsen").
   double stepScale = 1;
 };
+
+/// The clip percentiles `clip_search` (and gptq_lite) try: AR's and
+/// PR #1319's five.
+inline constexpr double kClipSearch[] = {99.9, 99.95, 99.99, 99.999, 100.0};
 
 /// Each row's clip under `policy`: k standard deviations (clipSigmas, the
 /// unbiased estimate as torch.std) or the percentile of its |w|.

@@ -102,7 +102,9 @@ std::string TrainPlan::toJson() const {
                                       {"clip_sigmas", q.clipSigmas},
                                       {"scale_floor", q.scaleFloor},
                                       {"method", q.method},
-                                      {"prune_percentile", q.prunePercentile}});
+                                      {"prune_percentile", q.prunePercentile},
+                                      {"clip_search", q.clipSearch},
+                                      {"damping", q.damping}});
   for (const TrainGroup &g : groups) {
     nlohmann::json o = {{"name", g.name}, {"kind", g.kind}};
     if (g.kind == "muon")
@@ -611,6 +613,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
         q.scaleFloor = c.value("scale_floor", q.scaleFloor);
         q.method = c.value("method", q.method);
         q.prunePercentile = c.value("prune_percentile", q.prunePercentile);
+        q.clipSearch = c.value("clip_search", q.clipSearch);
+        q.damping = c.value("damping", q.damping);
         exports.classes.push_back({c.value("name", std::string()), q});
       }
   }

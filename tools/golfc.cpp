@@ -187,6 +187,9 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
     policy.clipSigmas = num("clip_sigmas", policy.clipSigmas);
     policy.scaleFloor = num("scale_floor", policy.scaleFloor);
     policy.prunePercentile = num("prune_percentile", policy.prunePercentile);
+    policy.damping = num("damping", policy.damping);
+    if (auto a = d.getAs<mlir::BoolAttr>("clip_search"))
+      policy.clipSearch = a.getValue();
     if (auto a = d.getAs<mlir::StringAttr>("method"))
       policy.method = a.str();
     plan.classes.push_back({q.getName().str(), policy});

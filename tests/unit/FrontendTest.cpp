@@ -433,6 +433,12 @@ std::vector<BadCase> badCases() {
                 "return x"),
        "spec.golf:23:1: error: the model must return its loss, a scalar float "
        "tensor; it returned a tensor of shape [?, ?, 32]\n"},
+      {"ClipSearchAndPercentile",
+       replaced(t, "  format = \"fp32\"\n",
+                "  format = \"int6\"\n  method = \"gptq\"\n  clip_search = "
+                "true\n  clip_percentile = 99.9\n"),
+       "spec.golf:15:3: error: export class 'plain' sets clip_search and "
+       "clip_percentile, two clip rules: keep one\n"},
       {"SwitchNotAnHparam", t + "train {\n  switch_hparam = \"loop\"\n}\n",
        "spec.golf:32:3: error: switch_hparam names 'loop', which is not an "
        "hparam of the spec\n"},
@@ -464,6 +470,17 @@ INSTANTIATE_TEST_SUITE_P(Table, BadSpec, ::testing::ValuesIn(badCases()),
                          [](const ::testing::TestParamInfo<BadCase> &info) {
                            return std::string(info.param.name);
                          });
+
+// GPTQ's settings in a class of another method are warned about.
+TEST(Frontend, GptqSettingsWithoutGptqAreWarnedAbout) {
+  Outcome o = compile(replaced(kTiny, "  format = \"fp32\"\n",
+                               "  format = \"int6\"\n  damping = 0.02\n"));
+  ASSERT_TRUE(o.ok) << o.errors;
+  EXPECT_NE(o.errors.find("spec.golf:14:3: warning: export class 'plain': "
+                          "damping has no effect: its method is not \"gptq\""),
+            std::string::npos)
+      << o.errors;
+}
 
 // A switch_hparam compiles the spec a second time with the hparam false:
 // the early phase, whose parameters are the spec's.

@@ -250,6 +250,83 @@ TEST(QuantTest, GptqBeatsRoundToNearestOnIllConditionedLayers) {
     }
 }
 
+// clip_search (PR #1319): GPTQ at each of the five percentiles, keeping the
+// codes whose reconstruction has the least squared error over the tensor.
+// On rows with outliers the search does not always keep the maximum.
+TEST(QuantTest, GptqClipSearchKeepsTheLeastSquaredError) {
+  int below = 0;
+  for (unsigned seed : {1u, 2u, 3u, 4u}) {
+    std::mt19937 rng(seed);
+    const int64_t n = 256, rows = 16, cols = 160;
+    std::vector<double> x, h;
+    illConditioned(rng, n, cols, x, h);
+    std::student_t_distribution<float> heavy(3.0f);
+    std::vector<float> w(rows * cols);
+    for (float &v : w)
+      v = 0.02f * heavy(rng);
+    QuantPolicy p;
+    p.format = QuantFormat::Int6;
+    p.method = "gptq";
+    p.scaleFloor = 1.0 / 31;
+    std::string error;
+    double best = INFINITY;
+    QuantTensor kept;
+    double keptAt = 0;
+    for (double pct : kClipSearch) {
+      p.clipPercentile = pct;
+      QuantTensor t = quantize("w", {rows, cols}, w, p, &h, error);
+      ASSERT_TRUE(error.empty()) << error;
+      std::vector<float> back = dequantize(t);
+      double e = 0;
+      for (size_t i = 0; i < w.size(); ++i)
+        e += (double(w[i]) - back[i]) * (double(w[i]) - back[i]);
+      if (e < best) {
+        best = e;
+        kept = t;
+        keptAt = pct;
+      }
+    }
+    p.clipPercentile = 100;
+    p.clipSearch = true;
+    QuantTensor searched = quantize("w", {rows, cols}, w, p, &h, error);
+    EXPECT_EQ(searched.codes, kept.codes) << "seed " << seed;
+    EXPECT_EQ(searched.scales, kept.scales) << "seed " << seed;
+    below += keptAt < 100;
+  }
+  EXPECT_GT(below, 0) << "the search kept the row maximum for every seed";
+}
+
+// damping d adds d times the Hessian's mean diagonal: PR #1319 damps twice
+// by 1% (when collecting, then in GPTQ), which is damping 0.0201 once.
+TEST(QuantTest, GptqDampingIsAFractionOfTheMeanDiagonal) {
+  std::mt19937 rng(7);
+  const int64_t n = 256, rows = 8, cols = 96;
+  std::vector<double> x, h;
+  illConditioned(rng, n, cols, x, h);
+  std::normal_distribution<float> g(0.0f, 0.05f);
+  std::vector<float> w(rows * cols);
+  for (float &v : w)
+    v = g(rng);
+  double mean = 0;
+  for (int64_t j = 0; j < cols; ++j)
+    mean += h[j * cols + j] / double(cols);
+  std::vector<double> once(h);
+  for (int64_t j = 0; j < cols; ++j)
+    once[j * cols + j] += 0.01 * mean;
+  QuantPolicy p;
+  p.format = QuantFormat::Int6;
+  p.method = "gptq";
+  std::string error;
+  QuantTensor twice = quantize("w", {rows, cols}, w, p, &once, error);
+  p.damping = 0.0201;
+  QuantTensor single = quantize("w", {rows, cols}, w, p, &h, error);
+  ASSERT_TRUE(error.empty()) << error;
+  EXPECT_EQ(single.codes, twice.codes);
+  // And it is read: no damping at all gives other codes.
+  p.damping = 1e-9;
+  EXPECT_NE(quantize("w", {rows, cols}, w, p, &h, error).codes, twice.codes);
+}
+
 TEST(QuantTest, GptqNeedsItsHessian) {
   QuantPolicy p;
   p.format = QuantFormat::Int6;
