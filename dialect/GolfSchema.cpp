@@ -49,6 +49,17 @@ static const std::vector<SettingSpec> kTrain = {
      "1200",
      "steps of linear lr decay to 0 at the end",
      {}},
+    {"warmdown_frac",
+     K::Float,
+     "0.0",
+     "above 0: the warm-down covers this last fraction of the run (the "
+     "SP8192 stacks' form), instead of warmdown_iters",
+     {}},
+    {"min_lr",
+     K::Float,
+     "0.0",
+     "the lr scale's floor once the warm-down has begun (PX/TOP: 0.1)",
+     {}},
     {"warmdown_shape",
      K::String,
      "\"linear\"",
@@ -249,6 +260,18 @@ static const std::vector<SettingSpec> kMuon = {
      K::Float,
      "0.0",
      "decoupled weight decay, scaled by the scheduled lr",
+     {}},
+    {"row_normalize",
+     K::Bool,
+     "false",
+     "MuonEq-R: each row of the update divided by its norm before "
+     "Newton-Schulz (reference §4.4)",
+     {}},
+    {"polar_express",
+     K::Bool,
+     "false",
+     "Newton-Schulz with the Polar Express coefficients, one tuple per "
+     "iteration (reference §4.5; at most 5 iterations)",
      {}},
 };
 

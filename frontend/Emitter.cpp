@@ -625,6 +625,17 @@ bool Emitter::emitDeclarations(const Spec &spec) {
     mlir::DictionaryAttr dict;
     if (!settingsDict(def.settings, *schema, def.kind.c_str(), def.loc, dict))
       return false;
+    // Polar Express has one coefficient tuple per iteration, five known.
+    if (auto polar = dict.getAs<mlir::BoolAttr>("polar_express");
+        polar && polar.getValue())
+      if (auto steps = dict.getAs<mlir::IntegerAttr>("backend_steps");
+          steps && steps.getInt() > 5)
+        for (const Setting &s : def.settings)
+          if (s.name == "polar_express")
+            return error(s.loc, "polar_express has coefficients for 5 "
+                                "Newton-Schulz iterations, not " +
+                                    std::to_string(steps.getInt()) +
+                                    " (backend_steps)");
     builder.create<OptimizerOp>(mlirLoc(def.loc), def.name, def.kind, dict);
   }
   for (const QuantDef &def : spec.quants) {
@@ -1038,6 +1049,11 @@ void Emitter::checkUses(const Spec &spec) {
       return "slot_enabled is false";
     if (n == "late_qat_threshold" && !integer)
       return "no export class is an integer format";
+    if (n == "warmdown_iters") {
+      const Val *f = valueOf("warmdown_frac");
+      if (f && f->kind == Val::Float && f->f > 0)
+        return "warmdown_frac sets the warm-down";
+    }
     if (n == "warmdown_shape" && s.value != "\"linear\"") {
       const Val *w = valueOf("warmdown_iters");
       if (w && w->kind == Val::Int && w->i <= 0)

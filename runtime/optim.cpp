@@ -50,10 +50,17 @@ double muonMomentum(const MuonSettings &s, int64_t t) {
   return (1 - f) * s.momentumWarmupStart + f * s.momentum;
 }
 
+/// Polar Express's (a, b, c), one per iteration (PX, TOP L1720–1748).
+constexpr double kPolarExpress[5][3] = {{8.15655, -22.48329, 15.87877},
+                                        {4.04293, -2.80892, 0.50002},
+                                        {3.89167, -2.77248, 0.50606},
+                                        {3.28575, -2.36813, 0.46449},
+                                        {2.34654, -1.70978, 0.42324}};
+
 template <typename T>
 void newtonSchulz(T *x, int64_t rows, int64_t cols, int64_t steps,
-                  std::vector<T> &scratch) {
-  const T a = T(3.4445), b = T(-4.7750), c = T(2.0315);
+                  std::vector<T> &scratch, bool polarExpress) {
+  T a = T(3.4445), b = T(-4.7750), c = T(2.0315);
   const int64_t n = rows * cols;
   // The wide orientation: r ≤ k.
   const bool tall = rows > cols;
@@ -74,6 +81,12 @@ void newtonSchulz(T *x, int64_t rows, int64_t cols, int64_t steps,
   for (int64_t i = 0; i < n; ++i)
     xs[i] /= norm;
   for (int64_t step = 0; step < steps; ++step) {
+    if (polarExpress) {
+      const double *abc = kPolarExpress[std::min<int64_t>(step, 4)];
+      a = T(abc[0]);
+      b = T(abc[1]);
+      c = T(abc[2]);
+    }
     gemm(false, true, r, r, k, T(1), xs, xs, T(0), A); // A = X·Xᵀ
     gemm(false, false, r, r, r, c, A, A, T(0), B);     // B = c·A²
     for (int64_t i = 0; i < r * r; ++i)
@@ -103,7 +116,18 @@ void muonStep(const MuonSettings &s, double lrScale, int64_t t, T *w,
     buf[i] = mu * buf[i] + g[i];
     update[i] = s.nesterov ? g[i] + mu * buf[i] : buf[i];
   }
-  newtonSchulz(update.data(), rows, cols, s.backendSteps, scratch);
+  if (s.rowNormalize)
+    for (int64_t i = 0; i < rows; ++i) {
+      T *row = update.data() + i * cols;
+      T norm = 0;
+      for (int64_t j = 0; j < cols; ++j)
+        norm += row[j] * row[j];
+      norm = std::max(std::sqrt(norm), T(1e-7));
+      for (int64_t j = 0; j < cols; ++j)
+        row[j] /= norm;
+    }
+  newtonSchulz(update.data(), rows, cols, s.backendSteps, scratch,
+               s.polarExpress);
   const double lr = s.lr * lrScale;
   const T step = T(lr * std::sqrt(std::max(1.0, (double)rows / (double)cols)));
   const T decay = T(1 - lr * s.weightDecay);
@@ -119,9 +143,9 @@ template void adamStep(const AdamSettings &, double, int64_t, float *,
 template void adamStep(const AdamSettings &, double, int64_t, double *,
                        const double *, double *, double *, int64_t);
 template void newtonSchulz(float *, int64_t, int64_t, int64_t,
-                           std::vector<float> &);
+                           std::vector<float> &, bool);
 template void newtonSchulz(double *, int64_t, int64_t, int64_t,
-                           std::vector<double> &);
+                           std::vector<double> &, bool);
 template void muonStep(const MuonSettings &, double, int64_t, float *,
                        const float *, float *, int64_t, int64_t,
                        std::vector<float> &);

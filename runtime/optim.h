@@ -34,6 +34,11 @@ struct MuonSettings {
   double momentumWarmupStart = 0.85;
   int64_t momentumWarmupSteps = 500;
   double weightDecay = 0; // decoupled, scaled by the scheduled lr
+  /// MuonEq-R (§4.4): each row of the update divided by max(‖row‖, 1e-7)
+  /// after Nesterov, before Newton–Schulz.
+  bool rowNormalize = false;
+  /// Newton–Schulz with the Polar Express coefficients (§4.5).
+  bool polarExpress = false;
 };
 
 /// The momentum at step t (0-based): linear from momentumWarmupStart to
@@ -44,13 +49,15 @@ double muonMomentum(const MuonSettings &s, int64_t t);
 /// (3.4445, −4.7750, 2.0315) on X/(‖X‖_F + 1e-7), on the wide orientation
 /// (transposed when rows > cols), `steps` times. Its result is close to the
 /// orthogonal factor of X's polar decomposition. Computed in T (the records
-/// run it in bfloat16 on GPUs).
+/// run it in bfloat16 on GPUs). With `polarExpress`, iteration i uses the
+/// i-th Polar Express tuple (§4.5; steps ≤ 5).
 template <typename T>
 void newtonSchulz(T *x, int64_t rows, int64_t cols, int64_t steps,
-                  std::vector<T> &scratch);
+                  std::vector<T> &scratch, bool polarExpress = false);
 
 /// One Muon step of a rows×cols matrix (row-major): buf ← μ·buf + g; the
-/// update is g + μ·buf (Nesterov) or buf, orthogonalized by newtonSchulz and
+/// update is g + μ·buf (Nesterov) or buf, its rows normalized with
+/// rowNormalize (MuonEq-R), orthogonalized by newtonSchulz and
 /// scaled by √max(1, rows/cols); w ← w·(1 − lr·wd) − lr·update, with lr =
 /// settings.lr · lrScale and μ = muonMomentum(settings, t).
 template <typename T>

@@ -28,8 +28,14 @@ double linearScale(const Schedule &s, int64_t step, double elapsedMs) {
 } // namespace
 
 double lrScale(const Schedule &s, int64_t step, double elapsedMs) {
-  const double f = linearScale(s, step, elapsedMs);
-  return s.sqrtShape && f < 1.0 ? 1.0 - std::sqrt(1.0 - f) : f;
+  double f = linearScale(s, step, elapsedMs);
+  if (s.warmdownFrac > 0) {
+    const double frac = trainingFraction(s, step, elapsedMs);
+    f = frac < 1 - s.warmdownFrac ? 1.0 : (1 - frac) / s.warmdownFrac;
+  }
+  if (s.sqrtShape && f < 1.0)
+    f = 1.0 - std::sqrt(1.0 - f);
+  return f < 1.0 ? std::max(f, s.minLr) : f;
 }
 
 double trainingFraction(const Schedule &s, int64_t step, double elapsedMs) {

@@ -35,6 +35,8 @@ std::string TrainPlan::toJson() const {
                    {"warmup_steps", s.warmupSteps},
                    {"warmdown_iters", s.warmdownIters},
                    {"warmdown_shape", s.warmdownShape},
+                   {"warmdown_frac", s.warmdownFrac},
+                   {"min_lr", s.minLr},
                    {"max_wallclock_seconds", s.maxWallclockSeconds},
                    {"grad_clip_norm", s.gradClipNorm},
                    {"seed", s.seed},
@@ -114,7 +116,9 @@ std::string TrainPlan::toJson() const {
                        {"backend_steps", g.muon.backendSteps},
                        {"momentum_warmup_start", g.muon.momentumWarmupStart},
                        {"momentum_warmup_steps", g.muon.momentumWarmupSteps},
-                       {"weight_decay", g.muon.weightDecay}};
+                       {"weight_decay", g.muon.weightDecay},
+                       {"row_normalize", g.muon.rowNormalize},
+                       {"polar_express", g.muon.polarExpress}};
     else
       o["settings"] = {{"lr", g.adam.lr},
                        {"beta1", g.adam.beta1},
@@ -145,6 +149,8 @@ const std::vector<Adjustable> &adjustables() {
       {"train", "iterations", &S::iterations, nullptr, nullptr, 1},
       {"train", "warmup_steps", &S::warmupSteps},
       {"train", "warmdown_iters", &S::warmdownIters},
+      {"train", "warmdown_frac", nullptr, &S::warmdownFrac, nullptr, 0, 1},
+      {"train", "min_lr", nullptr, &S::minLr, nullptr, 0, 1},
       {"train", "max_wallclock_seconds", nullptr, &S::maxWallclockSeconds},
       {"train", "grad_clip_norm", nullptr, &S::gradClipNorm},
       {"train", "seed", &S::seed},
@@ -301,6 +307,8 @@ std::string ineffective(const TrainSettings &s, const std::string &name) {
            "never used";
   if (name == "ema_decay" && !s.emaEnabled)
     return "ema_enabled is false";
+  if (name == "warmdown_iters" && s.warmdownFrac > 0)
+    return "warmdown_frac sets the warm-down";
   if (name == "switch_at" && s.switchHparam.empty())
     return "this binary has no switch_hparam";
   if (name.rfind("ttt_", 0) == 0 && name != "ttt_enabled" && !s.tttEnabled)
@@ -534,6 +542,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
   t.warmupSteps = s.value("warmup_steps", t.warmupSteps);
   t.warmdownIters = s.value("warmdown_iters", t.warmdownIters);
   t.warmdownShape = s.value("warmdown_shape", t.warmdownShape);
+  t.warmdownFrac = s.value("warmdown_frac", t.warmdownFrac);
+  t.minLr = s.value("min_lr", t.minLr);
   t.maxWallclockSeconds =
       s.value("max_wallclock_seconds", t.maxWallclockSeconds);
   t.gradClipNorm = s.value("grad_clip_norm", t.gradClipNorm);
@@ -635,6 +645,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
       m.momentumWarmupSteps =
           o.value("momentum_warmup_steps", m.momentumWarmupSteps);
       m.weightDecay = o.value("weight_decay", m.weightDecay);
+      m.rowNormalize = o.value("row_normalize", m.rowNormalize);
+      m.polarExpress = o.value("polar_express", m.polarExpress);
     } else {
       AdamSettings &a = group.adam;
       a.lr = o.value("lr", 0.0);
@@ -1244,8 +1256,9 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   Swa swa(s.swaEnabled ? s.swaEvery : 0, s.swaStartFrac);
 
   TokenStream stream(trainFiles);
-  Schedule schedule{s.iterations, s.warmdownIters, s.maxWallclockSeconds,
-                    s.warmdownShape == "sqrt"};
+  Schedule schedule{s.iterations,          s.warmdownIters,
+                    s.maxWallclockSeconds, s.warmdownShape == "sqrt",
+                    s.warmdownFrac,        s.minLr};
   double trainMs = 0;
   int64_t step = 0;
   const std::string checkpoint = options.outDir + "/checkpoint.safetensors";

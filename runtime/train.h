@@ -71,6 +71,7 @@ struct TrainSettings {
          swaStartFrac = 0.5;
   bool emaEnabled = false, swaEnabled = false;
   std::string warmdownShape = "linear"; // or "sqrt" (Schedule::sqrtShape)
+  double warmdownFrac = 0, minLr = 0;   // Schedule's
   /// Score-first test-time training of the final score (reference §10.2;
   /// the `eval` section's ttt_* settings, docs/training.md).
   bool tttEnabled = false;

@@ -813,6 +813,8 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
     if (auto a = train.getAs<mlir::StringAttr>("warmdown_shape"))
       t.warmdownShape = a.getValue().str();
   t.maxWallclockSeconds = real("max_wallclock_seconds", t.maxWallclockSeconds);
+  t.warmdownFrac = real("warmdown_frac", t.warmdownFrac);
+  t.minLr = real("min_lr", t.minLr);
   t.gradClipNorm = real("grad_clip_norm", t.gradClipNorm);
   t.seed = integer("seed", t.seed);
   t.valLossEvery = integer("val_loss_every", t.valLossEvery);
@@ -984,6 +986,10 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
       m.momentumWarmupSteps =
           (int64_t)num("momentum_warmup_steps", (double)m.momentumWarmupSteps);
       m.weightDecay = num("weight_decay", m.weightDecay);
+      if (auto a = d.getAs<mlir::BoolAttr>("row_normalize"))
+        m.rowNormalize = a.getValue();
+      if (auto a = d.getAs<mlir::BoolAttr>("polar_express"))
+        m.polarExpress = a.getValue();
     } else {
       rt::AdamSettings &a = g.adam;
       a.lr = num("lr", 0);

@@ -19,20 +19,29 @@ STEPS = 4
 LR_SCALES = [1.0, 1.0, 0.7, 0.25]  # the schedule's multiplier, per step
 
 
-def newton_schulz(g, steps, eps=1e-7):
+# Polar Express's (a, b, c), one per iteration (reference §4.5).
+POLAR_EXPRESS = [(8.15655, -22.48329, 15.87877), (4.04293, -2.80892, 0.50002),
+                 (3.89167, -2.77248, 0.50606), (3.28575, -2.36813, 0.46449),
+                 (2.34654, -1.70978, 0.42324)]
+
+
+def newton_schulz(g, steps, eps=1e-7, polar=False):
     a, b, c = (3.4445, -4.7750, 2.0315)
     x = g / (g.norm() + eps)
     transposed = g.size(0) > g.size(1)
     if transposed:
         x = x.T
-    for _ in range(steps):
+    for i in range(steps):
+        if polar:
+            a, b, c = POLAR_EXPRESS[i]
         m = x @ x.T
         n = b * m + c * m @ m
         x = a * x + n @ x
     return x.T if transposed else x
 
 
-def muon(w, grads, lr, momentum, warmup_start, warmup_steps, wd, nesterov, backend_steps):
+def muon(w, grads, lr, momentum, warmup_start, warmup_steps, wd, nesterov, backend_steps,
+         row_normalize=False, polar=False):
     w = w.clone()
     buf = torch.zeros_like(w)
     out = []
@@ -42,7 +51,9 @@ def muon(w, grads, lr, momentum, warmup_start, warmup_steps, wd, nesterov, backe
         step_lr = lr * LR_SCALES[t]
         buf.mul_(mu).add_(g)
         update = g.add(buf, alpha=mu) if nesterov else buf
-        update = newton_schulz(update, backend_steps)
+        if row_normalize:  # MuonEq-R (reference §4.4)
+            update = update / update.norm(dim=-1, keepdim=True).clamp_min(1e-7)
+        update = newton_schulz(update, backend_steps, polar=polar)
         update = update * max(1, w.size(0) / w.size(1)) ** 0.5
         w.mul_(1 - step_lr * wd)
         w.add_(update, alpha=-step_lr)
@@ -90,6 +101,25 @@ def main():
         w = torch.tensor(rng.normal(0, 0.1, shape))
         grads = [torch.tensor(rng.normal(0, 1e-2, shape)) for _ in range(STEPS)]
         out = adamw(w, grads, lr, betas, eps, wd)
+        tensors += [(f"{name}.w0", w.numpy())]
+        tensors += [(f"{name}.g{t}", g.numpy()) for t, g in enumerate(grads)]
+        tensors += [(f"{name}.w{t + 1}", o.numpy()) for t, o in enumerate(out)]
+    # MuonEq-R and Polar Express (the SP8192 stacks, TOP), from a generator
+    # of their own so that the cases above keep their numbers.
+    rng = np.random.default_rng(20261122)
+    for name, (shape, s) in {
+        "muon_eqr": ((8, 12), dict(lr=0.026, momentum=0.97, warmup_start=0.92, warmup_steps=3,
+                                   wd=0.095, nesterov=True, backend_steps=5, row_normalize=True)),
+        "muon_polar": ((12, 8), dict(lr=0.026, momentum=0.97, warmup_start=0.92, warmup_steps=3,
+                                     wd=0.095, nesterov=True, backend_steps=5, row_normalize=True,
+                                     polar=True)),
+    }.items():
+        w = torch.tensor(rng.normal(0, 0.1, shape))
+        grads = [torch.tensor(rng.normal(0, 1, shape)) for _ in range(STEPS)]
+        # One row of the first gradient is scaled down a thousandfold: the
+        # row normalization must lift it.
+        grads[0][1] *= 1e-3
+        out = muon(w, grads, **s)
         tensors += [(f"{name}.w0", w.numpy())]
         tensors += [(f"{name}.g{t}", g.numpy()) for t, g in enumerate(grads)]
         tensors += [(f"{name}.w{t + 1}", o.numpy()) for t, o in enumerate(out)]

@@ -78,6 +78,9 @@ TEST(Optim, MuonMatchesTrainGpt) {
       {"muon_wide", {0.04, 0.95, true, 5, 0.85, 3, 0.0}},
       {"muon_tall", {0.02, 0.99, true, 5, 0.92, 2, 0.04}},
       {"muon_plain", {0.05, 0.9, false, 3, 0.9, 0, 0.0}},
+      // MuonEq-R, then with the Polar Express coefficients too.
+      {"muon_eqr", {0.026, 0.97, true, 5, 0.92, 3, 0.095, true, false}},
+      {"muon_polar", {0.026, 0.97, true, 5, 0.92, 3, 0.095, true, true}},
   };
   for (const MuonCase &c : cases) {
     SCOPED_TRACE(c.name);
@@ -86,15 +89,27 @@ TEST(Optim, MuonMatchesTrainGpt) {
     const int64_t rows = shape[0], cols = shape[1];
     std::vector<double> w = golden.get(n + ".w0"), buf(w.size(), 0.0), scratch;
     const int64_t r = std::min(rows, cols), k = std::max(rows, cols);
-    const double gamma = (3 * r + k) * kU / (1 - (3 * r + k) * kU);
+    // The row normalization adds a reduction of k and a division.
+    const int64_t chain = 3 * r + k + (c.settings.rowNormalize ? k + 2 : 0);
+    const double gamma = chain * kU / (1 - chain * kU);
+    // Each iteration's derivative bound |a| + 3|b| + 5|c|.
+    const double polar[5][3] = {{8.15655, -22.48329, 15.87877},
+                                {4.04293, -2.80892, 0.50002},
+                                {3.89167, -2.77248, 0.50606},
+                                {3.28575, -2.36813, 0.46449},
+                                {2.34654, -1.70978, 0.42324}};
+    double growth = 1;
+    for (int64_t i = 0; i < c.settings.backendSteps; ++i)
+      growth *= c.settings.polarExpress
+                    ? std::abs(polar[i][0]) + 3 * std::abs(polar[i][1]) +
+                          5 * std::abs(polar[i][2])
+                    : 27.93;
     for (int t = 0; t < kSteps; ++t) {
       std::vector<double> g = golden.get(n + ".g" + std::to_string(t));
       muonStep(c.settings, scales[t], t, w.data(), g.data(), buf.data(), rows,
                cols, scratch);
       std::vector<double> want = golden.get(n + ".w" + std::to_string(t + 1));
-      const double bound = (t + 1) *
-                           std::pow(27.93, (double)c.settings.backendSteps) *
-                           gamma * maxAbs(want);
+      const double bound = (t + 1) * growth * gamma * maxAbs(want);
       EXPECT_LE(maxDiff(w, want), bound) << "after step " << t + 1;
     }
   }

@@ -8,6 +8,7 @@
 #include "runtime/init.h"
 #include "runtime/schedule.h"
 #include "runtime/shards.h"
+#include "runtime/train.h"
 
 #include <gtest/gtest.h>
 
@@ -163,6 +164,71 @@ TEST(Loader, EvaluationWindowsScoreEachTargetOnce) {
   EXPECT_EQ(golf::rt::evalWindows(62021632, 1024, 64).size(), 969073u);
 }
 
+// A built trainer reads its plan back from JSON: every setting the compiler
+// resolves must survive the trip, or the trainer silently runs another one.
+TEST(Plan, EverySettingSurvivesTheJsonRoundTrip) {
+  golf::rt::TrainPlan a;
+  golf::rt::TrainSettings &t = a.settings;
+  t.iterations = 77;
+  t.warmdownShape = "sqrt";
+  t.warmdownFrac = 0.85;
+  t.minLr = 0.1;
+  t.switchHparam = "looping";
+  t.switchAt = 0.35;
+  t.tttEnabled = true;
+  t.tttLr = 0.005;
+  t.slotEnabled = true;
+  t.slotSteps = 8;
+  t.slotBatchSeqs = 4;
+  t.slotLr = 0.02;
+  t.slotLrMin = 0.002;
+  t.slotWeightDecay = 0.03;
+  t.slotWarmStart = 0.5;
+  a.headWeight = "tok_emb.weight";
+  a.headSoftcap = 30;
+  a.params.push_back({"w", {4, 3}, "zeros", {}, "matrix", "matrix"});
+  golf::rt::TrainGroup g;
+  g.name = "matrix";
+  g.kind = "muon";
+  g.muon.lr = 0.026;
+  g.muon.rowNormalize = true;
+  g.muon.polarExpress = true;
+  a.groups.push_back(g);
+  golf::rt::QuantPolicy q;
+  q.format = golf::rt::QuantFormat::Int6;
+  q.method = "gptq";
+  q.clipSearch = true;
+  q.damping = 0.0201;
+  a.exports.classes.push_back({"matrix", q});
+
+  golf::rt::TrainPlan b;
+  ASSERT_EQ(b.fromJson(a.toJson()), "");
+  const golf::rt::TrainSettings &u = b.settings;
+  EXPECT_EQ(u.iterations, 77);
+  EXPECT_EQ(u.warmdownShape, "sqrt");
+  EXPECT_EQ(u.warmdownFrac, 0.85);
+  EXPECT_EQ(u.minLr, 0.1);
+  EXPECT_EQ(u.switchHparam, "looping");
+  EXPECT_EQ(u.switchAt, 0.35);
+  EXPECT_TRUE(u.tttEnabled);
+  EXPECT_EQ(u.tttLr, 0.005);
+  EXPECT_TRUE(u.slotEnabled);
+  EXPECT_EQ(u.slotSteps, 8);
+  EXPECT_EQ(u.slotBatchSeqs, 4);
+  EXPECT_EQ(u.slotLr, 0.02);
+  EXPECT_EQ(u.slotLrMin, 0.002);
+  EXPECT_EQ(u.slotWeightDecay, 0.03);
+  EXPECT_EQ(u.slotWarmStart, 0.5);
+  EXPECT_EQ(b.headWeight, "tok_emb.weight");
+  EXPECT_EQ(b.headSoftcap, 30);
+  ASSERT_EQ(b.groups.size(), 1u);
+  EXPECT_TRUE(b.groups[0].muon.rowNormalize);
+  EXPECT_TRUE(b.groups[0].muon.polarExpress);
+  ASSERT_EQ(b.exports.classes.size(), 1u);
+  EXPECT_TRUE(b.exports.classes[0].second.clipSearch);
+  EXPECT_EQ(b.exports.classes[0].second.damping, 0.0201);
+}
+
 TEST(Schedule, IterationWarmdownIsLinearToZero) {
   Schedule s{100, 20, 0};
   EXPECT_EQ(lrScale(s, 0, 0), 1.0);
@@ -187,6 +253,20 @@ TEST(Schedule, SqrtWarmdownBendsTheLinearScale) {
   Schedule clock{20000, 1200, 600, true};
   EXPECT_DOUBLE_EQ(lrScale(clock, 5400, 540e3), 1.0 - std::sqrt(0.5));
   EXPECT_EQ(lrScale(clock, 4000, 400e3), 1.0);
+}
+
+// The SP8192 stacks' fractional warm-down with TOP's floor: 1 until the
+// run's fraction reaches 1 − w, then max((1 − frac)/w, min_lr).
+TEST(Schedule, FractionalWarmdownWithAFloor) {
+  Schedule s{1000, 0, 0, false, /*warmdownFrac=*/0.85, /*minLr=*/0.1};
+  EXPECT_EQ(lrScale(s, 149, 0), 1.0);
+  EXPECT_DOUBLE_EQ(lrScale(s, 150, 0), 1.0);
+  EXPECT_DOUBLE_EQ(lrScale(s, 575, 0), 0.5);
+  EXPECT_DOUBLE_EQ(lrScale(s, 950, 0), 0.1); // (1 − 0.95)/0.85 < 0.1
+  // Under a cap the wall clock decides: 300 s of 600 is frac 0.5.
+  Schedule clock{20000, 4200, 600, false, 0.85, 0.1};
+  EXPECT_DOUBLE_EQ(lrScale(clock, 3000, 300e3), 0.5 / 0.85);
+  EXPECT_DOUBLE_EQ(trainingFraction(clock, 3000, 300e3), 0.5);
 }
 
 TEST(Schedule, WallclockWarmdownUsesTheMeanStepTime) {
