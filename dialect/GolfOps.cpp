@@ -175,7 +175,7 @@ LogicalResult QuantOp::verify() {
   const std::vector<SettingSpec> *schema = quantSchema(getFormat().str());
   if (!schema)
     return emitOpError() << "unknown export format '" << getFormat()
-                         << "' (expected fp32, fp16, int8, int6 or int5)";
+                         << "' (expected fp32, fp16, int8, int7, int6 or int5)";
   LogicalResult r = verifySettings(*this, getSettings(), *schema, getFormat());
   if (failed(r))
     return r;

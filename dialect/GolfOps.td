@@ -44,7 +44,7 @@ def Golf_QuantOp : Golf_Op<"quant", [HasParent<"::mlir::ModuleOp">]> {
   let summary = "an export class: how its tensors are stored in the artifact";
   let description = [{
     Declares an export class that parameters join with `quant`. `format` is
-    one of `fp32`, `fp16`, `int8`, `int6`, `int5`; `settings` holds the
+    one of `fp32`, `fp16`, `int8`, `int7`, `int6`, `int5`; `settings` holds the
     policy's knobs (e.g. `clip_percentile`), checked against the schema.
 
     ```mlir

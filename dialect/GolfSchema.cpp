@@ -354,7 +354,8 @@ const std::vector<SettingSpec> *optimizerSchema(const std::string &kind) {
 const std::vector<SettingSpec> *quantSchema(const std::string &format) {
   if (format == "fp32" || format == "fp16")
     return &kFloat;
-  if (format == "int8" || format == "int6" || format == "int5")
+  if (format == "int8" || format == "int7" || format == "int6" ||
+      format == "int5")
     return &kInt;
   return nullptr;
 }
@@ -366,7 +367,7 @@ const std::vector<std::string> &optimizerKinds() {
 
 const std::vector<std::string> &quantFormats() {
   static const std::vector<std::string> formats = {"fp32", "fp16", "int8",
-                                                   "int6", "int5"};
+                                                   "int7", "int6", "int5"};
   return formats;
 }
 

@@ -32,7 +32,8 @@ struct SettingSpec {
 const std::vector<SettingSpec> *sectionSchema(const std::string &section);
 /// The keys of an optimizer kind (`muon`, `adam`); nullptr when unknown.
 const std::vector<SettingSpec> *optimizerSchema(const std::string &kind);
-/// The keys of an export format (`fp32`, `fp16`, `int8`, `int6`, `int5`).
+/// The keys of an export format (`fp32`, `fp16`, `int8`, `int7`, `int6`,
+/// `int5`).
 const std::vector<SettingSpec> *quantSchema(const std::string &format);
 const std::vector<std::string> &optimizerKinds();
 const std::vector<std::string> &quantFormats();

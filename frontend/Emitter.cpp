@@ -650,9 +650,10 @@ bool Emitter::emitDeclarations(const Spec &spec) {
       if (s.name == "format")
         format = &s;
     if (!format)
-      return error(def.loc,
-                   "export class '" + def.name +
-                       "' needs a format (fp32, fp16, int8, int6 or int5)");
+      return error(
+          def.loc,
+          "export class '" + def.name +
+              "' needs a format (fp32, fp16, int8, int7, int6 or int5)");
     Val v;
     Frame top;
     if (!eval(*format->value, top, v))
@@ -664,8 +665,8 @@ bool Emitter::emitDeclarations(const Spec &spec) {
           v.kind == Val::Str ? closestMatch(v.s, quantFormats()) : "";
       return error(
           format->value->loc,
-          "format must be one of \"fp32\", \"fp16\", \"int8\", \"int6\", "
-          "\"int5\", got " +
+          "format must be one of \"fp32\", \"fp16\", \"int8\", \"int7\", "
+          "\"int6\", \"int5\", got " +
               formatVal(v) +
               (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
     }
@@ -1018,7 +1019,7 @@ void Emitter::checkUses(const Spec &spec) {
   bool gptq = false, integer = false;
   module.walk([&](QuantOp q) {
     llvm::StringRef f = q.getFormat();
-    integer |= f == "int8" || f == "int6" || f == "int5";
+    integer |= f == "int8" || f == "int7" || f == "int6" || f == "int5";
     if (auto m = q.getSettings().getAs<mlir::StringAttr>("method"))
       gptq |= m.getValue() == "gptq";
   });

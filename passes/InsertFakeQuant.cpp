@@ -16,6 +16,7 @@ namespace {
 int64_t rangeOf(StringRef format) {
   return llvm::StringSwitch<int64_t>(format)
       .Case("int8", 127)
+      .Case("int7", 63)
       .Case("int6", 31)
       .Case("int5", 15)
       .Default(0);

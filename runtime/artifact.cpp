@@ -47,7 +47,10 @@ struct Reader {
 };
 
 int codeBits(QuantFormat f) {
-  return f == QuantFormat::Int6 ? 6 : f == QuantFormat::Int5 ? 5 : 8;
+  return f == QuantFormat::Int7   ? 7
+         : f == QuantFormat::Int6 ? 6
+         : f == QuantFormat::Int5 ? 5
+                                  : 8;
 }
 
 std::string compress(const std::string &raw, const std::string &compressor,
@@ -221,7 +224,7 @@ std::string encodeSmallestArtifact(const Artifact &a,
     *packed = false;
   bool narrow = false;
   for (const QuantTensor &t : a.tensors)
-    narrow |= t.format == QuantFormat::Int5 || t.format == QuantFormat::Int6;
+    narrow |= codeBits(t.format) < 8 && quantRange(t.format) > 0;
   if (!err.empty() || !narrow)
     return err;
   std::string other;
@@ -292,7 +295,7 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
     r.take(t.name.data(), t.name.size());
     const uint8_t format = r.get<uint8_t>(), packing = r.get<uint8_t>(),
                   rank = r.get<uint8_t>();
-    if (format > (uint8_t)QuantFormat::Int5)
+    if (format > (uint8_t)QuantFormat::Int7)
       return source + ": tensor '" + t.name + "' has an unknown format";
     t.format = (QuantFormat)format;
     int64_t n = 1;

@@ -10,11 +10,9 @@ namespace golf::rt {
 
 bool parseQuantFormat(const std::string &name, QuantFormat &format) {
   static const std::pair<const char *, QuantFormat> names[] = {
-      {"fp32", QuantFormat::F32},
-      {"fp16", QuantFormat::F16},
-      {"int8", QuantFormat::Int8},
-      {"int6", QuantFormat::Int6},
-      {"int5", QuantFormat::Int5}};
+      {"fp32", QuantFormat::F32},  {"fp16", QuantFormat::F16},
+      {"int8", QuantFormat::Int8}, {"int7", QuantFormat::Int7},
+      {"int6", QuantFormat::Int6}, {"int5", QuantFormat::Int5}};
   for (const auto &[n, f] : names)
     if (name == n) {
       format = f;
@@ -35,6 +33,8 @@ const char *quantFormatName(QuantFormat format) {
     return "int6";
   case QuantFormat::Int5:
     return "int5";
+  case QuantFormat::Int7:
+    return "int7";
   }
   return "?";
 }
@@ -43,6 +43,8 @@ int quantRange(QuantFormat format) {
   switch (format) {
   case QuantFormat::Int8:
     return 127;
+  case QuantFormat::Int7:
+    return 63;
   case QuantFormat::Int6:
     return 31;
   case QuantFormat::Int5:

@@ -14,15 +14,16 @@ enum class QuantFormat : uint8_t {
   F16 = 1,
   Int8 = 2,
   Int6 = 3,
-  Int5 = 4
+  Int5 = 4,
+  Int7 = 5 // TOP's embedding (EMBED_BITS=7)
 };
 
-/// "fp32", "fp16", "int8", "int6", "int5"; false when unknown.
+/// "fp32", "fp16", "int8", "int7", "int6", "int5"; false when unknown.
 bool parseQuantFormat(const std::string &name, QuantFormat &format);
 const char *quantFormatName(QuantFormat format);
 
 /// The largest code R of an integer format: codes lie in [-(R + 1), R]
-/// (127, 31, 15); 0 for pass-through formats.
+/// (127, 63, 31, 15); 0 for pass-through formats.
 int quantRange(QuantFormat format);
 
 /// How one class of tensors is stored: the spec's `quant NAME { … }`.

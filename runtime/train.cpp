@@ -421,21 +421,21 @@ exportArtifact(const TrainPlan &plan,
   // Encodes with the fit class changed by the fit rule at `amount` (< 0: as
   // its policy says; only that class's tensors are quantized again):
   // prune: the prune percentile; coarsen: the step scale; bits: how many
-  // integer formats narrower (int8, int6, int5).
+  // integer formats narrower (int8, int7, int6, int5): one bit less a step.
   const std::string &rule = plan.exports.fitRule;
-  static const QuantFormat kNarrower[] = {QuantFormat::Int8, QuantFormat::Int6,
-                                          QuantFormat::Int5};
+  static const QuantFormat kNarrower[] = {QuantFormat::Int8, QuantFormat::Int7,
+                                          QuantFormat::Int6, QuantFormat::Int5};
   auto adjusted = [&](QuantPolicy policy, double amount) {
     if (rule == "coarsen")
       policy.stepScale = amount;
     else if (rule == "bits") {
       int at = 0;
-      while (at < 2 && kNarrower[at] != policy.format)
+      while (at < 3 && kNarrower[at] != policy.format)
         ++at;
       // The floor keeps its meaning, a fraction of the grid: 1/127 of int8
       // becomes 1/31 of int6.
       const int from = quantRange(policy.format);
-      policy.format = kNarrower[std::min(2, at + (int)amount)];
+      policy.format = kNarrower[std::min(3, at + (int)amount)];
       policy.scaleFloor *= (double)from / quantRange(policy.format);
     } else
       policy.prunePercentile = std::max(policy.prunePercentile, amount);
@@ -471,8 +471,8 @@ exportArtifact(const TrainPlan &plan,
       base = q;
   ExportResult trial, best;
   if (rule == "bits") {
-    // One integer format narrower, then two, while there is one.
-    for (int steps = 1; steps <= 2; ++steps) {
+    // One bit less, then two, then three, while there is a narrower one.
+    for (int steps = 1; steps <= 3; ++steps) {
       if (adjusted(base, steps).format == adjusted(base, steps - 1).format)
         break;
       if (!(err = build(steps, trial)).empty())

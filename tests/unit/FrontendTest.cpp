@@ -303,7 +303,7 @@ std::vector<BadCase> badCases() {
       {"BadQuantFormat", replaced(t, "\"fp32\"", "\"int4\""),
        "spec.golf:13:12: error: format must be one of \"fp32\", \"fp16\", "
        "\"int8\", "
-       "\"int6\", \"int5\", got \"int4\"; did you mean \"int8\"?\n"},
+       "\"int7\", \"int6\", \"int5\", got \"int4\"; did you mean \"int8\"?\n"},
       // Parameters.
       {"UnknownGroup",
        replaced(t, "init=normal(0, 0.02) group=adam_group",

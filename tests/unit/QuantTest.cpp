@@ -71,8 +71,8 @@ std::vector<float> onGrid(QuantFormat f, int64_t rows, int64_t cols,
 
 TEST(QuantTest, RoundTripIsExactOnTheGrid) {
   std::mt19937 rng(1);
-  for (QuantFormat f :
-       {QuantFormat::Int8, QuantFormat::Int6, QuantFormat::Int5})
+  for (QuantFormat f : {QuantFormat::Int8, QuantFormat::Int7, QuantFormat::Int6,
+                        QuantFormat::Int5})
     for (const char *method : {"rtn", "gptq_lite"}) {
       std::vector<int8_t> codes;
       std::vector<uint16_t> scales;
@@ -225,8 +225,8 @@ double outputError(const std::vector<double> &x, int64_t n, int64_t cols,
 
 TEST(QuantTest, GptqBeatsRoundToNearestOnIllConditionedLayers) {
   for (unsigned seed : {1u, 2u, 3u})
-    for (QuantFormat f :
-         {QuantFormat::Int8, QuantFormat::Int6, QuantFormat::Int5}) {
+    for (QuantFormat f : {QuantFormat::Int8, QuantFormat::Int7,
+                          QuantFormat::Int6, QuantFormat::Int5}) {
       std::mt19937 rng(seed);
       const int64_t n = 256, rows = 24, cols = 160; // > one block of 128
       std::vector<double> x, h;
@@ -347,8 +347,9 @@ Artifact sample(std::mt19937 &rng) {
   a.settings = "{\"hparams.num_layers\": 2}";
   std::normal_distribution<float> g(0.0f, 0.1f);
   int i = 0;
-  for (QuantFormat f : {QuantFormat::F32, QuantFormat::F16, QuantFormat::Int8,
-                        QuantFormat::Int6, QuantFormat::Int5}) {
+  for (QuantFormat f :
+       {QuantFormat::F32, QuantFormat::F16, QuantFormat::Int8,
+        QuantFormat::Int7, QuantFormat::Int6, QuantFormat::Int5}) {
     std::vector<float> w(7 * 13);
     for (float &v : w)
       v = g(rng);

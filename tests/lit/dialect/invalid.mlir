@@ -27,7 +27,7 @@ golf.optimizer "g" adam {lr = 2.0 : f64}
 
 // -----
 
-// expected-error @+1 {{unknown export format 'int4' (expected fp32, fp16, int8, int6 or int5)}}
+// expected-error @+1 {{unknown export format 'int4' (expected fp32, fp16, int8, int7, int6 or int5)}}
 golf.quant "q" int4 {}
 
 // -----

@@ -6,7 +6,7 @@ clip with torch.quantile's interpolation, fp16 scales, clip then round half to
 even) — the codes and scales must be the same, bit for bit.
 
 Usage: export_check.py RUN_DIR SPEC_FILE FORMAT CLIP FLOOR
-  (FORMAT: int8, int6 or int5 for the `matrix` and `embed` classes, the
+  (FORMAT: int8, int7, int6 or int5 for the `matrix` and `embed` classes, the
   *.weight matrices; `control` tensors are fp32)
 """
 import hashlib
@@ -22,7 +22,7 @@ import numpy as np
 run, spec_file, fmt, clip, floor = sys.argv[1:6]
 clip, floor = float(clip), float(floor)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "reference"))
-R = {"int8": 127, "int6": 31, "int5": 15}[fmt]
+R = {"int8": 127, "int7": 63, "int6": 31, "int5": 15}[fmt]
 
 blob = open(f"{run}/artifact.bin", "rb").read()
 assert blob[:8] == b"GOLFART\0"
@@ -68,7 +68,7 @@ for _ in range(u("<I")):
         data = np.frombuffer(take((n * packing + 7) // 8), np.uint8)
         bits = np.unpackbits(data, bitorder="little")[: n * packing].reshape(n, packing)
         codes = (bits * (1 << np.arange(packing))).sum(1) - (1 << (packing - 1))
-    tensors[name] = (["fp32", "fp16", "int8", "int6", "int5"][form], codes.reshape(rows, -1), scales)
+    tensors[name] = (["fp32", "fp16", "int8", "int6", "int5", "int7"][form], codes.reshape(rows, -1), scales)
 assert at == len(raw)
 
 from golf_io import read_safetensors  # noqa: E402
