@@ -479,6 +479,7 @@ exportArtifact(const TrainPlan &plan,
         return err;
       if (trial.countedBytes <= target) {
         trial.fitBeforeBytes = result.countedBytes;
+        trial.unfittedBytes = std::move(result.bytes);
         trial.fitAmount = steps;
         trial.fitDetail = std::string("stored as ") +
                           quantFormatName(adjusted(base, steps).format) +
@@ -512,6 +513,7 @@ exportArtifact(const TrainPlan &plan,
     }
   }
   best.fitBeforeBytes = result.countedBytes;
+  best.unfittedBytes = std::move(result.bytes);
   best.fitAmount = hi;
   best.fitDetail =
       coarsen ? format("quantized on a grid %.4f times coarser (each row's "
@@ -1488,6 +1490,7 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
   // challenge scores it.
   ExportResult artifact;
   Validation roundTrip;
+  double unfittedBpb = 0; // when fitting: the unfitted artifact's round trip
   const bool exporting = !plan.exports.classes.empty();
   if (exporting) {
     // GPTQ's input Hessians, from a forward over the first training
@@ -1621,11 +1624,34 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       kept[i] = std::move(args[i].f32);
       args[i].f32 = dequantize(back.tensors[i]);
     }
+    // What fitting cost: the round trip of the artifact the class's policy
+    // made, over the budget, against the fitted one's.
+    Validation unfitted;
+    if (artifact.fitBeforeBytes > 0) {
+      Artifact over;
+      err =
+          decodeArtifact(artifact.unfittedBytes, "the unfitted artifact", over);
+      if (!err.empty()) {
+        std::fprintf(stderr, "error: %s\n", err.c_str());
+        return 1;
+      }
+      for (size_t i = 0; i < nParams; ++i)
+        args[i].f32 = dequantize(over.tensors[i]);
+      unfitted = validateNow(sliding ? plan.evalStride : 0);
+      unfittedBpb = unfitted.bpb;
+      for (size_t i = 0; i < nParams; ++i)
+        args[i].f32 = dequantize(back.tensors[i]);
+    }
     roundTrip = validateNow(sliding ? plan.evalStride : 0);
     log.line(format("final_roundtrip val_loss:%.8f val_bpb:%.8f "
                     "(unquantized val_bpb:%.8f, %+.4f)",
                     roundTrip.loss, roundTrip.bpb, score.bpb,
                     roundTrip.bpb - score.bpb));
+    if (artifact.fitBeforeBytes > 0)
+      log.line(format("fit_cost: %+.4f val_bpb (the round trip %.8f fitted, "
+                      "%.8f as the policy made it, over the budget)",
+                      roundTrip.bpb - unfitted.bpb, roundTrip.bpb,
+                      unfitted.bpb));
     err = writeAtomically(options.outDir + "/artifact.bin",
                           {{artifact.bytes.data(), artifact.bytes.size()}});
     if (!err.empty()) {
@@ -1686,6 +1712,8 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
                                                            : "prune_percentile",
                          artifact.fitAmount},
                         {"detail", artifact.fitDetail},
+                        {"roundtrip_val_bpb_unfitted", unfittedBpb},
+                        {"cost_bpb", roundTrip.bpb - unfittedBpb},
                         {"counted_bytes_before", artifact.fitBeforeBytes}};
   }
   if (s.tttEnabled) {

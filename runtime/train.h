@@ -220,6 +220,9 @@ struct ExportResult {
   int64_t fitBeforeBytes = 0;
   double fitAmount = 0;  // the rule's percentile, step scale or bits
   std::string fitDetail; // what the fit did, for the log
+  /// When fitting: the artifact as the class's policy made it, over the
+  /// budget, whose round trip shows what the fit cost.
+  std::string unfittedBytes;
 };
 /// `hessians` holds, for method gptq, each parameter's summed XᵀX.
 using Hessians = std::vector<std::pair<std::string, std::vector<double>>>;
