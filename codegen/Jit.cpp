@@ -155,6 +155,12 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
     GOLF_KERNEL(golf_rt_attention_stats_f64);
     GOLF_KERNEL(golf_rt_attention_grad_stats_f32);
     GOLF_KERNEL(golf_rt_attention_grad_stats_f64);
+    GOLF_KERNEL(golf_rt_attention_docs_stats_f32);
+    GOLF_KERNEL(golf_rt_attention_docs_stats_f64);
+    GOLF_KERNEL(golf_rt_attention_grad_docs_f32);
+    GOLF_KERNEL(golf_rt_attention_grad_docs_f64);
+    GOLF_KERNEL(golf_rt_attention_grad_docs_stats_f32);
+    GOLF_KERNEL(golf_rt_attention_grad_docs_stats_f64);
     GOLF_KERNEL(golf_rt_embedding_grad_f32);
     GOLF_KERNEL(golf_rt_embedding_grad_f64);
     GOLF_KERNEL(golf_rt_gemm_nn_f32);

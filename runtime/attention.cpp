@@ -138,12 +138,37 @@ template <typename T> struct Stats {
   }
 };
 
+/// Each position's document start, [B, T], from a [B, T] mask whose
+/// entries above 0.5 start a document (position 0 always does); empty
+/// without a mask.
+template <typename T>
+std::vector<int64_t> documentStarts(MemRef<T, 2> *starts) {
+  std::vector<int64_t> first;
+  if (!starts)
+    return first;
+  const int64_t batch = starts->sizes[0], len = starts->sizes[1];
+  first.resize(batch * len);
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t at = 0;
+    for (int64_t t = 0; t < len; ++t) {
+      if (starts->aligned[starts->offset + b * starts->strides[0] +
+                          t * starts->strides[1]] > T(0.5))
+        at = t;
+      first[b * len + t] = at;
+    }
+  }
+  return first;
+}
+
 template <typename T>
 void attention(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
-               MemRef<T, 4> *outm, MemRef<T, 4> *statsm, double scale) {
+               MemRef<T, 2> *startsm, MemRef<T, 4> *outm, MemRef<T, 4> *statsm,
+               double scale) {
   Stats<T> stats(statsm);
+  const std::vector<int64_t> first = documentStarts(startsm);
   attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2], km->sizes[2],
                 qm->sizes[3], scale,        stats.data};
+  s.docStart = first.empty() ? nullptr : first.data();
   Rows<T> q(qm), k(km), v(vm), out(outm, true);
   const attn::View<T> views[] = {view(q), view(k), view(v), view(out)};
   runUnits(s, views, false);
@@ -153,12 +178,14 @@ void attention(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
 
 template <typename T>
 void attentionGrad(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
-                   MemRef<T, 4> *outm, MemRef<T, 4> *gm, MemRef<T, 4> *statsm,
-                   MemRef<T, 4> *dqm, MemRef<T, 4> *dkm, MemRef<T, 4> *dvm,
-                   double scale) {
+                   MemRef<T, 4> *outm, MemRef<T, 4> *gm, MemRef<T, 2> *startsm,
+                   MemRef<T, 4> *statsm, MemRef<T, 4> *dqm, MemRef<T, 4> *dkm,
+                   MemRef<T, 4> *dvm, double scale) {
   Stats<T> stats(statsm);
+  const std::vector<int64_t> first = documentStarts(startsm);
   attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2], km->sizes[2],
                 qm->sizes[3], scale,        stats.data};
+  s.docStart = first.empty() ? nullptr : first.data();
   Rows<T> q(qm), k(km), v(vm), out(outm), g(gm), dq(dqm, true), dk(dkm, true),
       dv(dvm, true);
   const attn::View<T> views[] = {view(q), view(k),  view(v),  view(out),
@@ -195,14 +222,16 @@ extern "C" void _mlir_ciface_golf_rt_attention_grad_f32(
     MemRef<float, 4> *q, MemRef<float, 4> *k, MemRef<float, 4> *v,
     MemRef<float, 4> *out, MemRef<float, 4> *g, MemRef<float, 4> *dq,
     MemRef<float, 4> *dk, MemRef<float, 4> *dv, double scale) {
-  attentionGrad(q, k, v, out, g, decltype(q)(nullptr), dq, dk, dv, scale);
+  attentionGrad(q, k, v, out, g, (MemRef<float, 2> *)nullptr,
+                decltype(q)(nullptr), dq, dk, dv, scale);
 }
 
 extern "C" void _mlir_ciface_golf_rt_attention_grad_f64(
     MemRef<double, 4> *q, MemRef<double, 4> *k, MemRef<double, 4> *v,
     MemRef<double, 4> *out, MemRef<double, 4> *g, MemRef<double, 4> *dq,
     MemRef<double, 4> *dk, MemRef<double, 4> *dv, double scale) {
-  attentionGrad(q, k, v, out, g, decltype(q)(nullptr), dq, dk, dv, scale);
+  attentionGrad(q, k, v, out, g, (MemRef<double, 2> *)nullptr,
+                decltype(q)(nullptr), dq, dk, dv, scale);
 }
 
 extern "C" void _mlir_ciface_golf_rt_embedding_grad_f32(MemRef<int32_t, 1> *ids,
@@ -221,7 +250,8 @@ extern "C" void _mlir_ciface_golf_rt_attention_f32(MemRef<float, 4> *q,
                                                    MemRef<float, 4> *v,
                                                    MemRef<float, 4> *out,
                                                    double scale) {
-  attention(q, k, v, out, decltype(q)(nullptr), scale);
+  attention(q, k, v, (MemRef<float, 2> *)nullptr, out, decltype(q)(nullptr),
+            scale);
 }
 
 extern "C" void _mlir_ciface_golf_rt_attention_f64(MemRef<double, 4> *q,
@@ -229,7 +259,8 @@ extern "C" void _mlir_ciface_golf_rt_attention_f64(MemRef<double, 4> *q,
                                                    MemRef<double, 4> *v,
                                                    MemRef<double, 4> *out,
                                                    double scale) {
-  attention(q, k, v, out, decltype(q)(nullptr), scale);
+  attention(q, k, v, (MemRef<double, 2> *)nullptr, out, decltype(q)(nullptr),
+            scale);
 }
 
 extern "C" void memrefCopy(int64_t elemSize, golf::rt::UnrankedMemRef *src,
@@ -269,13 +300,32 @@ extern "C" void memrefCopy(int64_t elemSize, golf::rt::UnrankedMemRef *src,
   extern "C" void _mlir_ciface_golf_rt_attention_stats_##SUFFIX(               \
       MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
       MemRef<T, 4> *stats, double scale) {                                     \
-    attention(q, k, v, out, stats, scale);                                     \
+    attention(q, k, v, (MemRef<T, 2> *)nullptr, out, stats, scale);            \
   }                                                                            \
   extern "C" void _mlir_ciface_golf_rt_attention_grad_stats_##SUFFIX(          \
       MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
       MemRef<T, 4> *g, MemRef<T, 4> *stats, MemRef<T, 4> *dq,                  \
       MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale) {                      \
-    attentionGrad(q, k, v, out, g, stats, dq, dk, dv, scale);                  \
+    attentionGrad(q, k, v, out, g, (MemRef<T, 2> *)nullptr, stats, dq, dk, dv, \
+                  scale);                                                      \
+  }                                                                            \
+  extern "C" void _mlir_ciface_golf_rt_attention_docs_stats_##SUFFIX(          \
+      MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 2> *starts, \
+      MemRef<T, 4> *out, MemRef<T, 4> *stats, double scale) {                  \
+    attention(q, k, v, starts, out, stats, scale);                             \
+  }                                                                            \
+  extern "C" void _mlir_ciface_golf_rt_attention_grad_docs_##SUFFIX(           \
+      MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
+      MemRef<T, 4> *g, MemRef<T, 2> *starts, MemRef<T, 4> *dq,                 \
+      MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale) {                      \
+    attentionGrad(q, k, v, out, g, starts, (MemRef<T, 4> *)nullptr, dq, dk,    \
+                  dv, scale);                                                  \
+  }                                                                            \
+  extern "C" void _mlir_ciface_golf_rt_attention_grad_docs_stats_##SUFFIX(     \
+      MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
+      MemRef<T, 4> *g, MemRef<T, 2> *starts, MemRef<T, 4> *stats,              \
+      MemRef<T, 4> *dq, MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale) {    \
+    attentionGrad(q, k, v, out, g, starts, stats, dq, dk, dv, scale);          \
   }
 GOLF_ATTENTION_STATS(float, f32)
 GOLF_ATTENTION_STATS(double, f64)

@@ -24,7 +24,17 @@ struct Shape {
   /// normalizer. The forward pass writes them; the backward pass reads them
   /// instead of recomputing them (the same values, so the same results).
   void *stats = nullptr;
+  /// Optional, contiguous [B, T]: the first position of each position's
+  /// document. A query then sees the keys from its document's start to
+  /// itself only (FlashAttention's varlen attention, reference §8.14).
+  const int64_t *docStart = nullptr;
 };
+
+/// (Internal linkage: each copy of the kernels gets its own.)
+/// The first key position `t` may see: its document's start, or 0.
+static inline int64_t firstKey(const Shape &s, int64_t b, int64_t t) {
+  return s.docStart ? s.docStart[b * s.len + t] : 0;
+}
 
 /// Queries and keys per block.
 constexpr int64_t kBlock = 64;

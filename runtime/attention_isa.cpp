@@ -180,9 +180,10 @@ Lanes<float>::Vec expVec(Lanes<float>::Vec x) {
   return p * scale;
 }
 
-/// p[j] = exp(p[j]·scale - shift) for j < n and 0 for n ≤ j < kBlock;
-/// returns the sum of the first n. The float copy computes 16 at a time.
-float expRow(float *p, float scale, float shift, int64_t n) {
+/// p[j] = exp(p[j]·scale - shift) for lo ≤ j < n and 0 elsewhere in
+/// [0, kBlock); returns the sum over [lo, n). The float copy computes 16 at
+/// a time.
+float expRow(float *p, float scale, float shift, int64_t lo, int64_t n) {
   using V = Lanes<float>::Vec;
   constexpr int64_t W = Lanes<float>::kWidth;
   for (int64_t j = 0; j < kBlock; j += W) {
@@ -190,15 +191,17 @@ float expRow(float *p, float scale, float shift, int64_t n) {
     *v = expVec(*v * scale - shift);
   }
   float sum = 0;
-  for (int64_t j = 0; j < n; ++j)
+  for (int64_t j = lo; j < n; ++j)
     sum += p[j];
+  fill(p, lo, 0.0f);
   fill(p + n, kBlock - n, 0.0f);
   return sum;
 }
-double expRow(double *p, double scale, double shift, int64_t n) {
+double expRow(double *p, double scale, double shift, int64_t lo, int64_t n) {
   double sum = 0;
-  for (int64_t j = 0; j < n; ++j)
+  for (int64_t j = lo; j < n; ++j)
     sum += p[j] = ::exp(p[j] * scale - shift);
+  fill(p, lo, 0.0);
   fill(p + n, kBlock - n, 0.0);
   return sum;
 }
@@ -226,9 +229,24 @@ void gatherTransposed(const View<T> &v, int64_t b, int64_t h, int64_t len,
     fill(out + d * padded + len, padded - len, T(0));
 }
 
-/// The keys of block [j0, j0 + kBlock) that query t0 + m may see (j0 ≤ t0).
+/// The keys of block [j0, j0 + kBlock) that query t0 + m may see (j0 ≤ t0):
+/// [lo, n) of the block, from its document's start `first`; empty when
+/// lo ≥ n.
 int64_t visible(int64_t t0, int64_t m, int64_t j0) {
   return minOf(kBlock, t0 + m - j0 + 1);
+}
+int64_t visibleFrom(int64_t first, int64_t j0) {
+  return first > j0 ? first - j0 : 0;
+}
+
+/// The first key block any of the rows [t0, t0 + rows) may see.
+int64_t firstBlock(const Shape &s, int64_t b, int64_t t0, int64_t rows) {
+  int64_t first = t0;
+  for (int64_t m = 0; m < rows; ++m) {
+    const int64_t f = firstKey(s, b, t0 + m);
+    first = f < first ? f : first;
+  }
+  return first / kBlock * kBlock;
 }
 
 template <typename T>
@@ -252,21 +270,23 @@ void forward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
       fill(acc, kBlock * dim, T(0));
       fill(maxScore, kBlock, negativeInfinity<T>());
       fill(norm, kBlock, T(0));
-      for (int64_t j0 = 0; j0 <= t0; j0 += kBlock) {
+      for (int64_t j0 = firstBlock(s, b, t0, rows); j0 <= t0; j0 += kBlock) {
         productNT(qb, kt + j0, padded, sc, dim);
         for (int64_t m = 0; m < kBlock; ++m) {
           T *p = sc + m * kBlock;
           const int64_t n = m < rows ? visible(t0, m, j0) : 0;
-          if (n == 0) {
+          const int64_t lo =
+              m < rows ? visibleFrom(firstKey(s, b, t0 + m), j0) : 0;
+          if (lo >= n) {
             fill(p, kBlock, T(0));
             continue;
           }
           T blockMax = negativeInfinity<T>();
-          for (int64_t j = 0; j < n; ++j)
+          for (int64_t j = lo; j < n; ++j)
             blockMax = maxOf(blockMax, p[j] * scale);
           const T newMax = maxOf(maxScore[m], blockMax);
           const T correction = expOf(maxScore[m] - newMax);
-          const T sum = expRow(p, scale, newMax, n);
+          const T sum = expRow(p, scale, newMax, lo, n);
           norm[m] = norm[m] * correction + sum;
           maxScore[m] = newMax;
           if (correction != T(1))
@@ -336,16 +356,20 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
           norm[m] = st[1];
         }
       }
-      for (int64_t j0 = 0; !s.stats && j0 <= t0; j0 += kBlock) {
+      const int64_t j1 = firstBlock(s, b, t0, rows);
+      for (int64_t j0 = j1; !s.stats && j0 <= t0; j0 += kBlock) {
         productNT(qb, kt + j0, padded, sc, dim);
         for (int64_t m = 0; m < rows; ++m) {
           T *p = sc + m * kBlock;
           const int64_t n = visible(t0, m, j0);
+          const int64_t lo = visibleFrom(firstKey(s, b, t0 + m), j0);
+          if (lo >= n)
+            continue;
           T blockMax = negativeInfinity<T>();
-          for (int64_t j = 0; j < n; ++j)
+          for (int64_t j = lo; j < n; ++j)
             blockMax = maxOf(blockMax, p[j] * scale);
           const T newMax = maxOf(maxScore[m], blockMax);
-          const T sum = expRow(p, scale, newMax, n);
+          const T sum = expRow(p, scale, newMax, lo, n);
           norm[m] = norm[m] * expOf(maxScore[m] - newMax) + sum;
           maxScore[m] = newMax;
         }
@@ -353,22 +377,25 @@ void backward(const Shape &s, const View<T> *views, int64_t b, int64_t kvh,
       // p = the softmax row, ds = p (g·v - delta) · scale; then the three
       // products of the block: dq += ds·k, dk += dsᵀ·q, dv += pᵀ·g. Masked
       // entries and padding rows are zero.
-      for (int64_t j0 = 0; j0 <= t0; j0 += kBlock) {
+      for (int64_t j0 = j1; j0 <= t0; j0 += kBlock) {
         productNT(qb, kt + j0, padded, sc, dim);
         productNT(gb, vt + j0, padded, dp, dim);
         for (int64_t m = 0; m < kBlock; ++m) {
           T *p = sc + m * kBlock, *ds = dp + m * kBlock;
           const int64_t n = m < rows ? visible(t0, m, j0) : 0;
-          if (n == 0) {
+          const int64_t lo =
+              m < rows ? visibleFrom(firstKey(s, b, t0 + m), j0) : 0;
+          if (lo >= n) {
             fill(p, kBlock, T(0));
             fill(ds, kBlock, T(0));
             continue;
           }
-          expRow(p, scale, maxScore[m], n);
-          for (int64_t j = 0; j < n; ++j) {
+          expRow(p, scale, maxScore[m], lo, n);
+          for (int64_t j = lo; j < n; ++j) {
             p[j] /= norm[m];
             ds[j] = p[j] * (ds[j] - delta[m]) * scale;
           }
+          fill(ds, lo, T(0));
           fill(ds + n, kBlock - n, T(0));
         }
         accumulateRows(dp, kc + j0 * dim, dqb, dim);

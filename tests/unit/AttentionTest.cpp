@@ -70,37 +70,42 @@ Tensor make(int64_t b, int64_t t, int64_t h, int64_t d, bool headMajor,
 }
 
 /// The reference: softmax rows materialized, in float64.
+/// With `first` ([B, T], each position's document start), a position sees
+/// only the keys of its document.
 void reference(const Case &c, const Tensor &q, const Tensor &k, const Tensor &v,
                const Tensor &g, double scale, Tensor &out, Tensor &dq,
-               Tensor &dk, Tensor &dv) {
+               Tensor &dk, Tensor &dv,
+               const std::vector<int64_t> *first = nullptr) {
   const int64_t group = c.heads / c.kvHeads;
   std::vector<double> p(c.len), dp(c.len);
   for (int64_t b = 0; b < c.batch; ++b)
     for (int64_t h = 0; h < c.heads; ++h)
       for (int64_t t = 0; t < c.len; ++t) {
         const int64_t kvh = h / group;
+        const int64_t s0 = first ? (*first)[b * c.len + t] : 0;
+        std::fill(p.begin(), p.end(), 0.0);
         double maxScore = -INFINITY, norm = 0;
-        for (int64_t s = 0; s <= t; ++s) {
+        for (int64_t s = s0; s <= t; ++s) {
           double dot = 0;
           for (int64_t d = 0; d < c.dim; ++d)
             dot += q.at(b, t, h, d) * k.at(b, s, kvh, d);
           p[s] = dot * scale;
           maxScore = std::max(maxScore, p[s]);
         }
-        for (int64_t s = 0; s <= t; ++s)
+        for (int64_t s = s0; s <= t; ++s)
           norm += p[s] = std::exp(p[s] - maxScore);
-        for (int64_t s = 0; s <= t; ++s)
+        for (int64_t s = s0; s <= t; ++s)
           p[s] /= norm;
         for (int64_t d = 0; d < c.dim; ++d) {
           double o = 0;
-          for (int64_t s = 0; s <= t; ++s)
+          for (int64_t s = s0; s <= t; ++s)
             o += p[s] * v.at(b, s, kvh, d);
           out.at(b, t, h, d) = o;
         }
         double delta = 0;
         for (int64_t d = 0; d < c.dim; ++d)
           delta += g.at(b, t, h, d) * out.at(b, t, h, d);
-        for (int64_t s = 0; s <= t; ++s) {
+        for (int64_t s = s0; s <= t; ++s) {
           double gv = 0;
           for (int64_t d = 0; d < c.dim; ++d)
             gv += g.at(b, t, h, d) * v.at(b, s, kvh, d);
@@ -289,6 +294,126 @@ template <typename T> void checkStatsPath() {
 TEST(Attention, GradientFromForwardStatisticsIsIdentical) {
   checkStatsPath<float>();
   checkStatsPath<double>();
+}
+
+} // namespace
+
+namespace {
+
+// Attention within documents (varlen, reference §8.14): a position sees the
+// keys from its document's start to itself. Documents start mid-block, at
+// a block boundary, one position apart, and at the last position; every
+// copy of the kernels and the C interface match the reference that
+// restricts each softmax row, within the bound above; the gradient from the
+// forward's statistics equals the recomputing one to the bit.
+template <typename T> void checkDocuments() {
+  const Case c = {2, 150, 4, 2, 16, false};
+  std::mt19937_64 rng(11);
+  Tensor q = make(c.batch, c.len, c.heads, c.dim, false, rng),
+         k = make(c.batch, c.len, c.kvHeads, c.dim, false, rng),
+         v = make(c.batch, c.len, c.kvHeads, c.dim, false, rng),
+         g = make(c.batch, c.len, c.heads, c.dim, false, rng);
+  std::vector<T> mask(c.batch * c.len, T(0));
+  for (int64_t t : {37, 64, 100, 101})
+    mask[t] = T(1);
+  mask[c.len + c.len - 1] = T(1);
+  std::vector<int64_t> first(c.batch * c.len);
+  for (int64_t b = 0; b < c.batch; ++b)
+    for (int64_t t = 0, at = 0; t < c.len; ++t) {
+      if (mask[b * c.len + t] > T(0.5))
+        at = t;
+      first[b * c.len + t] = at;
+    }
+  Tensor out = q, dq = q, dk = k, dv = v;
+  for (Tensor *x : {&out, &dq, &dk, &dv})
+    std::fill(x->data.begin(), x->data.end(), 0.0);
+  const double scale = 1 / std::sqrt(double(c.dim));
+  reference(c, q, k, v, g, scale, out, dq, dk, dv, &first);
+  const double n = 2.0 * (c.len + c.dim) + 16, u = unitRoundoff<T>();
+  const double bound = n * u / (1 - n * u);
+  auto back = [](const std::vector<T> &x) {
+    return std::vector<double>(x.begin(), x.end());
+  };
+
+  std::vector<T> qs = cast<T>(q), ks = cast<T>(k), vs = cast<T>(v),
+                 gs = cast<T>(g), os(qs.size()),
+                 st(c.batch * c.len * c.heads * 2), dq1(qs.size()),
+                 dk1(ks.size()), dv1(ks.size()), dq2(qs.size()), dk2(ks.size()),
+                 dv2(ks.size());
+  auto qm = q.memref(qs), km = k.memref(ks), vm = v.memref(vs),
+       gm = g.memref(gs), om = q.memref(os), a1 = q.memref(dq1),
+       b1 = k.memref(dk1), c1 = k.memref(dv1), a2 = q.memref(dq2),
+       b2 = k.memref(dk2), c2 = k.memref(dv2);
+  Tensor statsShape{c.batch, c.len, c.heads, 2, false, {}};
+  auto sm = statsShape.memref(st);
+  MemRef<T, 2> mm{mask.data(), mask.data(), 0, {c.batch, c.len}, {c.len, 1}};
+  if constexpr (std::is_same_v<T, float>) {
+    _mlir_ciface_golf_rt_attention_docs_stats_f32(&qm, &km, &vm, &mm, &om, &sm,
+                                                  scale);
+    _mlir_ciface_golf_rt_attention_grad_docs_f32(&qm, &km, &vm, &om, &gm, &mm,
+                                                 &a1, &b1, &c1, scale);
+    _mlir_ciface_golf_rt_attention_grad_docs_stats_f32(
+        &qm, &km, &vm, &om, &gm, &mm, &sm, &a2, &b2, &c2, scale);
+  } else {
+    _mlir_ciface_golf_rt_attention_docs_stats_f64(&qm, &km, &vm, &mm, &om, &sm,
+                                                  scale);
+    _mlir_ciface_golf_rt_attention_grad_docs_f64(&qm, &km, &vm, &om, &gm, &mm,
+                                                 &a1, &b1, &c1, scale);
+    _mlir_ciface_golf_rt_attention_grad_docs_stats_f64(
+        &qm, &km, &vm, &om, &gm, &mm, &sm, &a2, &b2, &c2, scale);
+  }
+  EXPECT_LE(relativeError(back(os), out), bound) << "out";
+  EXPECT_LE(relativeError(back(dq1), dq), bound) << "dq";
+  EXPECT_LE(relativeError(back(dk1), dk), bound) << "dk";
+  EXPECT_LE(relativeError(back(dv1), dv), bound) << "dv";
+  EXPECT_EQ(dq1, dq2);
+  EXPECT_EQ(dk1, dk2);
+  EXPECT_EQ(dv1, dv2);
+
+  // Every copy of the kernels, unit by unit.
+  std::vector<const attn::Kernels *> copies = {&attn::kTable_generic};
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+      __builtin_cpu_supports("bmi2"))
+    copies.push_back(&attn::kTable_avx2);
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    copies.push_back(&attn::kTable_avx512);
+#endif
+  for (const attn::Kernels *table : copies) {
+    attn::Shape s{c.batch, c.len, c.heads, c.kvHeads, c.dim, scale};
+    s.docStart = first.data();
+    std::vector<T> o(qs.size()), x(qs.size()), y(ks.size()), z(ks.size());
+    auto om2 = q.memref(o), xm = q.memref(x), ym = k.memref(y),
+         zm = k.memref(z);
+    auto view = [](MemRef<T, 4> &m) {
+      return attn::View<T>{m.aligned, m.strides[0], m.strides[1], m.strides[2]};
+    };
+    attn::View<T> views[] = {view(qm), view(km), view(vm), view(om2),
+                             view(gm), view(xm), view(ym), view(zm)};
+    std::vector<T> scratch(
+        std::max(attn::forwardScratch(s), attn::backwardScratch(s)));
+    for (int64_t b = 0; b < c.batch; ++b)
+      for (int64_t h = 0; h < c.kvHeads; ++h) {
+        if constexpr (std::is_same_v<T, float>) {
+          table->forward32(s, views, b, h, scratch.data());
+          table->backward32(s, views, b, h, scratch.data());
+        } else {
+          table->forward64(s, views, b, h, scratch.data());
+          table->backward64(s, views, b, h, scratch.data());
+        }
+      }
+    EXPECT_LE(relativeError(back(o), out), bound) << "copy out";
+    EXPECT_LE(relativeError(back(x), dq), bound) << "copy dq";
+    EXPECT_LE(relativeError(back(y), dk), bound) << "copy dk";
+    EXPECT_LE(relativeError(back(z), dv), bound) << "copy dv";
+  }
+}
+
+TEST(Attention, WithinDocumentsMatchesReference) {
+  checkDocuments<double>();
+  checkDocuments<float>();
 }
 
 } // namespace
