@@ -476,10 +476,28 @@ CausalAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                q.getElementType(), types);
 }
 
+/// `starts` must be [B, T] of `q` ([B, T, H, D]).
+static LogicalResult verifyStarts(Operation *op, Value q, Value starts) {
+  if (!starts)
+    return success();
+  auto st = cast<RankedTensorType>(starts.getType());
+  auto qt = cast<RankedTensorType>(q.getType());
+  auto agree = [](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+  };
+  if (st.getRank() != 2 || !agree(st.getDimSize(0), qt.getDimSize(0)) ||
+      !agree(st.getDimSize(1), qt.getDimSize(1)))
+    return op->emitOpError()
+           << "starts must be [B, T] of q's [B, T, H, D], got "
+           << formatShape(st.getShape()) << " for q "
+           << formatShape(qt.getShape());
+  return success();
+}
+
 LogicalResult CausalAttentionOp::verify() {
   if (getScale() && !(getScale()->convertToDouble() > 0.0))
     return emitOpError() << "scale must be positive";
-  return success();
+  return verifyStarts(*this, getQ(), getStarts());
 }
 
 LogicalResult SoftcapOp::verify() {
@@ -638,7 +656,7 @@ LogicalResult CausalAttentionGradOp::verify() {
                      getV().getType().getShape());
   if (!r.ok())
     return emitOpError() << r.error;
-  return success();
+  return verifyStarts(*this, getQ(), getStarts());
 }
 
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *,

@@ -407,17 +407,22 @@ def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
     `q` is [B, T, H, D], `k` and `v` are [B, T, H_kv, D] with H a multiple of
     H_kv: query head h reads KV head h / (H / H_kv). Position t attends to
     positions 0..t with weights softmax(scale · q·k), `scale` defaulting to
-    1/sqrt(D). The result has the shape of `q`.
+    1/sqrt(D). The result has the shape of `q`. With `starts` ([B, T], above
+    0.5 where a document begins; position 0 always begins one), position t
+    attends only to the positions of its document up to t: FlashAttention's
+    varlen attention over BOS-delimited documents (reference §8.14).
 
     ```mlir
     %y = golf.causal_attention %q, %k, %v : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32> -> tensor<?x?x8x64xf32>
+    %z = golf.causal_attention %q, %k, %v starts %s : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?xf32> -> tensor<?x?x8x64xf32>
     ```
   }];
   let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k,
-                       Golf_FloatTensor:$v, OptionalAttr<F64Attr>:$scale);
+                       Golf_FloatTensor:$v, Optional<Golf_FloatTensor>:$starts,
+                       OptionalAttr<F64Attr>:$scale);
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = [{
-    $q `,` $k `,` $v attr-dict `:` type($q) `,` type($k) `,` type($v) `->` type($result)
+    $q `,` $k `,` $v (`starts` $starts^)? attr-dict `:` type($q) `,` type($k) `,` type($v) (`,` type($starts)^)? `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -641,7 +646,7 @@ def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
     For `out = causal_attention(q, k, v)` and the gradient `grad` of `out`,
     the gradients of q, k and v (k's and v's summed over the query heads
     that share a KV head). Recomputes the softmax row by row, never storing
-    a T×T matrix.
+    a T×T matrix. `starts` as for golf.causal_attention.
 
     ```mlir
     %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %v, %o, %g : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
@@ -649,11 +654,12 @@ def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
   }];
   let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k,
                        Golf_FloatTensor:$v, Golf_FloatTensor:$out,
-                       Golf_FloatTensor:$grad, OptionalAttr<F64Attr>:$scale);
+                       Golf_FloatTensor:$grad, Optional<Golf_FloatTensor>:$starts,
+                       OptionalAttr<F64Attr>:$scale);
   let results = (outs Golf_FloatTensor:$dq, Golf_FloatTensor:$dk,
                       Golf_FloatTensor:$dv);
   let assemblyFormat = [{
-    $q `,` $k `,` $v `,` $out `,` $grad attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($out) `,` type($grad)
+    $q `,` $k `,` $v `,` $out `,` $grad (`starts` $starts^)? attr-dict `:` type($q) `,` type($k) `,` type($v) `,` type($out) `,` type($grad) (`,` type($starts)^)?
   }];
   let hasVerifier = 1;
 }

@@ -316,12 +316,16 @@ LogicalResult CausalAttentionOp::buildGradients(OpBuilder &b,
                                                 SmallVectorImpl<Value> &out) {
   if (!rg[0]) {
     out.append({nullptr, nullptr, nullptr});
+    if (getStarts())
+      out.push_back(nullptr);
     return success();
   }
   auto grad = b.create<CausalAttentionGradOp>(
       getLoc(), TypeRange{getQ().getType(), getK().getType(), getV().getType()},
-      getQ(), getK(), getV(), getResult(), rg[0], getScaleAttr());
+      getQ(), getK(), getV(), getResult(), rg[0], getStarts(), getScaleAttr());
   out.append({grad.getDq(), grad.getDk(), grad.getDv()});
+  if (getStarts()) // document boundaries: not differentiable
+    out.push_back(nullptr);
   return success();
 }
 

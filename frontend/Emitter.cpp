@@ -1725,7 +1725,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       {"linear", {"x", "weight"}},
       {"rms_norm", {"x", "eps?"}},
       {"rope", {"x", "dims?", "base?"}},
-      {"causal_attention", {"q", "k", "v", "scale?"}},
+      {"causal_attention", {"q", "k", "v", "scale?", "starts?"}},
       {"softcap", {"x", "cap"}},
       {"cross_entropy", {"logits", "targets", "focal_gamma?"}},
       {"relu", {"x"}},
@@ -1933,8 +1933,24 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
         return error(locs[3], "causal_attention(): scale must be positive");
       scale = builder.getF64FloatAttr(s);
     }
-    return yield(
-        builder.create<CausalAttentionOp>(loc, typeOf(q), q, k, v, scale));
+    // Documents: `starts` [B, T], above 0.5 where one begins.
+    mlir::Value starts;
+    if (args[4] && args[4]->kind != Val::None) {
+      if (!floatTensorArg(4, starts))
+        return false;
+      llvm::ArrayRef<int64_t> st = typeOf(starts).getShape(),
+                              qs = typeOf(q).getShape();
+      auto agree = [](int64_t a, int64_t b) {
+        return mlir::ShapedType::isDynamic(a) ||
+               mlir::ShapedType::isDynamic(b) || a == b;
+      };
+      if (st.size() != 2 || !agree(st[0], qs[0]) || !agree(st[1], qs[1]))
+        return error(locs[4], "causal_attention(): starts must be [B, T] of "
+                              "q's [B, T, H, D], got " +
+                                  formatShape(st));
+    }
+    return yield(builder.create<CausalAttentionOp>(loc, typeOf(q), q, k, v,
+                                                   starts, scale));
   }
   if (name == "softcap") {
     mlir::Value x;

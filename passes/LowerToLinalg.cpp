@@ -911,9 +911,15 @@ FailureOr<Value> Lowering::lower(Operation *op) {
         auto statsType = RankedTensorType::get(
             {qt.getDimSize(0), qt.getDimSize(1), qt.getDimSize(2), 2},
             qt.getElementType());
+        SmallVector<Value> inputs = {a.getQ(), a.getK(), a.getV()};
+        if (a.getStarts())
+          inputs.push_back(a.getStarts());
         SmallVector<Value> r = callRuntime(
-            loc, kernelName("golf_rt_attention_stats", qt.getElementType()),
-            {a.getQ(), a.getK(), a.getV()}, {qt, statsType}, scale);
+            loc,
+            kernelName(a.getStarts() ? "golf_rt_attention_docs_stats"
+                                     : "golf_rt_attention_stats",
+                       qt.getElementType()),
+            inputs, {qt, statsType}, scale);
         attentionStats[r[0]] = r[1];
         return r[0];
       })
@@ -1053,13 +1059,15 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
         Value stats = lowering.attentionStats.lookup(grad.getOut());
         SmallVector<Value> inputs = {grad.getQ(), grad.getK(), grad.getV(),
                                      grad.getOut(), grad.getGrad()};
+        if (grad.getStarts())
+          inputs.push_back(grad.getStarts());
         if (stats)
           inputs.push_back(stats);
+        std::string name = grad.getStarts() ? "golf_rt_attention_grad_docs"
+                                            : "golf_rt_attention_grad";
         SmallVector<Value> r = lowering.callRuntime(
             op->getLoc(),
-            kernelName(stats ? "golf_rt_attention_grad_stats"
-                             : "golf_rt_attention_grad",
-                       qt.getElementType()),
+            kernelName(stats ? name + "_stats" : name, qt.getElementType()),
             inputs, {qt, grad.getK().getType(), grad.getV().getType()}, scale);
         op->replaceAllUsesWith(r);
         op->erase();

@@ -433,6 +433,11 @@ std::vector<BadCase> badCases() {
                 "return x"),
        "spec.golf:23:1: error: the model must return its loss, a scalar float "
        "tensor; it returned a tensor of shape [?, ?, 32]\n"},
+      {"AttentionStartsShape",
+       replaced(t, "y = causal_attention(q, k, k)",
+                "y = causal_attention(q, k, k, starts=x)"),
+       "spec.golf:20:40: error: causal_attention(): starts must be [B, T] of "
+       "q's [B, T, H, D], got [?, ?, 32]\n"},
       {"ClipSearchAndPercentile",
        replaced(t, "  format = \"fp32\"\n",
                 "  format = \"int6\"\n  method = \"gptq\"\n  clip_search = "

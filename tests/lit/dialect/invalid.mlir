@@ -431,6 +431,22 @@ func.func @f(%x: tensor<?x?x8x64xf32>) {
 
 // -----
 
+func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<2x6xf32>) {
+  // expected-error @+1 {{'golf.causal_attention' op starts must be [B, T] of q's [B, T, H, D], got [2, 6] for q [2, 5, 8, 64]}}
+  %0 = golf.causal_attention %q, %k, %k starts %s : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32>, tensor<2x6xf32> -> tensor<2x5x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<10xf32>) {
+  // expected-error @+1 {{'golf.causal_attention_grad' op starts must be [B, T] of q's [B, T, H, D], got [10] for q [2, 5, 8, 64]}}
+  %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q starts %s : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5x8x64xf32>, tensor<10xf32>
+  return
+}
+
+// -----
+
 func.func @f(%q: tensor<?x?x8x64xf32>, %k: tensor<?x?x3x64xf32>) {
   // expected-error @+2 {{causal_attention: 8 query heads are not a multiple of 3 KV heads}}
   // expected-error @+1 {{failed to infer returned types}}

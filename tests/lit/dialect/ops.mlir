@@ -75,6 +75,10 @@ func.func @model(%tokens: tensor<?x?xi32>, %targets: tensor<?x?xi32>) -> tensor<
   %dot = golf.sum %att {axis = 3 : i64, keepdim} : tensor<?x?x2x4xf32> -> tensor<?x?x2x1xf32>
   // CHECK: golf.mean %{{.*}} {axis = 2 : i64} : tensor<?x?x2x1xf32> -> tensor<?x?x1xf32>
   %avg = golf.mean %dot {axis = 2 : i64} : tensor<?x?x2x1xf32> -> tensor<?x?x1xf32>
+  // Within documents: `starts` marks where each begins.
+  %starts = golf.sum %avg {axis = 2 : i64} : tensor<?x?x1xf32> -> tensor<?x?xf32>
+  // CHECK: golf.causal_attention %{{.*}}, %{{.*}}, %{{.*}} starts %{{.*}} : tensor<?x?x2x4xf32>, tensor<?x?x1x4xf32>, tensor<?x?x1x4xf32>, tensor<?x?xf32> -> tensor<?x?x2x4xf32>
+  %doc = golf.causal_attention %qr, %kh, %kh starts %starts : tensor<?x?x2x4xf32>, tensor<?x?x1x4xf32>, tensor<?x?x1x4xf32>, tensor<?x?xf32> -> tensor<?x?x2x4xf32>
   // CHECK: golf.slice %{{.*}} {axis = 3 : i64, end = 2 : i64, start = 0 : i64} : tensor<?x?x2x4xf32> -> tensor<?x?x2x2xf32>
   %lo = golf.slice %att {axis = 3 : i64, start = 0 : i64, end = 2 : i64} : tensor<?x?x2x4xf32> -> tensor<?x?x2x2xf32>
   %hi = golf.slice %att {axis = 3 : i64, start = 2 : i64, end = 4 : i64} : tensor<?x?x2x4xf32> -> tensor<?x?x2x2xf32>
