@@ -41,8 +41,10 @@ def rope(x, base):
     return torch.cat((x1 * cos + x2 * sin, x1 * (-sin) + x2 * cos), dim=-1)
 
 
-def attention(q, k, v):
-    # q: [B, T, H, D], k, v: [B, T, Hkv, D]; causal, grouped KV heads.
+def attention(q, k, v, documents=None):
+    # q: [B, T, H, D], k, v: [B, T, Hkv, D]; causal, grouped KV heads. With
+    # `documents` ([B, T] bool, True where a document begins), a position
+    # sees only its own document: flash_attn_varlen_func over the segments.
     groups = q.size(2) // k.size(2)
     k = k.repeat_interleave(groups, dim=2)
     v = v.repeat_interleave(groups, dim=2)
@@ -50,6 +52,9 @@ def attention(q, k, v):
     scores = (q @ k.transpose(-1, -2)) / math.sqrt(q.size(-1))
     T = q.size(2)
     mask = torch.ones(T, T, dtype=torch.bool).tril()
+    if documents is not None:
+        doc = documents.long().cumsum(1)  # [B, T]: the document's index
+        mask = mask & (doc[:, None, :, None] == doc[:, None, None, :])
     scores = scores.masked_fill(~mask, float("-inf"))
     return (scores.softmax(-1) @ v).transpose(1, 2)
 

@@ -106,7 +106,7 @@ def forward(p, c, tokens, targets):
         v = v.reshape(B, T, Hkv, hd)
         q = rope(rms_norm(q), c["rope_dims"], c["rope_base"]) * p[pre + "q_gain"][:, None]
         k = rope(rms_norm(k), c["rope_dims"], c["rope_base"])
-        y = attention(q, k, v)
+        y = attention(q, k, v, tokens == c["bos_id"] if c["varlen"] else None)
         if i >= L - c["xsa_last_n"]:
             y = xsa(y, v)
         if c["attn_gate"]:
@@ -252,7 +252,7 @@ def looped(num_layers, loop_start, loop_end, num_loops):
 BASE = dict(vocab_size=64, model_dim=32, num_heads=4, num_kv_heads=2, logit_softcap=30.0,
             qk_gain_init=1.5, rope_base=10000.0, ln_scale=False, xsa_last_n=0, bigram=None,
             smear=None, bos_id=1, ve=None, act="relu2", parallel_start=None,
-            gated_skips=False, attn_gate=None, focal_gamma=0.0)
+            gated_skips=False, attn_gate=None, focal_gamma=0.0, varlen=False)
 
 # Each record on a reduced configuration that keeps every feature on: the
 # reference's fields, and the settings that give golfc the same model.
@@ -292,7 +292,7 @@ RECORDS = {
         # first with a skip onto lane 0.
         config=dict(num_layers=5, mlp_mult=4, rope_dims=4, qk_gain_init=5.0, ln_scale=True,
                     xsa_last_n=5, smear="v3", act="leaky2", order=looped(5, 1, 2, 1),
-                    parallel_start=3, gated_skips=True, attn_gate=0.5),
+                    parallel_start=3, gated_skips=True, attn_gate=0.5, varlen=True),
         sets=dict(num_layers=5, model_dim=32, num_heads=4, num_kv_heads=2, vocab_size=64,
                   rope_dims=4, xsa_last_n=5, loop_start=1, loop_end=2, num_loops=1,
                   parallel_start=3)),
