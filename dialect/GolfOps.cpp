@@ -485,6 +485,8 @@ static LogicalResult verifyStarts(Operation *op, Value q, Value starts) {
   auto agree = [](int64_t a, int64_t b) {
     return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
   };
+  if (st.getElementType() != qt.getElementType())
+    return op->emitOpError() << "starts must have q's element type";
   if (st.getRank() != 2 || !agree(st.getDimSize(0), qt.getDimSize(0)) ||
       !agree(st.getDimSize(1), qt.getDimSize(1)))
     return op->emitOpError()

@@ -1056,9 +1056,20 @@ void Emitter::checkUses(const Spec &spec) {
         return "warmdown_frac sets the warm-down";
     }
     if (n == "warmdown_shape" && s.value != "\"linear\"") {
-      const Val *w = valueOf("warmdown_iters");
-      if (w && w->kind == Val::Int && w->i <= 0)
-        return "warmdown_iters is 0: there is no warm-down to shape";
+      const Val *w = valueOf("warmdown_iters"), *f = valueOf("warmdown_frac");
+      if (w && w->kind == Val::Int && w->i <= 0 &&
+          !(f && f->kind == Val::Float && f->f > 0))
+        return "warmdown_iters and warmdown_frac are 0: there is no "
+               "warm-down to shape";
+    }
+    // Late QAT and SWA start when the lr scale falls below their
+    // threshold, which a floor at or above it never lets happen.
+    if (n == "late_qat_threshold" || n == "swa_start_frac") {
+      const Val *v = valueOf(n), *m = valueOf("min_lr");
+      if (v && m && v->kind == Val::Float && m->kind == Val::Float &&
+          v->f > 0 && m->f > 0 && m->f >= v->f)
+        return "min_lr " + formatVal(*m) +
+               " keeps the lr scale from falling below it";
     }
     if (n == "switch_at" && text("switch_hparam").empty())
       return "switch_hparam is empty";
@@ -2594,6 +2605,29 @@ static bool compileEarly(Diagnostics &diags, const CompileOptions &options,
                       ": both phases train the same parameters (size them "
                       "for the late phase)");
   }
+  // The runtime takes everything but the step from the spec as written:
+  // the early phase may change the model only.
+  mlir::ModuleOp first = *phase.module, late = *result.module;
+  for (const char *section : {"golf.train", "golf.eval", "golf.export"})
+    if (first->getAttr(section) != late->getAttr(section))
+      return fail(name->loc, "with " + hparam + " = false the " +
+                                 std::string(section + 5) +
+                                 " settings differ: the early phase may "
+                                 "change the model only");
+  auto declarations = [](mlir::ModuleOp m) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    for (OptimizerOp o : m.getOps<OptimizerOp>())
+      os << o.getName() << o.getKind() << o.getSettings();
+    for (QuantOp q : m.getOps<QuantOp>())
+      os << q.getName() << q.getFormat() << q.getSettings();
+    return text;
+  };
+  if (declarations(first) != declarations(late))
+    return fail(name->loc, "with " + hparam +
+                               " = false the optimizer groups or export "
+                               "classes differ: the early phase may change "
+                               "the model only");
   result.early = std::move(phase.module);
   return true;
 }

@@ -20,9 +20,11 @@ std::string slotCheck(const TrainPlan &plan) {
         s.slotWarmStart >= 0 && s.slotWarmStart <= 1))
     return "slot_lr, slot_lr_min and slot_weight_decay must not be negative, "
            "and slot_warm_start must be in [0, 1]";
-  if (plan.headWeight.empty())
-    return "SLOT needs the model's head (cross_entropy(softcap(linear(h, W))))";
-  return "";
+  for (const TrainParam &p : plan.params)
+    if (p.name == plan.headWeight && p.shape.size() == 2)
+      return "";
+  return "SLOT needs the model's head, cross_entropy(softcap(linear(h, W))) "
+         "with W a parameter [V, d]";
 }
 
 namespace {
@@ -197,7 +199,7 @@ Score validateSlot(const TrainPlan &plan, const TrainFunctions &f,
     prevBias = bias;
     prevCount = count;
   }
-  score.loss = lossSum / (double)score.tokens;
+  score.loss = score.tokens ? lossSum / (double)score.tokens : 0.0;
   score.bpb = bitsPerByte(score.loss, score.tokens, score.bytes);
   return score;
 }

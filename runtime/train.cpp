@@ -270,6 +270,8 @@ std::string overrideSetting(TrainPlan &plan, const std::string &name,
   } else if (a->integer) {
     s.*(a->integer) = (int64_t)number;
   } else if (a->real) {
+    if (bare == "switch_at" && !(number > 0 && number < 1))
+      return key + ": " + value + " must lie strictly between 0 and 1";
     s.*(a->real) = number;
   } else { // eval_stride
     if (number > plan.evalSeqLen)

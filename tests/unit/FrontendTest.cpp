@@ -456,6 +456,12 @@ std::vector<BadCase> badCases() {
            "train {\n  switch_hparam = \"looping\"\n  switch_at = 1.0\n}\n",
        "spec.golf:34:3: error: switch_at 1.0 must lie strictly between 0 and 1 "
        "(the fraction of the run at which looping turns true)\n"},
+      {"SwitchChangesAnOptimizer",
+       replaced(replaced(t, "  lr = 0.05\n", "  lr = 0.05\n  looping = true\n"),
+                "  lr = lr\n", "  lr = lr if looping else 0.01\n") +
+           "train {\n  switch_hparam = \"looping\"\n}\n",
+       "spec.golf:33:3: error: with looping = false the optimizer groups or "
+       "export classes differ: the early phase may change the model only\n"},
       {"SwitchChangesParameters",
        replaced(replaced(t, "  lr = 0.05\n", "  lr = 0.05\n  looping = true\n"),
                 "range(2)", "range(2 if looping else 1)") +
@@ -483,6 +489,19 @@ TEST(Frontend, GptqSettingsWithoutGptqAreWarnedAbout) {
   ASSERT_TRUE(o.ok) << o.errors;
   EXPECT_NE(o.errors.find("spec.golf:14:3: warning: export class 'plain': "
                           "damping has no effect: its method is not \"gptq\""),
+            std::string::npos)
+      << o.errors;
+}
+
+// A floor on the lr scale at or above SWA's threshold: SWA never starts.
+TEST(Frontend, AFloorAboveAThresholdIsWarnedAbout) {
+  Outcome o = compile(kTiny + std::string("train {\n  swa_enabled = true\n  "
+                                          "swa_start_frac = 0.1\n  min_lr = "
+                                          "0.2\n}\n"));
+  ASSERT_TRUE(o.ok) << o.errors;
+  EXPECT_NE(o.errors.find("spec.golf:33:3: warning: train.swa_start_frac "
+                          "(spec) has no effect: min_lr 0.2 keeps the lr "
+                          "scale from falling below it"),
             std::string::npos)
       << o.errors;
 }

@@ -439,6 +439,14 @@ func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<2x6x
 
 // -----
 
+func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<2x5xf64>) {
+  // expected-error @+1 {{'golf.causal_attention_grad' op starts must have q's element type}}
+  %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q starts %s : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5xf64>
+  return
+}
+
+// -----
+
 func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<10xf32>) {
   // expected-error @+1 {{'golf.causal_attention_grad' op starts must be [B, T] of q's [B, T, H, D], got [10] for q [2, 5, 8, 64]}}
   %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q starts %s : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5x8x64xf32>, tensor<10xf32>
