@@ -1071,6 +1071,11 @@ void Emitter::checkUses(const Spec &spec) {
         return "min_lr " + formatVal(*m) +
                " keeps the lr scale from falling below it";
     }
+    if (n == "lqer_rank" || n == "lqer_group") {
+      const Val *k = valueOf("lqer_top_k");
+      if (k && k->kind == Val::Int && k->i <= 0)
+        return "lqer_top_k is 0";
+    }
     if (n == "switch_at" && text("switch_hparam").empty())
       return "switch_hparam is empty";
     if (n == "switch_at" || n == "switch_hparam") {

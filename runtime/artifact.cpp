@@ -15,7 +15,7 @@ namespace golf::rt {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'O', 'L', 'F', 'A', 'R', 'T', '\0'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr size_t kHeader = 72;
 
 void put(std::string &out, const void *p, size_t n) {
@@ -143,8 +143,20 @@ std::string payload(const Artifact &a, bool pack) {
       put(out, t.half.data(), t.half.size() * 2);
     } else {
       put(out, t.scales.data(), t.scales.size() * 2);
+      // LQER's correction: its rank, then (when above 0) the group, Â's
+      // scale and codes, B̂'s codes and scales, a byte per code.
+      std::string lqer;
+      put<uint8_t>(lqer, (uint8_t)t.lqerRank);
+      if (t.lqerRank > 0) {
+        put<uint16_t>(lqer, (uint16_t)t.lqerGroup);
+        put<uint16_t>(lqer, t.lqerAScale);
+        put(lqer, t.lqerA.data(), t.lqerA.size());
+        put(lqer, t.lqerB.data(), t.lqerB.size());
+        put(lqer, t.lqerBScales.data(), t.lqerBScales.size() * 2);
+      }
       if (!packed) {
         put(out, t.codes.data(), t.codes.size());
+        out += lqer;
         continue;
       }
       // Codes offset to [0, 2^bits), least significant bits first.
@@ -161,6 +173,7 @@ std::string payload(const Artifact &a, bool pack) {
       }
       if (filled > 0)
         out.push_back((char)(buffer & 0xff));
+      out += lqer;
     }
   }
   return out;
@@ -357,6 +370,30 @@ std::string decodeArtifact(const std::string &bytes, const std::string &source,
         r.at += size;
       } else {
         return source + ": tensor '" + t.name + "' has an unknown packing";
+      }
+      // LQER's correction (rank ≤ min(rows, cols), group ≥ 1).
+      const int64_t rank = r.get<uint8_t>();
+      if (rank > 0) {
+        t.lqerRank = rank;
+        t.lqerGroup = r.get<uint16_t>();
+        t.lqerAScale = r.get<uint16_t>();
+        const int64_t rows = t.rows(), cols = t.cols();
+        if (t.shape.size() != 2 || rank > std::min(rows, cols) ||
+            t.lqerGroup < 1)
+          return source + ": tensor '" + t.name + "' has a bad LQER header";
+        const int64_t groups = (rank * cols + t.lqerGroup - 1) / t.lqerGroup;
+        const uint64_t size =
+            uint64_t(rank) * (rows + cols) + uint64_t(groups) * 2;
+        if (r.failed || size > raw.size() - std::min(r.at, raw.size())) {
+          r.failed = true;
+          break;
+        }
+        t.lqerA.resize(rows * rank);
+        r.take(t.lqerA.data(), t.lqerA.size());
+        t.lqerB.resize(rank * cols);
+        r.take(t.lqerB.data(), t.lqerB.size());
+        t.lqerBScales.resize(groups);
+        r.take(t.lqerBScales.data(), groups * 2);
       }
     }
     a.tensors.push_back(std::move(t));

@@ -2,7 +2,7 @@
 // compressed, checksummed file (issue 5; reference §7).
 //
 //   offset  0  "GOLFART\0"
-//           8  u32 version (2)
+//           8  u32 version (3)
 //          12  u8 compressor (0 zlib, 1 zstd, 2 lzma), 3 zero bytes
 //          16  u64 size of the payload
 //          24  u64 size of the compressed payload that follows
@@ -15,7 +15,10 @@
 // length + bytes each), u32 tensor count, then per tensor: u16 name length,
 // name, u8 format, u8 packing (0: one byte per code; b: b-bit codes packed
 // end to end), u8 rank, i64 sizes; integer formats then hold one fp16
-// scale per row and the codes, fp16 two bytes per value, fp32 four.
+// scale per row, the codes, and LQER's correction: u8 rank r (0: none),
+// then u16 group, u16 Â's fp16 scale, Â's rows·r int2 codes and B̂'s r·cols
+// int4 codes a byte each, B̂'s fp16 scales, one per group; fp16 two bytes
+// per value, fp32 four.
 #pragma once
 
 #include "runtime/quant.h"

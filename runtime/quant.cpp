@@ -6,6 +6,12 @@
 #include <cstring>
 #include <numeric>
 
+// LAPACK's SVD, from OpenBLAS.
+extern "C" void dgesvd_(const char *jobu, const char *jobvt, const int *m,
+                        const int *n, double *a, const int *lda, double *s,
+                        double *u, const int *ldu, double *vt, const int *ldvt,
+                        double *work, const int *lwork, int *info);
+
 namespace golf::rt {
 
 bool parseQuantFormat(const std::string &name, QuantFormat &format) {
@@ -434,7 +440,95 @@ std::vector<float> dequantize(const QuantTensor &t) {
     for (int64_t c = 0; c < cols; ++c)
       w[r * cols + c] = s * (float)t.codes[r * cols + c];
   }
+  const int64_t rank = t.lqerRank;
+  if (rank > 0) {
+    // Â·B̂, each product summed in float over the rank, then added.
+    const float sa = fromHalf(t.lqerAScale);
+    std::vector<float> b(rank * cols);
+    for (int64_t i = 0; i < rank * cols; ++i)
+      b[i] = fromHalf(t.lqerBScales[i / t.lqerGroup]) * (float)t.lqerB[i];
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        float sum = 0;
+        for (int64_t k = 0; k < rank; ++k)
+          sum += sa * (float)t.lqerA[r * rank + k] * b[k * cols + c];
+        w[r * cols + c] += sum;
+      }
+  }
   return w;
+}
+
+double quantError(const QuantTensor &t, const std::vector<float> &w) {
+  const std::vector<float> back = dequantize(t);
+  double sum = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    const double d = (double)w[i] - (double)back[i];
+    sum += d * d;
+  }
+  return std::sqrt(sum);
+}
+
+std::string lqerCorrect(QuantTensor &t, const std::vector<float> &w,
+                        int64_t rank, int64_t group) {
+  const int64_t rows = t.rows(), cols = t.cols();
+  if (quantRange(t.format) == 0 || t.shape.size() != 2 || t.lqerRank > 0)
+    return t.name + ": LQER corrects integer matrices once";
+  if (rank < 1 || rank > std::min(rows, cols) || group < 1)
+    return t.name + ": LQER rank " + std::to_string(rank) + " and group " +
+           std::to_string(group) + " do not fit its shape";
+  const std::vector<float> back = dequantize(t);
+  // E row-major [rows, cols] is Eᵀ column-major [cols, rows]: its SVD
+  // Eᵀ = U' S V'ᵀ gives E = V' S U'ᵀ.
+  int m = (int)cols, n = (int)rows, k = (int)std::min(rows, cols);
+  std::vector<double> e(rows * cols), s(k), u((size_t)m * k), vt((size_t)k * n);
+  for (int64_t i = 0; i < rows * cols; ++i)
+    e[i] = (double)w[i] - (double)back[i];
+  char job = 'S';
+  int lwork = -1, info = 0;
+  double query = 0;
+  dgesvd_(&job, &job, &m, &n, e.data(), &m, s.data(), u.data(), &m, vt.data(),
+          &k, &query, &lwork, &info);
+  lwork = (int)query;
+  std::vector<double> work(std::max(lwork, 1));
+  dgesvd_(&job, &job, &m, &n, e.data(), &m, s.data(), u.data(), &m, vt.data(),
+          &k, work.data(), &lwork, &info);
+  if (info != 0)
+    return t.name + ": the SVD of its quantization error failed";
+  // A = U_r·diag(S_r) [rows, r]: E's left vectors are V' (rows of vt);
+  // B = V_rᵀ [r, cols]: E's right vectors are U' (columns of u).
+  std::vector<double> a(rows * rank), b(rank * cols);
+  double amax = 0;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < rank; ++j) {
+      a[r * rank + j] = vt[j + r * k] * s[j];
+      amax = std::max(amax, std::fabs(a[r * rank + j]));
+    }
+  for (int64_t j = 0; j < rank; ++j)
+    for (int64_t c = 0; c < cols; ++c)
+      b[j * cols + c] = u[c + j * m];
+  t.lqerRank = rank;
+  t.lqerGroup = group;
+  t.lqerAScale = toHalf((float)(amax / 1.5));
+  const double sa = fromHalf(t.lqerAScale);
+  t.lqerA.resize(rows * rank);
+  for (int64_t i = 0; i < rows * rank; ++i)
+    t.lqerA[i] =
+        sa > 0 ? (int8_t)std::clamp(std::nearbyint(a[i] / sa), -2.0, 1.0) : 0;
+  const int64_t n2 = rank * cols, groups = (n2 + group - 1) / group;
+  t.lqerB.resize(n2);
+  t.lqerBScales.resize(groups);
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    const int64_t lo = gi * group, hi = std::min(n2, lo + group);
+    double gmax = 0;
+    for (int64_t i = lo; i < hi; ++i)
+      gmax = std::max(gmax, std::fabs(b[i]));
+    t.lqerBScales[gi] = toHalf((float)(gmax / 7.5));
+    const double sb = fromHalf(t.lqerBScales[gi]);
+    for (int64_t i = lo; i < hi; ++i)
+      t.lqerB[i] =
+          sb > 0 ? (int8_t)std::clamp(std::nearbyint(b[i] / sb), -8.0, 7.0) : 0;
+  }
+  return "";
 }
 
 namespace {

@@ -75,6 +75,14 @@ struct QuantTensor {
   std::vector<uint16_t> scales;
   std::vector<uint16_t> half;
   std::vector<float> full;
+  /// LQER (reference §7.8), integer formats: a rank-`lqerRank` correction
+  /// Â·B̂ added to the restored values (0: none). Â [rows, r]: int2 codes in
+  /// [-2, 1] with one fp16 scale; B̂ [r, cols]: int4 codes in [-8, 7], one
+  /// fp16 scale per group of `lqerGroup` consecutive entries (row-major).
+  int64_t lqerRank = 0, lqerGroup = 64;
+  std::vector<int8_t> lqerA, lqerB;
+  uint16_t lqerAScale = 0;
+  std::vector<uint16_t> lqerBScales;
 
   int64_t rows() const;
   int64_t cols() const;
@@ -95,8 +103,19 @@ QuantTensor quantize(const std::string &name, const std::vector<int64_t> &shape,
                      const std::vector<float> &w, const QuantPolicy &policy,
                      const std::vector<double> *hessian, std::string &error);
 
-/// The values a quantized tensor stands for.
+/// The values a quantized tensor stands for (its LQER correction included).
 std::vector<float> dequantize(const QuantTensor &t);
+
+/// LQER (reference §7.8, TOP's export): the rank-`rank` truncated SVD of the
+/// quantization error E = w − dequantize(t), A = U_r·diag(S_r) and B = V_rᵀ,
+/// stored in `t` as int2 Â (scale max|A|/1.5) and int4 B̂ in groups of
+/// `group` (scale max|g|/7.5 each). `t` must be of an integer format and
+/// rank 2, without a correction. Returns an error message, empty on success.
+std::string lqerCorrect(QuantTensor &t, const std::vector<float> &w,
+                        int64_t rank, int64_t group);
+
+/// ‖w − dequantize(t)‖_F.
+double quantError(const QuantTensor &t, const std::vector<float> &w);
 
 /// GPTQ (§7.7): codes for `w` ([rows, cols]) with fixed per-row scales,
 /// column by column in order of decreasing Hessian diagonal, each rounding

@@ -96,7 +96,10 @@ std::string TrainPlan::toJson() const {
                  {"temperature", exports.temperature},
                  {"late_qat_threshold", exports.lateQatThreshold},
                  {"qat_params", exports.qatParams},
-                 {"calibration_batches", exports.calibrationBatches}};
+                 {"calibration_batches", exports.calibrationBatches},
+                 {"lqer_top_k", exports.lqerTopK},
+                 {"lqer_rank", exports.lqerRank},
+                 {"lqer_group", exports.lqerGroup}};
   for (const auto &[name, q] : exports.classes)
     j["export"]["classes"].push_back({{"name", name},
                                       {"format", quantFormatName(q.format)},
@@ -456,6 +459,31 @@ exportArtifact(const TrainPlan &plan,
         if (!error.empty())
           return error;
       }
+    // LQER (§7.8): the lqer_top_k integer matrices of largest quantization
+    // error get a low-rank correction (the first of equals).
+    out.lqerDetail.clear();
+    if (plan.exports.lqerTopK > 0) {
+      std::vector<std::pair<double, size_t>> errors;
+      for (size_t i = 0; i < trial.tensors.size(); ++i)
+        if (quantRange(trial.tensors[i].format) > 0 &&
+            trial.tensors[i].shape.size() == 2)
+          errors.push_back({-quantError(trial.tensors[i], *weights[i]), i});
+      std::stable_sort(
+          errors.begin(), errors.end(),
+          [](const auto &x, const auto &y) { return x.first < y.first; });
+      errors.resize(std::min<size_t>(errors.size(), plan.exports.lqerTopK));
+      for (const auto &[negative, i] : errors) {
+        std::string error =
+            lqerCorrect(trial.tensors[i], *weights[i], plan.exports.lqerRank,
+                        plan.exports.lqerGroup);
+        if (!error.empty())
+          return error;
+        out.lqerDetail +=
+            format("%s%s %.4g -> %.4g", out.lqerDetail.empty() ? "" : ", ",
+                   plan.params[i].name.c_str(), -negative,
+                   quantError(trial.tensors[i], *weights[i]));
+      }
+    }
     std::string err =
         encodeSmallestArtifact(trial, plan.exports.compressor,
                                plan.exports.level, out.bytes, &out.packed);
@@ -617,6 +645,9 @@ std::string TrainPlan::fromJson(const std::string &text) {
         e.value("fit_margin_bytes", exports.fitMarginBytes);
     exports.temperature = e.value("temperature", exports.temperature);
     exports.qatParams = e.value("qat_params", std::vector<std::string>());
+    exports.lqerTopK = e.value("lqer_top_k", exports.lqerTopK);
+    exports.lqerRank = e.value("lqer_rank", exports.lqerRank);
+    exports.lqerGroup = e.value("lqer_group", exports.lqerGroup);
     if (e.contains("classes"))
       for (const nlohmann::json &c : e["classes"]) {
         QuantPolicy q;
@@ -1595,6 +1626,10 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
       std::fprintf(stderr, "error: %s\n", err.c_str());
       return 1;
     }
+    if (!artifact.lqerDetail.empty())
+      log.line(format("lqer: rank %lld corrections, error norms: %s",
+                      (long long)plan.exports.lqerRank,
+                      artifact.lqerDetail.c_str()));
     if (artifact.fitBeforeBytes > 0)
       log.line(format(
           "fit: the %lld bytes counted were over %lld (budget "

@@ -53,6 +53,9 @@ struct ExportPlan {
   /// (after `qat_enable`), in this order.
   double lateQatThreshold = 0;
   std::vector<std::string> qatParams;
+  /// LQER (§7.8): the lqerTopK integer matrices of largest quantization
+  /// error get a rank-lqerRank correction, B̂ in groups of lqerGroup.
+  int64_t lqerTopK = 0, lqerRank = 4, lqerGroup = 64;
 };
 
 struct TrainGroup {
@@ -223,6 +226,8 @@ struct ExportResult {
   /// When fitting: the artifact as the class's policy made it, over the
   /// budget, whose round trip shows what the fit cost.
   std::string unfittedBytes;
+  /// LQER: each corrected matrix with its error norm before and after.
+  std::string lqerDetail;
 };
 /// `hessians` holds, for method gptq, each parameter's summed XᵀX.
 using Hessians = std::vector<std::pair<std::string, std::vector<double>>>;

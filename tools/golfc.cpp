@@ -173,6 +173,12 @@ rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
       plan.fitRule = a.str();
     if (auto a = e.getAs<mlir::IntegerAttr>("fit_margin_bytes"))
       plan.fitMarginBytes = a.getInt();
+    if (auto a = e.getAs<mlir::IntegerAttr>("lqer_top_k"))
+      plan.lqerTopK = a.getInt();
+    if (auto a = e.getAs<mlir::IntegerAttr>("lqer_rank"))
+      plan.lqerRank = a.getInt();
+    if (auto a = e.getAs<mlir::IntegerAttr>("lqer_group"))
+      plan.lqerGroup = a.getInt();
     if (auto a = e.getAs<mlir::FloatAttr>("gptq_temperature"))
       plan.temperature = a.getValueAsDouble();
   }
@@ -951,6 +957,13 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
                           "' is not an export class with an integer format");
       return false;
     }
+  }
+  if (plan.exports.lqerTopK < 0 || plan.exports.lqerRank < 1 ||
+      plan.exports.lqerRank > 255 || plan.exports.lqerGroup < 1 ||
+      plan.exports.lqerGroup > 65535) {
+    diags.error({}, "lqer_top_k must not be negative, lqer_rank must be in "
+                    "[1, 255] and lqer_group in [1, 65535]");
+    return false;
   }
   if (plan.exports.calibration == "self" && !(plan.exports.temperature > 0)) {
     diags.error({}, "gptq_temperature must be positive to sample");

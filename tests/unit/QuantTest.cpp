@@ -369,7 +369,10 @@ bool sameTensors(const Artifact &a, const Artifact &b) {
     const QuantTensor &x = a.tensors[i], &y = b.tensors[i];
     if (x.name != y.name || x.format != y.format || x.shape != y.shape ||
         x.codes != y.codes || x.scales != y.scales || x.half != y.half ||
-        x.full != y.full)
+        x.full != y.full || x.lqerRank != y.lqerRank ||
+        x.lqerGroup != y.lqerGroup || x.lqerA != y.lqerA ||
+        x.lqerB != y.lqerB || x.lqerAScale != y.lqerAScale ||
+        x.lqerBScales != y.lqerBScales)
       return false;
   }
   return true;
@@ -410,6 +413,54 @@ TEST(ArtifactTest, EveryCompressorAndPackingReadsBack) {
   encodeArtifact(a, "zstd", 19, true, other);
   EXPECT_EQ(smallest.size(), std::min(bytes.size(), other.size()));
   EXPECT_EQ(packed, other.size() < bytes.size());
+}
+
+// LQER (reference §7.8): the rank-4 correction lowers an int5 matrix's
+// error; its codes stay in range; it reads back, packed or not, and a
+// header whose rank exceeds the matrix is an error. (export_check.py checks
+// the correction against numpy's SVD.)
+TEST(ArtifactTest, LqerCorrectsAndReadsBack) {
+  std::mt19937 rng(9);
+  const int64_t rows = 48, cols = 100; // groups of 64 end mid-row
+  std::normal_distribution<float> g(0.0f, 0.05f);
+  std::vector<float> w(rows * cols);
+  for (float &x : w)
+    x = g(rng);
+  QuantPolicy p;
+  p.format = QuantFormat::Int5; // a coarse grid: a large error to correct
+  std::string error;
+  QuantTensor t = quantize("m", {rows, cols}, w, p, nullptr, error);
+  const double before = quantError(t, w);
+  ASSERT_EQ(lqerCorrect(t, w, 4, 64), "");
+  const double after = quantError(t, w);
+  EXPECT_LT(after, before);
+  EXPECT_EQ(t.lqerA.size(), (size_t)rows * 4);
+  EXPECT_EQ(t.lqerBScales.size(), (size_t)(4 * cols + 63) / 64);
+  for (int8_t c : t.lqerA)
+    EXPECT_TRUE(c >= -2 && c <= 1);
+  for (int8_t c : t.lqerB)
+    EXPECT_TRUE(c >= -8 && c <= 7);
+  EXPECT_NE(lqerCorrect(t, w, 4, 64), ""); // once per matrix
+  Artifact a;
+  a.spec = "s";
+  a.tensors.push_back(t);
+  for (bool pack : {false, true}) {
+    std::string bytes;
+    ASSERT_EQ(encodeArtifact(a, "zlib", 9, pack, bytes), "");
+    Artifact b;
+    ASSERT_EQ(decodeArtifact(bytes, "a", b), "");
+    EXPECT_TRUE(sameTensors(a, b));
+    EXPECT_EQ(dequantize(b.tensors[0]), dequantize(t));
+  }
+  a.tensors[0].lqerRank = 49; // more than min(rows, cols)
+  a.tensors[0].lqerA.resize(rows * 49);
+  a.tensors[0].lqerB.resize(49 * cols);
+  a.tensors[0].lqerBScales.resize((49 * cols + 63) / 64);
+  std::string bytes;
+  ASSERT_EQ(encodeArtifact(a, "zlib", 9, false, bytes), "");
+  Artifact c;
+  EXPECT_EQ(decodeArtifact(bytes, "a", c),
+            "a: tensor 'm' has a bad LQER header");
 }
 
 TEST(ArtifactTest, PackedCodesMayBeMostOfThePayload) {

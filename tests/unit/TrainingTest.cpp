@@ -200,6 +200,9 @@ TEST(Plan, EverySettingSurvivesTheJsonRoundTrip) {
   q.clipSearch = true;
   q.damping = 0.0201;
   a.exports.classes.push_back({"matrix", q});
+  a.exports.lqerTopK = 3;
+  a.exports.lqerRank = 2;
+  a.exports.lqerGroup = 32;
 
   golf::rt::TrainPlan b;
   ASSERT_EQ(b.fromJson(a.toJson()), "");
@@ -227,6 +230,9 @@ TEST(Plan, EverySettingSurvivesTheJsonRoundTrip) {
   ASSERT_EQ(b.exports.classes.size(), 1u);
   EXPECT_TRUE(b.exports.classes[0].second.clipSearch);
   EXPECT_EQ(b.exports.classes[0].second.damping, 0.0201);
+  EXPECT_EQ(b.exports.lqerTopK, 3);
+  EXPECT_EQ(b.exports.lqerRank, 2);
+  EXPECT_EQ(b.exports.lqerGroup, 32);
 }
 
 TEST(Schedule, IterationWarmdownIsLinearToZero) {

@@ -5,7 +5,12 @@ of every tensor recomputed with numpy from final.safetensors (percentile
 clip with torch.quantile's interpolation, fp16 scales, clip then round half to
 even) — the codes and scales must be the same, bit for bit.
 
-Usage: export_check.py RUN_DIR SPEC_FILE FORMAT CLIP FLOOR
+With LQER_TOP_K, LQER's corrections (reference §7.8) are checked too: the
+corrected matrices are those of largest error ‖W − s·q‖_F, each correction
+Â·B̂ is the rank-r truncated SVD of that error (numpy's, signs aligned)
+within the rounding of its int2 and int4 codes, and it lowers the error.
+
+Usage: export_check.py RUN_DIR SPEC_FILE FORMAT CLIP FLOOR [LQER_TOP_K]
   (FORMAT: int8, int7, int6 or int5 for the `matrix` and `embed` classes, the
   *.weight matrices; `control` tensors are fp32)
 """
@@ -20,6 +25,7 @@ import zlib
 import numpy as np
 
 run, spec_file, fmt, clip, floor = sys.argv[1:6]
+lqer_top_k = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 clip, floor = float(clip), float(floor)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "reference"))
 R = {"int8": 127, "int7": 63, "int6": 31, "int5": 15}[fmt]
@@ -28,7 +34,7 @@ blob = open(f"{run}/artifact.bin", "rb").read()
 assert blob[:8] == b"GOLFART\0"
 version, comp = struct.unpack_from("<IB", blob, 8)
 raw_size, packed_size, packed_crc, raw_crc = struct.unpack_from("<QQII", blob, 16)
-assert version == 2 and packed_size == len(blob) - 72
+assert version == 3 and packed_size == len(blob) - 72
 packed = blob[72:]
 assert zlib.crc32(packed) == packed_crc
 raw = zlib.decompress(packed) if comp == 0 else lzma.decompress(packed) if comp == 2 else None
@@ -68,11 +74,22 @@ for _ in range(u("<I")):
         data = np.frombuffer(take((n * packing + 7) // 8), np.uint8)
         bits = np.unpackbits(data, bitorder="little")[: n * packing].reshape(n, packing)
         codes = (bits * (1 << np.arange(packing))).sum(1) - (1 << (packing - 1))
-    tensors[name] = (["fp32", "fp16", "int8", "int6", "int5", "int7"][form], codes.reshape(rows, -1), scales)
+    lqer = None
+    r = u("<B")
+    if r:  # LQER: group, Â's scale, Â's and B̂'s codes, B̂'s scales
+        group, a_scale = u("<H"), np.frombuffer(take(2), "<f2")[0]
+        cols = n // rows
+        a_codes = np.frombuffer(take(rows * r), np.int8).reshape(rows, r)
+        b_codes = np.frombuffer(take(r * cols), np.int8).reshape(r, cols)
+        b_scales = np.frombuffer(take(2 * (-(-r * cols // group))), "<f2")
+        lqer = (r, group, a_scale, a_codes, b_codes, b_scales)
+    tensors[name] = (["fp32", "fp16", "int8", "int6", "int5", "int7"][form], codes.reshape(rows, -1), scales,
+                     lqer)
 assert at == len(raw)
 
 from golf_io import read_safetensors  # noqa: E402
 weights = read_safetensors(f"{run}/final.safetensors")
+errors = {}
 assert set(weights) == set(tensors)
 for name, w in weights.items():
     t = tensors[name]
@@ -95,8 +112,32 @@ for name, w in weights.items():
                 / s.astype(np.float32)[:, None])
     q = np.clip(q, -R, R).astype(np.int64)
     assert np.array_equal(q, t[1]), (name, int((q != t[1]).sum()))
+    errors[name] = w2.astype(np.float64) - s.astype(np.float64)[:, None] * q
+
+# LQER: the top-k errors are corrected, each by its truncated SVD.
+corrected = sorted(n for n, t in tensors.items() if t[0] != "fp32" and t[3] is not None)
+norms = sorted(((-np.linalg.norm(e), n) for n, e in errors.items()))
+assert corrected == sorted(n for _, n in norms[:lqer_top_k]), (corrected, norms[:lqer_top_k])
+for name in corrected:
+    r, group, a_scale, a_codes, b_codes, b_scales = tensors[name][3]
+    e = errors[name]
+    assert a_codes.min() >= -2 and a_codes.max() <= 1 and b_codes.min() >= -8 and b_codes.max() <= 7
+    sa = np.float64(a_scale)
+    sb = np.repeat(b_scales.astype(np.float64), group)[: b_codes.size].reshape(b_codes.shape)
+    a_hat, b_hat = sa * a_codes, sb * b_codes
+    u_, sv, vt = np.linalg.svd(e, full_matrices=False)
+    a_ref, b_ref = u_[:, :r] * sv[:r], vt[:r].copy()
+    for k in range(r):  # align each component's sign with golfc's
+        if np.dot(a_hat[:, k], a_ref[:, k]) < 0:
+            a_ref[:, k], b_ref[k] = -a_ref[:, k], -b_ref[k]
+    # Each code rounds within half a step (0.51: the fp16 scale may sit a
+    # hair under max/1.5 or max/7.5, so the clamp can cost a little more).
+    bound = 0.51 * sa * np.abs(b_hat).sum(0)[None, :] + np.abs(a_ref) @ (0.51 * sb) + 1e-9
+    assert np.all(np.abs(a_hat @ b_hat - a_ref @ b_ref) <= bound), name
+    assert np.linalg.norm(e - a_hat @ b_hat) < np.linalg.norm(e), name
 
 summary = json.load(open(f"{run}/summary.json"))
 counted = len(blob) + len(open(spec_file, "rb").read())
 assert summary["artifact_bytes"] == len(blob) and summary["counted_bytes"] == counted
-print(f"ok: {len(tensors)} tensors, {len(blob)} bytes, {len(raw)} before compression")
+print(f"ok: {len(tensors)} tensors, {len(blob)} bytes, {len(raw)} before compression, "
+      f"{len(corrected)} LQER corrections")
