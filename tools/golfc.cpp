@@ -224,6 +224,9 @@ ArtifactEstimate estimateArtifact(const CompileResult &r,
                                   int64_t specBytes) {
   ArtifactEstimate e;
   double codeBytes = 0;
+  // LQER's corrections, at most: on the lqer_top_k largest integer
+  // matrices, Â's 2-bit and B̂'s 4-bit codes and B̂'s scales.
+  std::vector<double> lqer;
   for (const ParamInfo &p : r.params) {
     const rt::QuantPolicy *q = nullptr;
     for (const auto &[name, c] : policy.classes)
@@ -246,7 +249,15 @@ ArtifactEstimate estimateArtifact(const CompileResult &r,
     // which can only overestimate the bits.
     codeBytes += double(p.count) * rt::gaussianCodeBits(*q, cols, 0.0) / 8;
     e.scales += 2 * rows;
+    if (p.shape.size() == 2)
+      lqer.push_back(double(policy.lqerRank) * (2 * rows + 4 * cols) / 8 +
+                     2.0 * std::ceil(double(policy.lqerRank * cols) /
+                                     double(policy.lqerGroup)) +
+                     5);
   }
+  std::sort(lqer.rbegin(), lqer.rend());
+  for (size_t i = 0; i < lqer.size() && (int64_t)i < policy.lqerTopK; ++i)
+    codeBytes += lqer[i];
   e.codes = (int64_t)std::ceil(codeBytes * coderOverhead(policy.compressor));
   e.other += 40 + 12 + specBytes; // header, counts, the spec inside
   e.spec = specBytes;
