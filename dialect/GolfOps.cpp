@@ -476,8 +476,14 @@ CausalAttentionOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                q.getElementType(), types);
 }
 
-/// `starts` must be [B, T] of `q` ([B, T, H, D]).
-static LogicalResult verifyStarts(Operation *op, Value q, Value starts) {
+/// `starts` must be [B, T] of `q` ([B, T, H, D]); a segment length needs
+/// them and must be positive.
+static LogicalResult verifyStarts(Operation *op, Value q, Value starts,
+                                  std::optional<int64_t> segment) {
+  if (segment && !starts)
+    return op->emitOpError() << "segment needs starts";
+  if (segment && *segment < 1)
+    return op->emitOpError() << "segment must be positive, got " << *segment;
   if (!starts)
     return success();
   auto st = cast<RankedTensorType>(starts.getType());
@@ -499,7 +505,7 @@ static LogicalResult verifyStarts(Operation *op, Value q, Value starts) {
 LogicalResult CausalAttentionOp::verify() {
   if (getScale() && !(getScale()->convertToDouble() > 0.0))
     return emitOpError() << "scale must be positive";
-  return verifyStarts(*this, getQ(), getStarts());
+  return verifyStarts(*this, getQ(), getStarts(), getSegment());
 }
 
 LogicalResult SoftcapOp::verify() {
@@ -658,7 +664,7 @@ LogicalResult CausalAttentionGradOp::verify() {
                      getV().getType().getShape());
   if (!r.ok())
     return emitOpError() << r.error;
-  return verifyStarts(*this, getQ(), getStarts());
+  return verifyStarts(*this, getQ(), getStarts(), getSegment());
 }
 
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *,

@@ -410,7 +410,9 @@ def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
     1/sqrt(D). The result has the shape of `q`. With `starts` ([B, T], above
     0.5 where a document begins; position 0 always begins one), position t
     attends only to the positions of its document up to t: FlashAttention's
-    varlen attention over BOS-delimited documents (reference §8.14).
+    varlen attention over BOS-delimited documents (reference §8.14). With
+    `segment` L (and `starts`), a document is also cut every L positions
+    from its start, as TOP's loader cuts documents longer than 2,048 tokens.
 
     ```mlir
     %y = golf.causal_attention %q, %k, %v : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32> -> tensor<?x?x8x64xf32>
@@ -419,7 +421,8 @@ def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
   }];
   let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k,
                        Golf_FloatTensor:$v, Optional<Golf_FloatTensor>:$starts,
-                       OptionalAttr<F64Attr>:$scale);
+                       OptionalAttr<F64Attr>:$scale,
+                       OptionalAttr<I64Attr>:$segment);
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`starts` $starts^)? attr-dict `:` type($q) `,` type($k) `,` type($v) (`,` type($starts)^)? `->` type($result)
@@ -646,7 +649,7 @@ def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
     For `out = causal_attention(q, k, v)` and the gradient `grad` of `out`,
     the gradients of q, k and v (k's and v's summed over the query heads
     that share a KV head). Recomputes the softmax row by row, never storing
-    a T×T matrix. `starts` as for golf.causal_attention.
+    a T×T matrix. `starts` and `segment` as for golf.causal_attention.
 
     ```mlir
     %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %v, %o, %g : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x8x64xf32>, tensor<?x?x8x64xf32>
@@ -655,7 +658,8 @@ def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
   let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k,
                        Golf_FloatTensor:$v, Golf_FloatTensor:$out,
                        Golf_FloatTensor:$grad, Optional<Golf_FloatTensor>:$starts,
-                       OptionalAttr<F64Attr>:$scale);
+                       OptionalAttr<F64Attr>:$scale,
+                       OptionalAttr<I64Attr>:$segment);
   let results = (outs Golf_FloatTensor:$dq, Golf_FloatTensor:$dk,
                       Golf_FloatTensor:$dv);
   let assemblyFormat = [{

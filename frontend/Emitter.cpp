@@ -1741,7 +1741,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       {"linear", {"x", "weight"}},
       {"rms_norm", {"x", "eps?"}},
       {"rope", {"x", "dims?", "base?"}},
-      {"causal_attention", {"q", "k", "v", "scale?", "starts?"}},
+      {"causal_attention", {"q", "k", "v", "scale?", "starts?", "segment?"}},
       {"softcap", {"x", "cap"}},
       {"cross_entropy", {"logits", "targets", "focal_gamma?"}},
       {"relu", {"x"}},
@@ -1965,8 +1965,22 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
                               "q's [B, T, H, D], got " +
                                   formatShape(st));
     }
+    // `segment` L: documents are also cut every L positions from their start.
+    mlir::IntegerAttr segment;
+    if (args[5] && args[5]->kind != Val::None) {
+      int64_t l;
+      if (!toInt(*args[5], locs[5], "causal_attention(): segment", l))
+        return false;
+      if (!starts)
+        return error(locs[5], "causal_attention(): segment needs starts");
+      if (l < 1)
+        return error(locs[5], "causal_attention(): segment must be positive, "
+                              "got " +
+                                  std::to_string(l));
+      segment = builder.getI64IntegerAttr(l);
+    }
     return yield(builder.create<CausalAttentionOp>(loc, typeOf(q), q, k, v,
-                                                   starts, scale));
+                                                   starts, scale, segment));
   }
   if (name == "softcap") {
     mlir::Value x;

@@ -44,7 +44,7 @@ public:
   SmallVector<Value> callRuntime(Location loc, StringRef name,
                                  ValueRange inputs,
                                  ArrayRef<RankedTensorType> outputs,
-                                 std::optional<double> scalar);
+                                 ArrayRef<double> scalars);
 
 private:
   MLIRContext *ctx() { return b.getContext(); }
@@ -461,7 +461,7 @@ Value Lowering::rope(RopeOp op) {
 SmallVector<Value> Lowering::callRuntime(Location loc, StringRef name,
                                          ValueRange inputs,
                                          ArrayRef<RankedTensorType> outputs,
-                                         std::optional<double> scalar) {
+                                         ArrayRef<double> scalars) {
   // Kernels take strided memrefs of any shape through the C interface.
   auto anyMemref = [&](RankedTensorType t) {
     int64_t rank = t.getRank();
@@ -490,9 +490,8 @@ SmallVector<Value> Lowering::callRuntime(Location loc, StringRef name,
     args.push_back(b.create<memref::CastOp>(loc, anyMemref(t), m));
     argTypes.push_back(anyMemref(t));
   }
-  if (scalar) {
-    args.push_back(
-        b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(*scalar)));
+  for (double scalar : scalars) {
+    args.push_back(b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(scalar)));
     argTypes.push_back(b.getF64Type());
   }
   if (!module.lookupSymbol<func::FuncOp>(name)) {
@@ -919,7 +918,10 @@ FailureOr<Value> Lowering::lower(Operation *op) {
             kernelName(a.getStarts() ? "golf_rt_attention_docs_stats"
                                      : "golf_rt_attention_stats",
                        qt.getElementType()),
-            inputs, {qt, statsType}, scale);
+            inputs, {qt, statsType},
+            a.getStarts()
+                ? SmallVector<double>{scale, (double)a.getSegment().value_or(0)}
+                : SmallVector<double>{scale});
         attentionStats[r[0]] = r[1];
         return r[0];
       })
@@ -988,7 +990,7 @@ FailureOr<Value> Lowering::lower(Operation *op) {
             loc, kernelName("golf_rt_embedding_grad", gt.getElementType()),
             {reshape(loc, eg.getIndices(), {m}),
              reshape(loc, eg.getGrad(), {m, d})},
-            {eg.getType()}, std::nullopt)[0];
+            {eg.getType()}, {})[0];
       })
       .Case([&](CrossEntropyGradOp c) -> FailureOr<Value> {
         return crossEntropyGrad(c);
@@ -999,8 +1001,7 @@ FailureOr<Value> Lowering::lower(Operation *op) {
                            (g.getTransposeA() ? "t" : "n") +
                            (g.getTransposeB() ? "t" : "n");
         return callRuntime(loc, kernelName(base, g.getType().getElementType()),
-                           {g.getA(), g.getB()}, {g.getType()},
-                           std::nullopt)[0];
+                           {g.getA(), g.getB()}, {g.getType()}, {})[0];
       })
       .Case(
           [&](CrossEntropyOp c) -> FailureOr<Value> { return crossEntropy(c); })
@@ -1068,7 +1069,11 @@ struct LowerToLinalg : golf::impl::GolfLowerToLinalgBase<LowerToLinalg> {
         SmallVector<Value> r = lowering.callRuntime(
             op->getLoc(),
             kernelName(stats ? name + "_stats" : name, qt.getElementType()),
-            inputs, {qt, grad.getK().getType(), grad.getV().getType()}, scale);
+            inputs, {qt, grad.getK().getType(), grad.getV().getType()},
+            grad.getStarts()
+                ? SmallVector<double>{scale,
+                                      (double)grad.getSegment().value_or(0)}
+                : SmallVector<double>{scale});
         op->replaceAllUsesWith(r);
         op->erase();
         continue;

@@ -139,10 +139,11 @@ template <typename T> struct Stats {
 };
 
 /// Each position's document start, [B, T], from a [B, T] mask whose
-/// entries above 0.5 start a document (position 0 always does); empty
+/// entries above 0.5 start a document (position 0 always does), documents
+/// cut every `segment` positions from their start (0: never); empty
 /// without a mask.
 template <typename T>
-std::vector<int64_t> documentStarts(MemRef<T, 2> *starts) {
+std::vector<int64_t> documentStarts(MemRef<T, 2> *starts, int64_t segment) {
   std::vector<int64_t> first;
   if (!starts)
     return first;
@@ -154,7 +155,7 @@ std::vector<int64_t> documentStarts(MemRef<T, 2> *starts) {
       if (starts->aligned[starts->offset + b * starts->strides[0] +
                           t * starts->strides[1]] > T(0.5))
         at = t;
-      first[b * len + t] = at;
+      first[b * len + t] = segment > 0 ? at + (t - at) / segment * segment : at;
     }
   }
   return first;
@@ -163,9 +164,9 @@ std::vector<int64_t> documentStarts(MemRef<T, 2> *starts) {
 template <typename T>
 void attention(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
                MemRef<T, 2> *startsm, MemRef<T, 4> *outm, MemRef<T, 4> *statsm,
-               double scale) {
+               double scale, double segment = 0) {
   Stats<T> stats(statsm);
-  const std::vector<int64_t> first = documentStarts(startsm);
+  const std::vector<int64_t> first = documentStarts(startsm, (int64_t)segment);
   attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2], km->sizes[2],
                 qm->sizes[3], scale,        stats.data};
   s.docStart = first.empty() ? nullptr : first.data();
@@ -180,9 +181,9 @@ template <typename T>
 void attentionGrad(MemRef<T, 4> *qm, MemRef<T, 4> *km, MemRef<T, 4> *vm,
                    MemRef<T, 4> *outm, MemRef<T, 4> *gm, MemRef<T, 2> *startsm,
                    MemRef<T, 4> *statsm, MemRef<T, 4> *dqm, MemRef<T, 4> *dkm,
-                   MemRef<T, 4> *dvm, double scale) {
+                   MemRef<T, 4> *dvm, double scale, double segment = 0) {
   Stats<T> stats(statsm);
-  const std::vector<int64_t> first = documentStarts(startsm);
+  const std::vector<int64_t> first = documentStarts(startsm, (int64_t)segment);
   attn::Shape s{qm->sizes[0], qm->sizes[1], qm->sizes[2], km->sizes[2],
                 qm->sizes[3], scale,        stats.data};
   s.docStart = first.empty() ? nullptr : first.data();
@@ -311,21 +312,22 @@ extern "C" void memrefCopy(int64_t elemSize, golf::rt::UnrankedMemRef *src,
   }                                                                            \
   extern "C" void _mlir_ciface_golf_rt_attention_docs_stats_##SUFFIX(          \
       MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 2> *starts, \
-      MemRef<T, 4> *out, MemRef<T, 4> *stats, double scale) {                  \
-    attention(q, k, v, starts, out, stats, scale);                             \
+      MemRef<T, 4> *out, MemRef<T, 4> *stats, double scale, double segment) {  \
+    attention(q, k, v, starts, out, stats, scale, segment);                    \
   }                                                                            \
   extern "C" void _mlir_ciface_golf_rt_attention_grad_docs_##SUFFIX(           \
       MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
       MemRef<T, 4> *g, MemRef<T, 2> *starts, MemRef<T, 4> *dq,                 \
-      MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale) {                      \
+      MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale, double segment) {      \
     attentionGrad(q, k, v, out, g, starts, (MemRef<T, 4> *)nullptr, dq, dk,    \
-                  dv, scale);                                                  \
+                  dv, scale, segment);                                         \
   }                                                                            \
   extern "C" void _mlir_ciface_golf_rt_attention_grad_docs_stats_##SUFFIX(     \
       MemRef<T, 4> *q, MemRef<T, 4> *k, MemRef<T, 4> *v, MemRef<T, 4> *out,    \
       MemRef<T, 4> *g, MemRef<T, 2> *starts, MemRef<T, 4> *stats,              \
-      MemRef<T, 4> *dq, MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale) {    \
-    attentionGrad(q, k, v, out, g, starts, stats, dq, dk, dv, scale);          \
+      MemRef<T, 4> *dq, MemRef<T, 4> *dk, MemRef<T, 4> *dv, double scale,      \
+      double segment) {                                                        \
+    attentionGrad(q, k, v, out, g, starts, stats, dq, dk, dv, scale, segment); \
   }
 GOLF_ATTENTION_STATS(float, f32)
 GOLF_ATTENTION_STATS(double, f64)

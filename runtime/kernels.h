@@ -75,24 +75,26 @@ void _mlir_ciface_golf_rt_attention_grad_f64(
       golf::rt::MemRef<T, 4> *dq, golf::rt::MemRef<T, 4> *dk,                  \
       golf::rt::MemRef<T, 4> *dv, double scale);                               \
   /* Within documents: `starts` [B, T] is above 0.5 where one begins, and      \
-     a position sees the keys from its document's start to itself. */          \
+     a position sees the keys from its document's start to itself; with        \
+     `segment` > 0, documents are also cut every `segment` positions. */       \
   void _mlir_ciface_golf_rt_attention_docs_stats_##SUFFIX(                     \
       golf::rt::MemRef<T, 4> *q, golf::rt::MemRef<T, 4> *k,                    \
       golf::rt::MemRef<T, 4> *v, golf::rt::MemRef<T, 2> *starts,               \
       golf::rt::MemRef<T, 4> *out, golf::rt::MemRef<T, 4> *stats,              \
-      double scale);                                                           \
+      double scale, double segment);                                           \
   void _mlir_ciface_golf_rt_attention_grad_docs_##SUFFIX(                      \
       golf::rt::MemRef<T, 4> *q, golf::rt::MemRef<T, 4> *k,                    \
       golf::rt::MemRef<T, 4> *v, golf::rt::MemRef<T, 4> *out,                  \
       golf::rt::MemRef<T, 4> *g, golf::rt::MemRef<T, 2> *starts,               \
       golf::rt::MemRef<T, 4> *dq, golf::rt::MemRef<T, 4> *dk,                  \
-      golf::rt::MemRef<T, 4> *dv, double scale);                               \
+      golf::rt::MemRef<T, 4> *dv, double scale, double segment);               \
   void _mlir_ciface_golf_rt_attention_grad_docs_stats_##SUFFIX(                \
       golf::rt::MemRef<T, 4> *q, golf::rt::MemRef<T, 4> *k,                    \
       golf::rt::MemRef<T, 4> *v, golf::rt::MemRef<T, 4> *out,                  \
       golf::rt::MemRef<T, 4> *g, golf::rt::MemRef<T, 2> *starts,               \
       golf::rt::MemRef<T, 4> *stats, golf::rt::MemRef<T, 4> *dq,               \
-      golf::rt::MemRef<T, 4> *dk, golf::rt::MemRef<T, 4> *dv, double scale);
+      golf::rt::MemRef<T, 4> *dk, golf::rt::MemRef<T, 4> *dv, double scale,    \
+      double segment);
 GOLF_ATTENTION_STATS(float, f32)
 GOLF_ATTENTION_STATS(double, f64)
 #undef GOLF_ATTENTION_STATS

@@ -41,10 +41,12 @@ def rope(x, base):
     return torch.cat((x1 * cos + x2 * sin, x1 * (-sin) + x2 * cos), dim=-1)
 
 
-def attention(q, k, v, documents=None):
+def attention(q, k, v, documents=None, segment=0):
     # q: [B, T, H, D], k, v: [B, T, Hkv, D]; causal, grouped KV heads. With
     # `documents` ([B, T] bool, True where a document begins), a position
-    # sees only its own document: flash_attn_varlen_func over the segments.
+    # sees only its own document: flash_attn_varlen_func over the segments;
+    # with `segment` L, documents are also cut every L positions from their
+    # start (TOP's loader, at 2,048).
     groups = q.size(2) // k.size(2)
     k = k.repeat_interleave(groups, dim=2)
     v = v.repeat_interleave(groups, dim=2)
@@ -54,6 +56,10 @@ def attention(q, k, v, documents=None):
     mask = torch.ones(T, T, dtype=torch.bool).tril()
     if documents is not None:
         doc = documents.long().cumsum(1)  # [B, T]: the document's index
+        if segment:
+            t = torch.arange(T).expand_as(doc)
+            start = torch.where(documents, t, torch.zeros_like(t)).cummax(1).values
+            doc = doc * (T + 1) + (t - start) // segment
         mask = mask & (doc[:, None, :, None] == doc[:, None, None, :])
     scores = scores.masked_fill(~mask, float("-inf"))
     return (scores.softmax(-1) @ v).transpose(1, 2)

@@ -106,7 +106,8 @@ def forward(p, c, tokens, targets):
         v = v.reshape(B, T, Hkv, hd)
         q = rope(rms_norm(q), c["rope_dims"], c["rope_base"]) * p[pre + "q_gain"][:, None]
         k = rope(rms_norm(k), c["rope_dims"], c["rope_base"])
-        y = attention(q, k, v, tokens == c["bos_id"] if c["varlen"] else None)
+        y = attention(q, k, v, tokens == c["bos_id"] if c["varlen"] else None,
+                      c.get("segment", 0))
         if i >= L - c["xsa_last_n"]:
             y = xsa(y, v)
         if c["attn_gate"]:
@@ -292,10 +293,11 @@ RECORDS = {
         # first with a skip onto lane 0.
         config=dict(num_layers=5, mlp_mult=4, rope_dims=4, qk_gain_init=5.0, ln_scale=True,
                     xsa_last_n=5, smear="v3", act="leaky2", order=looped(5, 1, 2, 1),
-                    parallel_start=3, gated_skips=True, attn_gate=0.5, varlen=True),
+                    parallel_start=3, gated_skips=True, attn_gate=0.5, varlen=True,
+                    segment=5),
         sets=dict(num_layers=5, model_dim=32, num_heads=4, num_kv_heads=2, vocab_size=64,
                   rope_dims=4, xsa_last_n=5, loop_start=1, loop_end=2, num_loops=1,
-                  parallel_start=3)),
+                  parallel_start=3, attention_segment=5)),
 }
 # TOP before its loop is switched on (train.switch_hparam): the five layers
 # once, 2 encoder and 3 decoder slots, with the skips sized for the loop.

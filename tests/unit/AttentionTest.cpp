@@ -306,7 +306,7 @@ namespace {
 // copy of the kernels and the C interface match the reference that
 // restricts each softmax row, within the bound above; the gradient from the
 // forward's statistics equals the recomputing one to the bit.
-template <typename T> void checkDocuments() {
+template <typename T> void checkDocuments(int64_t segment) {
   const Case c = {2, 150, 4, 2, 16, false};
   std::mt19937_64 rng(11);
   Tensor q = make(c.batch, c.len, c.heads, c.dim, false, rng),
@@ -322,7 +322,7 @@ template <typename T> void checkDocuments() {
     for (int64_t t = 0, at = 0; t < c.len; ++t) {
       if (mask[b * c.len + t] > T(0.5))
         at = t;
-      first[b * c.len + t] = at;
+      first[b * c.len + t] = segment ? at + (t - at) / segment * segment : at;
     }
   Tensor out = q, dq = q, dk = k, dv = v;
   for (Tensor *x : {&out, &dq, &dk, &dv})
@@ -349,18 +349,20 @@ template <typename T> void checkDocuments() {
   MemRef<T, 2> mm{mask.data(), mask.data(), 0, {c.batch, c.len}, {c.len, 1}};
   if constexpr (std::is_same_v<T, float>) {
     _mlir_ciface_golf_rt_attention_docs_stats_f32(&qm, &km, &vm, &mm, &om, &sm,
-                                                  scale);
-    _mlir_ciface_golf_rt_attention_grad_docs_f32(&qm, &km, &vm, &om, &gm, &mm,
-                                                 &a1, &b1, &c1, scale);
-    _mlir_ciface_golf_rt_attention_grad_docs_stats_f32(
-        &qm, &km, &vm, &om, &gm, &mm, &sm, &a2, &b2, &c2, scale);
+                                                  scale, (double)segment);
+    _mlir_ciface_golf_rt_attention_grad_docs_f32(
+        &qm, &km, &vm, &om, &gm, &mm, &a1, &b1, &c1, scale, (double)segment);
+    _mlir_ciface_golf_rt_attention_grad_docs_stats_f32(&qm, &km, &vm, &om, &gm,
+                                                       &mm, &sm, &a2, &b2, &c2,
+                                                       scale, (double)segment);
   } else {
     _mlir_ciface_golf_rt_attention_docs_stats_f64(&qm, &km, &vm, &mm, &om, &sm,
-                                                  scale);
-    _mlir_ciface_golf_rt_attention_grad_docs_f64(&qm, &km, &vm, &om, &gm, &mm,
-                                                 &a1, &b1, &c1, scale);
-    _mlir_ciface_golf_rt_attention_grad_docs_stats_f64(
-        &qm, &km, &vm, &om, &gm, &mm, &sm, &a2, &b2, &c2, scale);
+                                                  scale, (double)segment);
+    _mlir_ciface_golf_rt_attention_grad_docs_f64(
+        &qm, &km, &vm, &om, &gm, &mm, &a1, &b1, &c1, scale, (double)segment);
+    _mlir_ciface_golf_rt_attention_grad_docs_stats_f64(&qm, &km, &vm, &om, &gm,
+                                                       &mm, &sm, &a2, &b2, &c2,
+                                                       scale, (double)segment);
   }
   EXPECT_LE(relativeError(back(os), out), bound) << "out";
   EXPECT_LE(relativeError(back(dq1), dq), bound) << "dq";
@@ -412,8 +414,11 @@ template <typename T> void checkDocuments() {
 }
 
 TEST(Attention, WithinDocumentsMatchesReference) {
-  checkDocuments<double>();
-  checkDocuments<float>();
+  checkDocuments<double>(0);
+  checkDocuments<float>(0);
+  // Documents also cut every 30 positions (TOP's loader cuts at 2,048).
+  checkDocuments<double>(30);
+  checkDocuments<float>(30);
 }
 
 } // namespace

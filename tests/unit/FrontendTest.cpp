@@ -438,6 +438,10 @@ std::vector<BadCase> badCases() {
                 "y = causal_attention(q, k, k, starts=x)"),
        "spec.golf:20:40: error: causal_attention(): starts must be [B, T] of "
        "q's [B, T, H, D], got [?, ?, 32]\n"},
+      {"AttentionSegmentWithoutStarts",
+       replaced(t, "y = causal_attention(q, k, k)",
+                "y = causal_attention(q, k, k, segment=8)"),
+       "spec.golf:20:41: error: causal_attention(): segment needs starts\n"},
       {"ClipSearchAndPercentile",
        replaced(t, "  format = \"fp32\"\n",
                 "  format = \"int6\"\n  method = \"gptq\"\n  clip_search = "

@@ -204,6 +204,15 @@ const Case kCases[] = {
      "  v = reshape(linear(x, wv), [B, T, 1, 4])\n"
      "  s = where(tokens == 3, 1.0, 0.0)\n"
      "  h = reshape(causal_attention(q, k, v, starts=s), [B, T, model_dim])"},
+    // And cut every 2 positions from each document's start.
+    {"AttentionSegments",
+     "  param wq [model_dim, model_dim] init=zeros group=g quant=q\n"
+     "  param wk [4, model_dim] init=zeros group=g quant=q",
+     "  q = reshape(linear(x, wq), [B, T, 2, 4])\n"
+     "  k = reshape(linear(x, wk), [B, T, 1, 4])\n"
+     "  s = where(tokens == 3, 1.0, 0.0)\n"
+     "  h = reshape(causal_attention(q, k, k, starts=s, segment=2), [B, T, "
+     "model_dim])"},
     {"AttentionScaled",
      "  param wq [model_dim, model_dim] init=zeros group=g quant=q",
      "  q = reshape(linear(x, wq), [B, T, 2, 4])\n"

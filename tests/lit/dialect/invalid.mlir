@@ -439,6 +439,22 @@ func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<2x6x
 
 // -----
 
+func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>) {
+  // expected-error @+1 {{'golf.causal_attention' op segment needs starts}}
+  %0 = golf.causal_attention %q, %k, %k {segment = 4 : i64} : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32> -> tensor<2x5x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<2x5xf32>) {
+  // expected-error @+1 {{'golf.causal_attention_grad' op segment must be positive, got 0}}
+  %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q starts %s {segment = 0 : i64} : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5xf32>
+  return
+}
+
+// -----
+
 func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<2x5xf64>) {
   // expected-error @+1 {{'golf.causal_attention_grad' op starts must have q's element type}}
   %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q starts %s : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5xf64>
