@@ -1119,27 +1119,19 @@ int train(const TrainPlan &plan, const TrainFunctions &f,
           const TrainOptions &options) {
   using Clock = std::chrono::steady_clock;
   const TrainSettings &s = plan.settings;
-  if (s.tttEnabled) {
-    std::string why = f.ttt ? tttCheck(plan)
-                            : "this binary has no TTT step: build it with "
-                              "ttt_enabled=true";
-    if (!why.empty()) {
-      std::fprintf(stderr, "error: %s\n", why.c_str());
-      return 1;
-    }
-  }
-  if (s.slotEnabled) {
-    std::string why = f.hidden ? slotCheck(plan)
-                               : "this binary has no SLOT evaluation: build "
-                                 "it with slot_enabled=true";
-    if (!why.empty()) {
-      std::fprintf(stderr, "error: %s\n", why.c_str());
-      return 1;
-    }
-  }
-  if (!s.switchHparam.empty() && !f.stepEarly) {
-    std::fprintf(stderr, "error: switch_hparam %s needs the early step\n",
-                 s.switchHparam.c_str());
+  // What the settings ask of the compiled functions, before anything runs.
+  std::string why;
+  if (s.tttEnabled)
+    why = f.ttt ? tttCheck(plan)
+                : "this binary has no TTT step: build it with ttt_enabled=true";
+  if (why.empty() && s.slotEnabled)
+    why = f.hidden ? slotCheck(plan)
+                   : "this binary has no SLOT evaluation: build it with "
+                     "slot_enabled=true";
+  if (why.empty() && !s.switchHparam.empty() && !f.stepEarly)
+    why = "switch_hparam " + s.switchHparam + " needs the early step";
+  if (!why.empty()) {
+    std::fprintf(stderr, "error: %s\n", why.c_str());
     return 1;
   }
   std::error_code ec;

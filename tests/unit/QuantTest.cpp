@@ -209,6 +209,15 @@ void illConditioned(std::mt19937 &rng, int64_t n, int64_t cols,
         h[i * cols + j] += x[r * cols + i] * x[r * cols + j];
 }
 
+/// n weights drawn from N(0, 0.05²).
+std::vector<float> normalWeights(std::mt19937 &rng, int64_t n) {
+  std::normal_distribution<float> g(0.0f, 0.05f);
+  std::vector<float> w(n);
+  for (float &v : w)
+    v = g(rng);
+  return w;
+}
+
 double outputError(const std::vector<double> &x, int64_t n, int64_t cols,
                    const std::vector<float> &w, const std::vector<float> &q,
                    int64_t rows) {
@@ -231,10 +240,7 @@ TEST(QuantTest, GptqBeatsRoundToNearestOnIllConditionedLayers) {
       const int64_t n = 256, rows = 24, cols = 160; // > one block of 128
       std::vector<double> x, h;
       illConditioned(rng, n, cols, x, h);
-      std::normal_distribution<float> g(0.0f, 0.05f);
-      std::vector<float> w(rows * cols);
-      for (float &v : w)
-        v = g(rng);
+      std::vector<float> w = normalWeights(rng, rows * cols);
       QuantPolicy p;
       p.format = f;
       std::string error;
@@ -303,10 +309,7 @@ TEST(QuantTest, GptqDampingIsAFractionOfTheMeanDiagonal) {
   const int64_t n = 256, rows = 8, cols = 96;
   std::vector<double> x, h;
   illConditioned(rng, n, cols, x, h);
-  std::normal_distribution<float> g(0.0f, 0.05f);
-  std::vector<float> w(rows * cols);
-  for (float &v : w)
-    v = g(rng);
+  std::vector<float> w = normalWeights(rng, rows * cols);
   double mean = 0;
   for (int64_t j = 0; j < cols; ++j)
     mean += h[j * cols + j] / double(cols);
@@ -422,10 +425,7 @@ TEST(ArtifactTest, EveryCompressorAndPackingReadsBack) {
 TEST(ArtifactTest, LqerCorrectsAndReadsBack) {
   std::mt19937 rng(9);
   const int64_t rows = 48, cols = 100; // groups of 64 end mid-row
-  std::normal_distribution<float> g(0.0f, 0.05f);
-  std::vector<float> w(rows * cols);
-  for (float &x : w)
-    x = g(rng);
+  std::vector<float> w = normalWeights(rng, rows * cols);
   QuantPolicy p;
   p.format = QuantFormat::Int5; // a coarse grid: a large error to correct
   std::string error;
