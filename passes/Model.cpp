@@ -46,21 +46,15 @@ void golf::returnInstead(func::FuncOp model, CrossEntropyOp loss, Value value) {
                                           TypeRange{value.getType()}));
 }
 
-golf::Head golf::headOf(func::FuncOp model, CrossEntropyOp loss, StringRef pass,
-                        StringRef purpose) {
+golf::Head golf::findHead(func::FuncOp model, CrossEntropyOp loss) {
   Head head;
   Value logits = loss.getLogits();
   head.softcap = logits.getDefiningOp<SoftcapOp>();
   if (head.softcap)
     logits = head.softcap.getInput();
   auto linear = logits.getDefiningOp<LinearOp>();
-  if (!linear) {
-    loss.emitOpError() << pass
-                       << ": the logits must be linear(h, W), softcapped or "
-                          "not"
-                       << purpose;
+  if (!linear)
     return head;
-  }
   Value w = linear.getWeight();
   if (auto ref = w.getDefiningOp<ParamRefOp>()) {
     head.weight = ref.getName().str();
@@ -69,11 +63,24 @@ golf::Head golf::headOf(func::FuncOp model, CrossEntropyOp loss, StringRef pass,
                                                        "golf.param"))
       head.weight = name.getValue().str();
   }
-  if (head.weight.empty()) {
+  if (!head.weight.empty())
+    head.linear = linear;
+  return head;
+}
+
+golf::Head golf::headOf(func::FuncOp model, CrossEntropyOp loss, StringRef pass,
+                        StringRef purpose) {
+  Head head = findHead(model, loss);
+  if (head.linear)
+    return head;
+  Value logits = head.softcap ? head.softcap.getInput() : loss.getLogits();
+  if (auto linear = logits.getDefiningOp<LinearOp>())
     linear.emitOpError() << pass << ": the head's weight must be a parameter"
                          << purpose;
-    return head;
-  }
-  head.linear = linear;
+  else
+    loss.emitOpError() << pass
+                       << ": the logits must be linear(h, W), softcapped or "
+                          "not"
+                       << purpose;
   return head;
 }

@@ -38,6 +38,8 @@ struct Head {
 /// cross_entropy(linear(h, W), targets), W a parameter (a golf.param_ref,
 /// or an argument of @model after golf-bind-params). On any other form
 /// the error names `pass` and `purpose`, and `linear` is null.
+/// The same without a diagnostic: `linear` is null on any other form.
+Head findHead(mlir::func::FuncOp model, CrossEntropyOp loss);
 Head headOf(mlir::func::FuncOp model, CrossEntropyOp loss, llvm::StringRef pass,
             llvm::StringRef purpose);
 

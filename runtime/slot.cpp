@@ -152,12 +152,12 @@ Score validateSlot(const TrainPlan &plan, const TrainFunctions &f,
     // δ and β: warm-started from the previous batch when it was as large.
     delta.assign(count * d, 0.0);
     bias.assign(count * V, 0.0);
-    if (count == prevCount)
+    if (count == prevCount) {
       for (size_t i = 0; i < delta.size(); ++i)
         delta[i] = s.slotWarmStart * prevDelta[i];
-    if (count == prevCount)
       for (size_t i = 0; i < bias.size(); ++i)
         bias[i] = s.slotWarmStart * prevBias[i];
+    }
     AdamW adamDelta, adamBias;
     std::vector<double> gDelta, gBias, gz(n * V), gx(n * d);
     for (int64_t k = 0; k < s.slotSteps; ++k) {

@@ -13,7 +13,7 @@
 
 #include "codegen/Codegen.h"
 #include "frontend/Frontend.h"
-#include "passes/Passes.h"
+#include "passes/Model.h"
 #include "runtime/artifact.h"
 #include "runtime/corpus.h"
 #include "runtime/memory.h"
@@ -915,16 +915,12 @@ bool trainPlan(Diagnostics &diags, const CompileResult &result,
     auto model = module.lookupSymbol<mlir::func::FuncOp>("model");
     auto ret = mlir::cast<mlir::func::ReturnOp>(
         model.getBody().back().getTerminator());
-    if (auto loss = ret.getOperand(0).getDefiningOp<CrossEntropyOp>()) {
-      mlir::Value logits = loss.getLogits();
-      if (auto cap = logits.getDefiningOp<SoftcapOp>()) {
-        plan.headSoftcap = cap.getCap().convertToDouble();
-        logits = cap.getInput();
+    if (auto loss = ret.getOperand(0).getDefiningOp<CrossEntropyOp>())
+      if (Head head = findHead(model, loss); head.linear) {
+        plan.headWeight = head.weight;
+        plan.headSoftcap =
+            head.softcap ? head.softcap.getCap().convertToDouble() : 0.0;
       }
-      if (auto linear = logits.getDefiningOp<LinearOp>())
-        if (auto ref = linear.getWeight().getDefiningOp<ParamRefOp>())
-          plan.headWeight = ref.getName().str();
-    }
   }
   if (plan.evalStride < 0 || plan.evalStride > plan.evalSeqLen) {
     diags.error({}, "eval_stride " + std::to_string(plan.evalStride) +

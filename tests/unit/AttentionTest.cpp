@@ -222,7 +222,8 @@ TEST(Attention, DispatchedMatchesReference) {
   }
 }
 
-TEST(Attention, EveryInstructionSetMatchesReference) {
+/// The copies of the kernels this CPU can run, with their names.
+std::vector<std::pair<const attn::Kernels *, const char *>> runnableCopies() {
   std::vector<std::pair<const attn::Kernels *, const char *>> copies = {
       {&attn::kTable_generic, "generic"}};
 #if defined(__x86_64__)
@@ -234,7 +235,11 @@ TEST(Attention, EveryInstructionSetMatchesReference) {
       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
     copies.push_back({&attn::kTable_avx512, "avx512"});
 #endif
-  for (auto [table, name] : copies)
+  return copies;
+}
+
+TEST(Attention, EveryInstructionSetMatchesReference) {
+  for (auto [table, name] : runnableCopies())
     for (const Case &c : kCases)
       if (!c.headMajor) {
         check<double>(c, table, name);
@@ -373,17 +378,8 @@ template <typename T> void checkDocuments(int64_t segment) {
   EXPECT_EQ(dv1, dv2);
 
   // Every copy of the kernels, unit by unit.
-  std::vector<const attn::Kernels *> copies = {&attn::kTable_generic};
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-      __builtin_cpu_supports("bmi2"))
-    copies.push_back(&attn::kTable_avx2);
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
-    copies.push_back(&attn::kTable_avx512);
-#endif
-  for (const attn::Kernels *table : copies) {
+  for (auto [table, name] : runnableCopies()) {
+    SCOPED_TRACE(name);
     attn::Shape s{c.batch, c.len, c.heads, c.kvHeads, c.dim, scale};
     s.docStart = first.data();
     std::vector<T> o(qs.size()), x(qs.size()), y(ks.size()), z(ks.size());
