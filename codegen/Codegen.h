@@ -14,6 +14,9 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include "runtime/executable.h"
 #include "runtime/step.h"
 
 #include <cstdint>
@@ -25,8 +28,8 @@ namespace golf {
 
 /// Every dialect, interface and translation the compiler can meet.
 void registerCompilerDialects(mlir::DialectRegistry &registry);
-/// golfc's passes, the MLIR passes its pipelines name, and the named
-/// pipelines (`golf-cpu-to-llvm`) for golf-opt.
+/// golfc's passes, the MLIR passes its pipeline names, and the named
+/// pipeline `golf-to-cpu{batch=B seq=T}` (parsed to llvm), for golf-opt.
 void registerCompilerPasses();
 
 /// The stages of the pipeline, in order, as `golfc ir --emit=` names them.
@@ -40,7 +43,17 @@ mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm,
                                   const std::string &to, int64_t batch,
                                   int64_t seq, bool qat = true);
 
-/// A buffer handed to or returned by compiled code (the runtime's).
+/// The runtime's signature of `function` (from the bound stage on): the
+/// role, dtype and shape of every argument and result. Arguments:
+/// `param:NAME` (golf.param), `qat_enable` and the like (golf.input),
+/// `qat_clip:NAME` (golf.qat_clip), and the model's own inputs, `tokens`
+/// then `targets`. Results: `grad:NAME` (golf.grad), what golf.result says,
+/// `loss` for a scalar otherwise. False and `error` when a type has no
+/// runtime dtype or a shape is not static.
+bool signatureOf(mlir::func::FuncOp function, rt::Signature &signature,
+                 std::string &error);
+
+/// A host buffer handed to or returned by compiled code (the runtime's).
 using HostTensor = rt::Tensor;
 
 /// A function of the module (@model, @train_step) compiled for this machine
@@ -53,18 +66,24 @@ public:
   static std::unique_ptr<CompiledFunction> create(mlir::ModuleOp module,
                                                   const std::string &function,
                                                   std::string &error);
-  /// Runs the function on its arguments (the parameters, then the tokens
-  /// and the targets) and returns its results.
-  std::vector<HostTensor> run(std::vector<HostTensor> &args);
+  const rt::Signature &signature() const;
+  /// What the CPU device loads (rt::cpuDevice().load): valid while this
+  /// object lives.
+  rt::ExecutableImage image() const;
+  /// For tools and tests: runs on host tensors (the parameters, then the
+  /// tokens and the targets) and returns the results, newly allocated.
+  std::vector<rt::Tensor> run(std::vector<rt::Tensor> &args);
 
 private:
   struct Impl;
   std::unique_ptr<Impl> impl;
+  std::unique_ptr<rt::Executable> executable;
 };
 
 /// Compiles `function` of a module at the `lowered` stage (consumed) to an
 /// object file for this machine, with `entry(void **args)`, the function
-/// behind MLIR's packed C interface, and, when `plan` is not empty,
+/// behind MLIR's packed C interface, `<entry>_signature`, its signature as
+/// a C string of JSON, and, when `plan` is not empty,
 /// `golf_plan`, the plan as a C string of JSON (what the runtime's driver
 /// reads).
 bool emitObject(mlir::ModuleOp module, const std::string &function,

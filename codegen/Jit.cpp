@@ -2,6 +2,7 @@
 
 #include "codegen/Codegen.h"
 #include "dialect/GolfDialect.h"
+#include "runtime/backend/cpu/cpu_device.h"
 #include "runtime/kernels.h"
 #include "runtime/parallel.h"
 
@@ -27,21 +28,17 @@ using namespace mlir;
 namespace {
 
 /// Keeps `function` and the runtime's declarations, drops the golf
-/// declarations and attributes, and lowers the module to the LLVM dialect.
+/// declarations and attributes, and lowers the module to the LLVM dialect;
+/// `signature` is the function's, read before.
 bool lowerForMachine(ModuleOp module, const std::string &function,
-                     std::vector<golf::rt::ResultSpec> &results,
-                     std::string &error) {
+                     golf::rt::Signature &signature, std::string &error) {
   auto fn = module.lookupSymbol<func::FuncOp>(function);
   if (!fn || fn.isExternal()) {
     error = "the module has no @" + function;
     return false;
   }
-  for (Type t : fn.getResultTypes()) {
-    auto tensor = cast<RankedTensorType>(t);
-    results.push_back({std::vector<int64_t>(tensor.getShape().begin(),
-                                            tensor.getShape().end()),
-                       tensor.getElementType().isF64()});
-  }
+  if (!golf::signatureOf(fn, signature, error))
+    return false;
   fn->setAttr("llvm.emit_c_interface", UnitAttr::get(module.getContext()));
   // Keep the functions `function` calls (its kernels), transitively.
   llvm::SmallPtrSet<Operation *, 32> keep = {fn};
@@ -90,7 +87,7 @@ bool lowerForMachine(ModuleOp module, const std::string &function,
 struct golf::CompiledFunction::Impl {
   std::unique_ptr<ExecutionEngine> engine;
   std::string name;
-  std::vector<rt::ResultSpec> results;
+  rt::Signature signature;
 };
 
 golf::CompiledFunction::~CompiledFunction() = default;
@@ -100,7 +97,7 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
                                std::string &error) {
   auto impl = std::make_unique<Impl>();
   impl->name = function;
-  if (!lowerForMachine(module, function, impl->results, error))
+  if (!lowerForMachine(module, function, impl->signature, error))
     return nullptr;
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -146,33 +143,10 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
       symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
                                  llvm::JITSymbolFlags::Exported};
     };
-#define GOLF_KERNEL(NAME) add("_mlir_ciface_" #NAME, &_mlir_ciface_##NAME)
-    GOLF_KERNEL(golf_rt_attention_f32);
-    GOLF_KERNEL(golf_rt_attention_f64);
-    GOLF_KERNEL(golf_rt_attention_grad_f32);
-    GOLF_KERNEL(golf_rt_attention_grad_f64);
-    GOLF_KERNEL(golf_rt_attention_stats_f32);
-    GOLF_KERNEL(golf_rt_attention_stats_f64);
-    GOLF_KERNEL(golf_rt_attention_grad_stats_f32);
-    GOLF_KERNEL(golf_rt_attention_grad_stats_f64);
-    GOLF_KERNEL(golf_rt_attention_docs_stats_f32);
-    GOLF_KERNEL(golf_rt_attention_docs_stats_f64);
-    GOLF_KERNEL(golf_rt_attention_grad_docs_f32);
-    GOLF_KERNEL(golf_rt_attention_grad_docs_f64);
-    GOLF_KERNEL(golf_rt_attention_grad_docs_stats_f32);
-    GOLF_KERNEL(golf_rt_attention_grad_docs_stats_f64);
-    GOLF_KERNEL(golf_rt_embedding_grad_f32);
-    GOLF_KERNEL(golf_rt_embedding_grad_f64);
-    GOLF_KERNEL(golf_rt_gemm_nn_f32);
-    GOLF_KERNEL(golf_rt_gemm_nt_f32);
-    GOLF_KERNEL(golf_rt_gemm_tn_f32);
-    GOLF_KERNEL(golf_rt_gemm_tt_f32);
-    GOLF_KERNEL(golf_rt_gemm_nn_f64);
-    GOLF_KERNEL(golf_rt_gemm_nt_f64);
-    GOLF_KERNEL(golf_rt_gemm_tn_f64);
-    GOLF_KERNEL(golf_rt_gemm_tt_f64);
+#define GOLF_ENTRY(NAME, PARAMS)                                               \
+  add("_mlir_ciface_" #NAME, &_mlir_ciface_##NAME);
+#include "runtime/entry_points.def"
     add("golf_rt_parallel_for", &golf_rt_parallel_for);
-#undef GOLF_KERNEL
     add("memrefCopy", &memrefCopy);
     return symbols;
   });
@@ -189,26 +163,38 @@ golf::CompiledFunction::create(ModuleOp module, const std::string &function,
   return compiled;
 }
 
-std::vector<golf::HostTensor>
-golf::CompiledFunction::run(std::vector<HostTensor> &args) {
-  size_t n = args.size() + 1;
-  return rt::callPacked(
-      [&](void **packed) {
-        llvm::Error err = impl->engine->invokePacked(
-            "_mlir_ciface_" + impl->name, llvm::MutableArrayRef(packed, n));
-        if (err) {
-          llvm::errs() << "JIT: " << llvm::toString(std::move(err)) << "\n";
-          std::abort();
-        }
-      },
-      args, impl->results);
+const golf::rt::Signature &golf::CompiledFunction::signature() const {
+  return impl->signature;
+}
+
+golf::rt::ExecutableImage golf::CompiledFunction::image() const {
+  Impl *i = impl.get();
+  return {i->name, i->signature, [i](void **packed) {
+            llvm::Error err = i->engine->invokePacked(
+                "_mlir_ciface_" + i->name,
+                llvm::MutableArrayRef(packed, i->signature.args.size() +
+                                                  i->signature.results.size()));
+            if (err) {
+              llvm::errs() << "JIT: " << llvm::toString(std::move(err)) << "\n";
+              std::abort();
+            }
+          }};
+}
+
+std::vector<golf::rt::Tensor>
+golf::CompiledFunction::run(std::vector<rt::Tensor> &args) {
+  if (!executable) {
+    std::string error;
+    executable = rt::cpuDevice().load(image(), error);
+  }
+  return rt::runOnHost(*executable, args);
 }
 
 bool golf::emitObject(ModuleOp module, const std::string &function,
                       const std::string &entry, const std::string &plan,
                       const std::string &path, std::string &error) {
-  std::vector<rt::ResultSpec> results;
-  if (!lowerForMachine(module, function, results, error))
+  rt::Signature signature;
+  if (!lowerForMachine(module, function, signature, error))
     return false;
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -263,6 +249,12 @@ bool golf::emitObject(ModuleOp module, const std::string &function,
   for (llvm::Function &f : *llvmModule)
     if (!f.isDeclaration() && &f != wrapper)
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
+  // The signature travels with the code: <entry>_signature, as JSON.
+  llvm::Constant *sigText =
+      llvm::ConstantDataArray::getString(context, signature.toJson());
+  new llvm::GlobalVariable(*llvmModule, sigText->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, sigText,
+                           entry + "_signature");
   if (!plan.empty()) {
     llvm::Constant *text = llvm::ConstantDataArray::getString(context, plan);
     new llvm::GlobalVariable(*llvmModule, text->getType(), /*isConstant=*/true,

@@ -680,9 +680,9 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
 }
 
 LogicalResult GemmOp::verify() {
-  if (getLibrary() != "blas")
+  if (getLibrary() != "blas" && getLibrary() != "cublaslt")
     return emitOpError() << "unknown library '" << getLibrary()
-                         << "' (expected blas)";
+                         << "' (expected blas or cublaslt)";
   return success();
 }
 

@@ -42,7 +42,8 @@ static const std::vector<SettingSpec> kTrain = {
     {"warmup_steps",
      K::Int,
      "20",
-     "compile-priming steps, then weights and optimizer are restored",
+     "steps that prime compiled kernels, then weights and optimizer are "
+     "restored; nothing to prime on the CPU, where it has no effect",
      {}},
     {"warmdown_iters",
      K::Int,

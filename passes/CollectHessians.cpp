@@ -68,6 +68,10 @@ struct CollectHessians : golf::impl::GolfCollectHessiansBase<CollectHessians> {
     model.setFunctionType(b.getFunctionType(model.getArgumentTypes(),
                                             ValueRange(results).getTypes()));
     model->setAttr("golf.hessians", b.getArrayAttr(names));
+    for (auto [i, name] : llvm::enumerate(names))
+      model.setResultAttr(
+          i + 1, "golf.result",
+          b.getStringAttr("hessian:" + cast<StringAttr>(name).getValue()));
   }
 };
 

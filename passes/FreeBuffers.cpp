@@ -1,5 +1,6 @@
 //===- FreeBuffers.cpp - frees each buffer after its last use -------------===//
 
+#include "passes/CallOrder.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -181,19 +182,7 @@ struct FreeBuffers : golf::impl::GolfFreeBuffersBase<FreeBuffers> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     // Callees before callers: a call's results take their callee's classes.
-    SmallVector<func::FuncOp> order;
-    llvm::DenseSet<Operation *> visited;
-    std::function<void(func::FuncOp)> visit = [&](func::FuncOp fn) {
-      if (!visited.insert(fn).second)
-        return;
-      fn.walk([&](func::CallOp call) {
-        if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
-          visit(callee);
-      });
-      order.push_back(fn);
-    };
-    for (auto fn : module.getOps<func::FuncOp>())
-      visit(fn);
+    SmallVector<func::FuncOp> order = calleesFirst(module);
     ResultClasses classes;
     for (func::FuncOp fn : order) {
       if (fn.isExternal())

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AffineMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace golf {
@@ -494,6 +495,15 @@ SmallVector<Value> Lowering::callRuntime(Location loc, StringRef name,
     args.push_back(b.create<arith::ConstantOp>(loc, b.getF64FloatAttr(scalar)));
     argTypes.push_back(b.getF64Type());
   }
+  // Only the runtime's entry points: the list they are declared and bound
+  // from (a name outside it would fail to link, far from here).
+  static const llvm::StringSet<> entries = {
+#define GOLF_ENTRY(NAME, PARAMS) #NAME,
+#include "runtime/entry_points.def"
+  };
+  if (!entries.contains(name))
+    llvm::report_fatal_error("golf-lower-to-linalg calls " + name +
+                             ", which runtime/entry_points.def does not list");
   if (!module.lookupSymbol<func::FuncOp>(name)) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToEnd(module.getBody());
@@ -996,6 +1006,13 @@ FailureOr<Value> Lowering::lower(Operation *op) {
         return crossEntropyGrad(c);
       })
       .Case([&](GemmOp g) -> FailureOr<Value> {
+        if (g.getLibrary() != "blas") {
+          g.emitOpError("golf-lower-to-linalg: ")
+              << g.getLibrary()
+              << " is a library of the CUDA target; this lowering calls the "
+                 "CPU's (blas)";
+          return failure();
+        }
         // One kernel per transposition: golf_rt_gemm_{n,t}{n,t}_f32.
         std::string base = std::string("golf_rt_gemm_") +
                            (g.getTransposeA() ? "t" : "n") +

@@ -36,7 +36,8 @@ golf::CrossEntropyOp golf::returnedLoss(func::FuncOp model, StringRef pass,
   return loss;
 }
 
-void golf::returnInstead(func::FuncOp model, CrossEntropyOp loss, Value value) {
+void golf::returnInstead(func::FuncOp model, CrossEntropyOp loss, Value value,
+                         StringRef role) {
   auto ret = cast<func::ReturnOp>(model.getBody().back().getTerminator());
   ret->setOperand(0, value);
   if (loss->use_empty())
@@ -44,6 +45,8 @@ void golf::returnInstead(func::FuncOp model, CrossEntropyOp loss, Value value) {
   model.setFunctionType(FunctionType::get(model.getContext(),
                                           model.getArgumentTypes(),
                                           TypeRange{value.getType()}));
+  model.setResultAttr(0, "golf.result",
+                      StringAttr::get(model.getContext(), role));
 }
 
 golf::Head golf::findHead(func::FuncOp model, CrossEntropyOp loss) {

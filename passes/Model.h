@@ -25,7 +25,7 @@ CrossEntropyOp returnedLoss(mlir::func::FuncOp model, llvm::StringRef pass,
 /// Makes `model` return `value` instead of `loss` (erased when nothing else
 /// reads it), with the function type to match.
 void returnInstead(mlir::func::FuncOp model, CrossEntropyOp loss,
-                   mlir::Value value);
+                   mlir::Value value, llvm::StringRef role);
 
 /// The head of a language model: the linear map from the hidden state to
 /// the logits that its returned cross_entropy reads, softcapped or not.

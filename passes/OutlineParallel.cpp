@@ -78,17 +78,26 @@ std::optional<Bounds> constantBounds(scf::ParallelOp nest) {
   return b;
 }
 
-/// The buffer `v` views, when the function allocated it; null otherwise.
-Operation *allocationOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
+/// The buffer `v` views when no other pointer of the function's can reach
+/// it: one the function allocated, or an output argument (`golf.output`:
+/// the caller passes a buffer of its own for each); null otherwise.
+Value exclusiveBuffer(Value v) {
+  while (true) {
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto fn = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      if (fn && arg.getOwner() == &fn.getBody().front() &&
+          fn.getArgAttr(arg.getArgNumber(), "golf.output"))
+        return v;
+      return Value();
+    }
+    Operation *def = v.getDefiningOp();
     if (isa<memref::AllocOp, memref::AllocaOp>(def))
-      return def;
+      return v;
     auto view = dyn_cast<ViewLikeOpInterface>(def);
     if (!view)
-      return nullptr;
+      return Value();
     v = view.getViewSource();
   }
-  return nullptr;
 }
 
 /// Where the LLVM lowering of a call with these arguments puts the aligned
@@ -101,14 +110,14 @@ Operation *allocationOf(Value v) {
 /// buffer comes from anything but an allocation here or an argument (it
 /// might be one of the allocations), none is marked.
 SmallVector<int64_t> exclusivePointers(ArrayRef<Value> captured) {
-  llvm::DenseMap<Operation *, unsigned> uses;
+  llvm::DenseMap<Value, unsigned> uses;
   for (Value v : captured) {
     if (!isa<MemRefType>(v.getType())) {
       if (isa<BaseMemRefType>(v.getType()))
         return {}; // unranked: the positions below would not hold
       continue;
     }
-    if (Operation *a = allocationOf(v)) {
+    if (Value a = exclusiveBuffer(v)) {
       ++uses[a];
       continue;
     }
@@ -128,7 +137,7 @@ SmallVector<int64_t> exclusivePointers(ArrayRef<Value> captured) {
       ++position;
       continue;
     }
-    Operation *a = allocationOf(v);
+    Value a = exclusiveBuffer(v);
     if (a && uses[a] == 1)
       positions.push_back(position + 1);
     position += 3 + 2 * memref.getRank();

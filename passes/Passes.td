@@ -112,9 +112,10 @@ def GolfSelectLibraries : Pass<"golf-select-libraries", "mlir::ModuleOp"> {
     The one place where golfc decides between a library and generated
     code. Every `golf.linear` and its gradients (`linear_grad_input`,
     `linear_grad_weight`) become a `golf.gemm` on the flattened rows, done
-    by `library` (`blas` on the CPU: OpenBLAS's cblas_?gemm). Elementwise
-    ops and reductions stay for code generation; causal attention is a
-    runtime kernel already.
+    by `library`: by default the target's (`blas` on the CPU: OpenBLAS's
+    cblas_?gemm; `cublaslt` on CUDA), `none` to generate them. A library the
+    target does not have is an error. Elementwise ops and reductions stay
+    for code generation; causal attention is a runtime kernel already.
 
     Before:
     ```mlir
@@ -129,8 +130,11 @@ def GolfSelectLibraries : Pass<"golf-select-libraries", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["::golf::GolfDialect"];
   let options = [
-    Option<"library", "library", "std::string", "\"blas\"",
-           "who computes the matrix products: blas, or none to generate them">,
+    Option<"target", "target", "std::string", "\"cpu\"",
+           "what the code is for: cpu or cuda">,
+    Option<"library", "library", "std::string", "\"\"",
+           "who computes the matrix products: the target's by default "
+           "(blas on cpu, cublaslt on cuda), or none to generate them">,
   ];
 }
 
@@ -192,8 +196,13 @@ def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
     reduction iterator, gathers (`embedding`, `shift`, the target logit of
     `cross_entropy`) are `tensor.extract` in a generic body, `linear` is
     `linalg.matmul_transpose_b` on the flattened rows and causal attention is
-    a call to the runtime's tiled online-softmax kernel on memrefs
-    (`golf_rt_attention_f32` / `_f64`), which never stores a T×T matrix.
+    a call to the runtime's tiled online-softmax kernel on memrefs, which
+    never stores a T×T matrix and keeps each row's softmax statistics for
+    the gradient (`golf_rt_attention_stats_f32` / `_f64`, within documents
+    `golf_rt_attention_docs_stats_*`; the gradient
+    `golf_rt_attention_grad_stats_*` / `golf_rt_attention_grad_docs_stats_*`,
+    or without statistics `golf_rt_attention_grad_*` /
+    `golf_rt_attention_grad_docs_*`).
     Shapes must be static (run `golf-specialize-shapes` first) and
     parameters bound (`golf-bind-params`).
 
@@ -252,6 +261,45 @@ def GolfFreeBuffers : Pass<"golf-free-buffers", "mlir::ModuleOp"> {
     %b = memref.alloc() : memref<4xf32>
     call @k(%b) : (memref<4xf32>) -> ()
     return %b : memref<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
+def GolfResultsToOutputs : Pass<"golf-results-to-outputs", "mlir::ModuleOp"> {
+  let summary = "Writes every result into a buffer the caller passes";
+  let description = [{
+    Runs after one-shot bufferization, before `golf-free-buffers`, on
+    functions of one block. Each memref result of a function becomes an
+    output argument (`golf.output`) appended after its arguments, in result
+    order, and the function returns nothing. The buffer a result was
+    computed in is replaced by its output (through a view when the shapes
+    differ), so the function writes there directly: a step's caller owns the
+    loss and the gradients and nothing is copied. Every call allocates the
+    outputs before it. A result that may point into memory the function does
+    not own (an argument, a global) is copied into its output. In a private
+    function, a result that views the same buffer as an earlier one gets no
+    output: the caller views the earlier one's buffer. A public function's
+    caller is the runtime, which passes one distinct buffer per result, so
+    there such a result is copied.
+
+    Before:
+    ```mlir
+    func.func @step(%x: memref<4xf32>) -> memref<2x2xf32> {
+      %a = memref.alloc() : memref<4xf32>
+      linalg.copy ins(%x) outs(%a)
+      %v = memref.expand_shape %a [[0, 1]] output_shape [2, 2] ...
+      return %v : memref<2x2xf32>
+    }
+    ```
+    After:
+    ```mlir
+    func.func @step(%x: memref<4xf32>, %out: memref<2x2xf32> {golf.output}) {
+      %a = memref.reinterpret_cast %out to offset: [0], sizes: [4], strides: [1]
+      linalg.copy ins(%x) outs(%a)
+      %v = memref.expand_shape %a [[0, 1]] output_shape [2, 2] ...
+      return
+    }
     ```
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];

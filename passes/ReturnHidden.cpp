@@ -21,7 +21,7 @@ struct ReturnHidden : golf::impl::GolfReturnHiddenBase<ReturnHidden> {
     Head head = loss ? headOf(model, loss, pass, purpose) : Head();
     if (!head.linear)
       return signalPassFailure();
-    returnInstead(model, loss, head.linear.getInput());
+    returnInstead(model, loss, head.linear.getInput(), "hidden");
     if (head.softcap && head.softcap->use_empty())
       head.softcap.erase();
     Value w = head.linear.getWeight();

@@ -19,7 +19,7 @@ struct ReturnLogits : golf::impl::GolfReturnLogitsBase<ReturnLogits> {
         model ? returnedLoss(model, "golf-return-logits", "") : nullptr;
     if (!loss)
       return signalPassFailure();
-    returnInstead(model, loss, loss.getLogits());
+    returnInstead(model, loss, loss.getLogits(), "logits");
   }
 };
 

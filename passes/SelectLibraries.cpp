@@ -18,6 +18,7 @@ RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
 struct SelectLibraries : golf::impl::GolfSelectLibrariesBase<SelectLibraries> {
   using GolfSelectLibrariesBase::GolfSelectLibrariesBase;
+  std::string chosen;
 
   /// `v` viewed as a matrix of its rows: [prod(leading), last].
   Value rows(OpBuilder &b, Location loc, Value v) {
@@ -39,17 +40,39 @@ struct SelectLibraries : golf::impl::GolfSelectLibrariesBase<SelectLibraries> {
     return b.create<GemmOp>(
         loc, RankedTensorType::get({m, n}, xt.getElementType()), x, y,
         ta ? b.getUnitAttr() : nullptr, tb ? b.getUnitAttr() : nullptr,
-        b.getStringAttr(library));
+        b.getStringAttr(chosen));
+  }
+
+  /// The library of the matrix products ("" after an error).
+  std::string choose() {
+    // Each target's libraries, its default first.
+    static const std::pair<const char *, const char *> kLibraries[] = {
+        {"cpu", "blas"}, {"cuda", "cublaslt"}};
+    const char *byDefault = nullptr;
+    for (auto [t, l] : kLibraries)
+      if (target == t)
+        byDefault = l;
+    if (!byDefault) {
+      getOperation().emitError("golf-select-libraries: unknown target '")
+          << target << "' (expected cpu or cuda)";
+      return "";
+    }
+    if (library.empty())
+      return byDefault;
+    if (library == "none" || library == byDefault)
+      return library;
+    getOperation().emitError("golf-select-libraries: library '")
+        << library << "' is not one of target " << target << "'s (" << byDefault
+        << " or none)";
+    return "";
   }
 
   void runOnOperation() override {
-    if (library == "none")
-      return;
-    if (library != "blas") {
-      getOperation().emitError("golf-select-libraries: unknown library '")
-          << library << "' (expected blas or none)";
+    chosen = choose();
+    if (chosen.empty())
       return signalPassFailure();
-    }
+    if (chosen == "none")
+      return;
     SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
       if (isa<LinearOp, LinearGradInputOp, LinearGradWeightOp>(op)) {

@@ -23,7 +23,8 @@ struct TokenLosses : golf::impl::GolfTokenLossesBase<TokenLosses> {
     OpBuilder b(loss);
     returnInstead(model, loss,
                   b.create<TokenCrossEntropyOp>(loss.getLoc(), loss.getLogits(),
-                                                loss.getTargets()));
+                                                loss.getTargets()),
+                  "losses");
   }
 };
 

@@ -57,16 +57,22 @@ constexpr double kPolarExpress[5][3] = {{8.15655, -22.48329, 15.87877},
                                         {3.28575, -2.36813, 0.46449},
                                         {2.34654, -1.70978, 0.42324}};
 
+/// The workspace newtonSchulz needs: two copies of x and two r×r products.
+static int64_t orthogonalizeWork(int64_t rows, int64_t cols) {
+  const int64_t r = std::min(rows, cols);
+  return 2 * rows * cols + 2 * r * r;
+}
+
+/// newtonSchulz on a workspace of orthogonalizeWork(rows, cols) elements.
 template <typename T>
-void newtonSchulz(T *x, int64_t rows, int64_t cols, int64_t steps,
-                  std::vector<T> &scratch, bool polarExpress) {
+static void orthogonalize(T *x, int64_t rows, int64_t cols, int64_t steps,
+                          T *work, bool polarExpress) {
   T a = T(3.4445), b = T(-4.7750), c = T(2.0315);
   const int64_t n = rows * cols;
   // The wide orientation: r ≤ k.
   const bool tall = rows > cols;
   const int64_t r = tall ? cols : rows, k = tall ? rows : cols;
-  scratch.resize(2 * n + 2 * r * r);
-  T *xs = scratch.data(), *y = xs + n, *A = y + n, *B = A + r * r;
+  T *xs = work, *y = xs + n, *A = y + n, *B = A + r * r;
   if (tall) {
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
@@ -106,19 +112,29 @@ void newtonSchulz(T *x, int64_t rows, int64_t cols, int64_t steps,
 }
 
 template <typename T>
+void newtonSchulz(T *x, int64_t rows, int64_t cols, int64_t steps,
+                  std::vector<T> &scratch, bool polarExpress) {
+  scratch.resize(orthogonalizeWork(rows, cols));
+  orthogonalize(x, rows, cols, steps, scratch.data(), polarExpress);
+}
+
+template <typename T>
 void muonStep(const MuonSettings &s, double lrScale, int64_t t, T *w,
               const T *g, T *buf, int64_t rows, int64_t cols,
               std::vector<T> &scratch) {
   const int64_t n = rows * cols;
   const T mu = T(muonMomentum(s, t));
-  std::vector<T> update(n);
+  // The update, then the orthogonalization's workspace: one buffer the
+  // caller keeps from step to step.
+  scratch.resize(n + orthogonalizeWork(rows, cols));
+  T *update = scratch.data();
   for (int64_t i = 0; i < n; ++i) {
     buf[i] = mu * buf[i] + g[i];
     update[i] = s.nesterov ? g[i] + mu * buf[i] : buf[i];
   }
   if (s.rowNormalize)
     for (int64_t i = 0; i < rows; ++i) {
-      T *row = update.data() + i * cols;
+      T *row = update + i * cols;
       T norm = 0;
       for (int64_t j = 0; j < cols; ++j)
         norm += row[j] * row[j];
@@ -126,8 +142,7 @@ void muonStep(const MuonSettings &s, double lrScale, int64_t t, T *w,
       for (int64_t j = 0; j < cols; ++j)
         row[j] /= norm;
     }
-  newtonSchulz(update.data(), rows, cols, s.backendSteps, scratch,
-               s.polarExpress);
+  orthogonalize(update, rows, cols, s.backendSteps, update + n, s.polarExpress);
   const double lr = s.lr * lrScale;
   const T step = T(lr * std::sqrt(std::max(1.0, (double)rows / (double)cols)));
   const T decay = T(1 - lr * s.weightDecay);

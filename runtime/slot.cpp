@@ -29,23 +29,20 @@ std::string slotCheck(const TrainPlan &plan) {
 
 namespace {
 
-/// AdamW as torch.optim.AdamW does it (decoupled decay first), on one
-/// tensor; `t` counts from 1.
+/// torch.optim.AdamW's defaults (β = (0.9, 0.999), ε = 1e-8) on one tensor,
+/// in float64, with its moments; `t` counts from 1.
 struct AdamW {
   std::vector<double> m, v;
   void step(std::vector<double> &p, const std::vector<double> &g, int64_t t,
             double lr, double wd) {
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
     m.resize(p.size(), 0.0);
     v.resize(p.size(), 0.0);
-    const double c1 = 1 - std::pow(b1, (double)t),
-                 c2 = std::sqrt(1 - std::pow(b2, (double)t));
-    for (size_t i = 0; i < p.size(); ++i) {
-      p[i] *= 1 - lr * wd;
-      m[i] = b1 * m[i] + (1 - b1) * g[i];
-      v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i];
-      p[i] -= lr / c1 * m[i] / (std::sqrt(v[i]) / c2 + eps);
-    }
+    AdamSettings s;
+    s.lr = lr;
+    s.beta2 = 0.999;
+    s.weightDecay = wd;
+    adamStep(s, 1.0, t, p.data(), g.data(), m.data(), v.data(),
+             (int64_t)p.size());
   }
 };
 
@@ -133,7 +130,7 @@ Score validateSlot(const TrainPlan &plan, const TrainFunctions &f,
           targets.i32[k * seq + i] = val[win.start + i + 1];
         }
       }
-      std::vector<Tensor> out = f.hidden(args);
+      const std::vector<Tensor> &out = f.hidden(args);
       for (size_t k = 0; k < calls; ++k) {
         const EvalWindow &win = windows[first + done + k];
         for (int64_t i = win.scoredFrom; i < win.length; ++i) {

@@ -1,12 +1,13 @@
 #include "runtime/step.h"
 
+#include "runtime/backend/cpu/cpu_device.h"
 #include "runtime/safetensors.h"
 #include "runtime/shards.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <cstdlib>
-#include <set>
 
 namespace golf::rt {
 
@@ -17,24 +18,6 @@ std::string shapeText(const std::vector<int64_t> &shape) {
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
-}
-
-/// A memref descriptor, {allocated, aligned, offset, sizes[r], strides[r]},
-/// for a contiguous row-major host buffer.
-std::vector<int64_t> descriptor(Tensor &t) {
-  int64_t rank = (int64_t)t.shape.size();
-  void *data = !t.f64.empty()   ? (void *)t.f64.data()
-               : !t.f32.empty() ? (void *)t.f32.data()
-                                : (void *)t.i32.data();
-  std::vector<int64_t> d(3 + 2 * rank);
-  d[0] = d[1] = (int64_t)(intptr_t)data;
-  int64_t stride = 1;
-  for (int64_t r = rank - 1; r >= 0; --r) {
-    d[3 + r] = t.shape[r];
-    d[3 + rank + r] = stride;
-    stride *= t.shape[r];
-  }
-  return d;
 }
 
 } // namespace
@@ -147,46 +130,48 @@ std::string writeGradients(const StepPlan &plan,
   return writeSafetensors(path, tensors);
 }
 
-std::vector<Tensor> callPacked(const std::function<void(void **)> &invoke,
-                               std::vector<Tensor> &args,
-                               const std::vector<ResultSpec> &results) {
-  // The C interface returns the results through a pointer to a struct of
-  // their descriptors (all 64-bit words), passed first.
-  size_t words = 0;
-  for (const ResultSpec &r : results)
-    words += 3 + 2 * r.shape.size();
-  std::vector<int64_t> resultStruct(words, 0);
-  std::vector<std::vector<int64_t>> descriptors;
-  for (Tensor &t : args)
-    descriptors.push_back(descriptor(t));
-  std::vector<void *> pointers = {resultStruct.data()};
-  for (auto &d : descriptors)
-    pointers.push_back(d.data());
-  std::vector<void *> packed;
-  for (void *&p : pointers)
-    packed.push_back(&p);
-  invoke(packed.data());
+DType dtypeOf(const Tensor &t) {
+  return !t.f64.empty() ? DType::f64 : !t.i32.empty() ? DType::i32 : DType::f32;
+}
 
-  std::vector<Tensor> out;
-  std::set<void *> freed; // Two results may share one buffer.
-  size_t at = 0;
-  for (const ResultSpec &spec : results) {
-    void *allocated = (void *)(intptr_t)resultStruct[at];
-    char *aligned = (char *)(intptr_t)resultStruct[at + 1];
-    int64_t offset = resultStruct[at + 2], n = 1;
-    for (int64_t d : spec.shape)
-      n *= d;
-    Tensor t;
-    t.shape = spec.shape;
-    // Results of bufferized functions are contiguous with identity layout.
-    if (spec.f64)
-      t.f64.assign((double *)aligned + offset, (double *)aligned + offset + n);
+void *dataOf(Tensor &t) {
+  return !t.f64.empty()   ? (void *)t.f64.data()
+         : !t.i32.empty() ? (void *)t.i32.data()
+                          : (void *)t.f32.data();
+}
+
+std::vector<Tensor> runOnHost(Executable &exe, std::vector<Tensor> &args) {
+  const Signature &sig = exe.signature();
+  Device &cpu = cpuDevice();
+  std::vector<Buffer> views;
+  for (size_t i = 0; i < args.size() && i < sig.args.size(); ++i)
+    views.push_back(
+        Buffer::view(cpu, dtypeOf(args[i]), args[i].shape, dataOf(args[i])));
+  std::vector<Tensor> out(sig.results.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const Slot &s = sig.results[i];
+    out[i].shape = s.shape;
+    const size_t n = (size_t)elementCount(s.shape);
+    if (s.dtype == DType::f64)
+      out[i].f64.resize(n);
+    else if (s.dtype == DType::f32)
+      out[i].f32.resize(n);
     else
-      t.f32.assign((float *)aligned + offset, (float *)aligned + offset + n);
-    if (freed.insert(allocated).second)
-      std::free(allocated);
-    at += 3 + 2 * spec.shape.size();
-    out.push_back(std::move(t));
+      out[i].i32.resize(n);
+    views.push_back(Buffer::view(cpu, s.dtype, s.shape, dataOf(out[i])));
+  }
+  std::vector<Buffer *> pointers;
+  for (Buffer &b : views)
+    pointers.push_back(&b);
+  if (args.size() != sig.args.size()) {
+    std::fprintf(stderr, "internal error: %s takes %zu arguments, given %zu\n",
+                 exe.name().c_str(), sig.args.size(), args.size());
+    std::abort();
+  }
+  std::string err = exe.run(pointers.data(), pointers.data() + args.size());
+  if (!err.empty()) {
+    std::fprintf(stderr, "internal error: %s\n", err.c_str());
+    std::abort();
   }
   return out;
 }

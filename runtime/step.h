@@ -4,6 +4,8 @@
 // compiled code, and the gradients it writes. Plain C++: no MLIR.
 #pragma once
 
+#include "runtime/executable.h"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -48,18 +50,15 @@ std::string writeGradients(const StepPlan &plan,
                            const std::vector<Tensor> &results,
                            const std::string &path);
 
-/// The shape and element type of a result of compiled code.
-struct ResultSpec {
-  std::vector<int64_t> shape;
-  bool f64 = false;
-};
+/// The dtype of a host tensor (f32 when it holds no element yet), and its
+/// elements.
+DType dtypeOf(const Tensor &t);
+void *dataOf(Tensor &t);
 
-/// Calls compiled code through MLIR's packed C interface: `invoke` receives
-/// an array of pointers to the arguments, the first being a pointer to the
-/// struct of result descriptors. Returns the results, copied out of the
-/// buffers the code allocated (which are freed).
-std::vector<Tensor> callPacked(const std::function<void(void **)> &invoke,
-                               std::vector<Tensor> &args,
-                               const std::vector<ResultSpec> &results);
+/// Runs `exe` (on the CPU device) on host tensors, which its arguments view
+/// in place, and returns its results in new tensors: for tools and tests,
+/// where a call's allocation does not matter. The training loop binds
+/// buffers once instead (Call).
+std::vector<Tensor> runOnHost(Executable &exe, std::vector<Tensor> &args);
 
 } // namespace golf::rt

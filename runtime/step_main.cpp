@@ -7,6 +7,7 @@
 //   BIN --weights W --tokens T [--out G]
 //                            runs one step: prints the loss, writes the
 //                            gradients
+#include "runtime/backend/cpu/cpu_device.h"
 #include "runtime/memory.h"
 #include "runtime/step.h"
 #include "runtime/train.h"
@@ -17,14 +18,19 @@
 #include <string>
 
 extern "C" const char golf_plan[];
-extern "C" void golf_step_packed(void **args);
-// Only in trainers.
-extern "C" void golf_eval_packed(void **args) __attribute__((weak));
-extern "C" void golf_calib_packed(void **args) __attribute__((weak));
-extern "C" void golf_ttt_packed(void **args) __attribute__((weak));
-extern "C" void golf_logits_packed(void **args) __attribute__((weak));
-extern "C" void golf_step_early_packed(void **args) __attribute__((weak));
-extern "C" void golf_hidden_packed(void **args) __attribute__((weak));
+// Each compiled function: its entry and its signature (golfc's emitObject).
+// Only the step is in every binary; the rest only in trainers that use them.
+#define GOLF_ENTRY(NAME)                                                       \
+  extern "C" void golf_##NAME##_packed(void **args) __attribute__((weak));     \
+  extern "C" const char golf_##NAME##_packed_signature[] __attribute__((weak));
+GOLF_ENTRY(step)
+GOLF_ENTRY(eval)
+GOLF_ENTRY(calib)
+GOLF_ENTRY(ttt)
+GOLF_ENTRY(logits)
+GOLF_ENTRY(step_early)
+GOLF_ENTRY(hidden)
+#undef GOLF_ENTRY
 
 namespace {
 
@@ -38,22 +44,42 @@ int usage(const char *argv0) {
   return 2;
 }
 
+/// The compiled function `name` loaded on the CPU device, or null when the
+/// binary does not have it; `error` says why one it has cannot load.
+std::unique_ptr<golf::rt::Executable> load(const char *name,
+                                           void (*packed)(void **),
+                                           const char *signature,
+                                           std::string &error) {
+  if (!packed || !signature)
+    return nullptr;
+  golf::rt::ExecutableImage image;
+  image.name = name;
+  image.packed = packed;
+  std::string err = image.signature.fromJson(signature);
+  if (!err.empty()) {
+    error = std::string("the binary's ") + name + " has " + err;
+    return nullptr;
+  }
+  return golf::rt::cpuDevice().load(image, error);
+}
+
 int runStep(const std::string &weights, const std::string &tokens,
             const std::string &out) {
   golf::rt::StepPlan plan;
   std::string err = plan.fromJson(golf_plan);
   std::vector<golf::rt::Tensor> args;
+  std::unique_ptr<golf::rt::Executable> step;
+  if (err.empty())
+    step = load("step", golf_step_packed, golf_step_packed_signature, err);
+  if (err.empty() && !step)
+    err = "this binary has no step";
   if (err.empty())
     err = golf::rt::loadStepInputs(plan, weights, tokens, args);
   if (!err.empty()) {
     std::fprintf(stderr, "%s\n", err.c_str());
     return 1;
   }
-  std::vector<golf::rt::ResultSpec> results = {{{}, plan.f64}};
-  for (const golf::rt::ParamSpec &p : plan.params)
-    results.push_back({p.shape, plan.f64});
-  std::vector<golf::rt::Tensor> outs =
-      golf::rt::callPacked(golf_step_packed, args, results);
+  std::vector<golf::rt::Tensor> outs = golf::rt::runOnHost(*step, args);
   double loss = plan.f64 ? outs[0].f64[0] : (double)outs[0].f32[0];
   std::printf("loss: %.17g\n", loss);
   if (!out.empty()) {
@@ -80,79 +106,40 @@ int runTrain(const golf::rt::TrainOptions &options,
     std::fprintf(stderr, "warning: %s\n", w.c_str());
   if (err.empty() && !golf_eval_packed)
     err = "this binary has no evaluation function; rebuild it";
+  // Every compiled function the binary holds, each with its signature; the
+  // runtime binds them by role and says what a setting needs that is not
+  // there.
+  std::unique_ptr<golf::rt::Executable> step, eval, calib, logits, ttt, early,
+      hidden;
+#define GOLF_LOAD(VAR, NAME)                                                   \
+  if (err.empty())                                                             \
+    VAR = load(#NAME, golf_##NAME##_packed, golf_##NAME##_packed_signature,    \
+               err);
+  GOLF_LOAD(step, step)
+  GOLF_LOAD(eval, eval)
+  GOLF_LOAD(calib, calib)
+  GOLF_LOAD(logits, logits)
+  GOLF_LOAD(ttt, ttt)
+  GOLF_LOAD(early, step_early)
+  GOLF_LOAD(hidden, hidden)
+#undef GOLF_LOAD
+  if (err.empty() && !plan.exports.hessianParams.empty() && !calib)
+    err = "this binary has no calibration forward; rebuild it";
+  if (err.empty() && plan.exports.calibration == "self" &&
+      !plan.exports.hessianParams.empty() && !logits)
+    err = "this binary cannot sample; rebuild it";
   if (!err.empty()) {
     std::fprintf(stderr, "error: %s\n", err.c_str());
     return 1;
   }
-  std::vector<golf::rt::ResultSpec> stepResults = {{{}, false}},
-                                    evalResults = {
-                                        {{plan.evalBatch, plan.evalSeqLen},
-                                         false}};
-  for (const golf::rt::TrainParam &p : plan.params)
-    stepResults.push_back({p.shape, false});
-  golf::rt::TrainFunctions functions;
-  functions.step = [&](std::vector<golf::rt::Tensor> &args) {
-    return golf::rt::callPacked(golf_step_packed, args, stepResults);
-  };
-  functions.eval = [&](std::vector<golf::rt::Tensor> &args) {
-    return golf::rt::callPacked(golf_eval_packed, args, evalResults);
-  };
-  // GPTQ's calibration forward: the loss, then XᵀX of each parameter's
-  // input ([in, in], in = the product of its shape past the first).
-  std::vector<golf::rt::ResultSpec> calibResults = {{{}, false}};
-  for (const std::string &name : plan.exports.hessianParams)
-    for (const golf::rt::TrainParam &p : plan.params)
-      if (p.name == name) {
-        int64_t in = 1;
-        for (size_t d = 1; d < p.shape.size(); ++d)
-          in *= p.shape[d];
-        calibResults.push_back({{in, in}, false});
-      }
-  if (!plan.exports.hessianParams.empty()) {
-    if (!golf_calib_packed) {
-      std::fprintf(stderr, "error: this binary has no calibration forward; "
-                           "rebuild it\n");
-      return 1;
-    }
-    functions.calibrate = [&](std::vector<golf::rt::Tensor> &args) {
-      return golf::rt::callPacked(golf_calib_packed, args, calibResults);
-    };
-  }
-  // Sampling for self-generated calibration: the logits [rows, seq, V].
-  std::vector<golf::rt::ResultSpec> logitResults = {
-      {{plan.microBatch * plan.stepGroup, plan.settings.trainSeqLen,
-        plan.classes},
-       false}};
-  if (plan.exports.calibration == "self" &&
-      !plan.exports.hessianParams.empty()) {
-    if (!golf_logits_packed) {
-      std::fprintf(stderr, "error: this binary cannot sample; rebuild it\n");
-      return 1;
-    }
-    functions.logits = [&](std::vector<golf::rt::Tensor> &args) {
-      return golf::rt::callPacked(golf_logits_packed, args, logitResults);
-    };
-  }
-  // Score-first TTT's step (built when the spec enables it).
-  if (golf_ttt_packed)
-    functions.ttt = [&](std::vector<golf::rt::Tensor> &args) {
-      return golf::rt::callPacked(golf_ttt_packed, args, stepResults);
-    };
-  // SLOT's hidden-state forward: [evalBatch, evalSeqLen, d] (d: the head
-  // weight's second dimension).
-  std::vector<golf::rt::ResultSpec> hiddenResults;
-  for (const golf::rt::TrainParam &p : plan.params)
-    if (p.name == plan.headWeight && p.shape.size() == 2)
-      hiddenResults = {{{plan.evalBatch, plan.evalSeqLen, p.shape[1]}, false}};
-  if (golf_hidden_packed && !hiddenResults.empty())
-    functions.hidden = [&](std::vector<golf::rt::Tensor> &args) {
-      return golf::rt::callPacked(golf_hidden_packed, args, hiddenResults);
-    };
-  // The early phase's step (built when the spec has a switch_hparam).
-  if (golf_step_early_packed)
-    functions.stepEarly = [&](std::vector<golf::rt::Tensor> &args) {
-      return golf::rt::callPacked(golf_step_early_packed, args, stepResults);
-    };
+  golf::rt::TrainExecutables functions;
+  functions.step = step.get();
+  functions.eval = eval.get();
+  functions.calibrate = calib.get();
+  functions.logits = logits.get();
+  functions.ttt = ttt.get();
+  functions.stepEarly = early.get();
+  functions.hidden = hidden.get();
   return golf::rt::train(plan, functions, options);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "runtime/bytes.h"
+#include "runtime/executable.h"
 #include "runtime/optim.h"
 #include "runtime/quant.h"
 #include "runtime/step.h"
@@ -64,7 +65,10 @@ struct TrainGroup {
   AdamSettings adam;
 };
 
-/// The `train` settings of the spec (GolfSchema.cpp), resolved.
+/// The `train` and `eval` settings of the spec, resolved: their names,
+/// types, defaults and docs are the schema's (dialect/GolfSchema.cpp), and
+/// runtime/settings.cpp's table says which field holds each (a test keeps
+/// the defaults here equal to the schema's).
 struct TrainSettings {
   int64_t trainSeqLen = 1024, trainBatchTokens = 524288, iterations = 20000,
           warmupSteps = 20, warmdownIters = 1200, seed = 1337,
@@ -137,24 +141,60 @@ std::string applyOverrides(TrainPlan &plan,
                            const char *(*getenv)(const char *),
                            std::vector<std::string> *warnings = nullptr);
 
-/// The compiled code: `step` takes the parameters, inputs and targets
-/// ([microBatch · stepGroup, seq] each) and returns the loss and one
-/// gradient per parameter; `eval` takes the parameters, inputs and targets
-/// ([evalBatch, evalSeqLen] each) and returns the loss of every position.
-/// `calibrate` (when the plan has Hessian parameters) takes what `step`
-/// takes and returns the loss, then XᵀX of each one's input.
-/// `logits` (for self-generated calibration) takes what `calibrate` takes
-/// and returns the logits [rows, seq, V].
-/// `ttt` (for score-first TTT) is the step compiled for tttRows(plan)
-/// sequences of eval_seq_len, without late QAT.
-/// `hidden` (for SLOT) takes what `eval` takes and returns the hidden state
-/// the head maps to logits, [evalBatch, evalSeqLen, d].
-/// `stepEarly` (with a switch_hparam) is `step` compiled with the hparam
-/// false: the step until switch_at. It takes and returns what `step` does.
-struct TrainFunctions {
-  std::function<std::vector<Tensor>(std::vector<Tensor> &)> step, eval,
-      calibrate, logits, ttt, stepEarly, hidden;
+/// The compiled functions of a training, loaded on a device: `step` takes
+/// the parameters, the tokens and the targets ([microBatch · stepGroup, seq]
+/// each), with late QAT `qat_enable` and each `qat_clip:NAME`, and returns
+/// the `loss` and each `grad:NAME`; `eval` takes the parameters, tokens and
+/// targets ([evalBatch, evalSeqLen] each) and returns the `losses` of every
+/// position. `calibrate` (when the plan has Hessian parameters) takes what
+/// `step` takes, without QAT, and returns the `loss` and each
+/// `hessian:NAME`, XᵀX of the parameter's input. `logits` (for
+/// self-generated calibration) takes what `calibrate` takes and returns the
+/// `logits` [rows, seq, V]. `ttt` (for score-first TTT) is the step compiled
+/// for tttRows(plan) sequences of eval_seq_len, without late QAT. `hidden`
+/// (for SLOT) takes what `eval` takes and returns the `hidden` state the head
+/// maps to logits, [evalBatch, evalSeqLen, d]. `stepEarly` (with a
+/// switch_hparam) is `step` compiled with the hparam false: the step until
+/// switch_at. Null: not built.
+struct TrainExecutables {
+  Executable *step = nullptr, *eval = nullptr, *calibrate = nullptr,
+             *logits = nullptr, *ttt = nullptr, *stepEarly = nullptr,
+             *hidden = nullptr;
 };
+
+/// One compiled function as the training loop calls it. Its arguments are
+/// bound by role to the loop's layout of host tensors: the parameters in
+/// plan order, the tokens, the targets, then (late QAT) `qat_enable` and
+/// each `qat_clip:NAME` in the plan's order. Its results are bound by role,
+/// in the order the loop asks for them, and kept from call to call: a call
+/// allocates, copies and frees nothing (the buffers view the tensors'
+/// memory, and are refreshed only when a tensor's memory moved).
+class Runner {
+public:
+  /// Binds `exe` (null: no function). The error names a role of `exe` that
+  /// has no place in the layout, or a result asked for that it lacks.
+  std::string bind(Executable *exe, const TrainPlan &plan,
+                   const std::vector<std::string> &results);
+  explicit operator bool() const { return exe != nullptr; }
+  /// Runs on `args`; the results stay valid until the next call.
+  const std::vector<Tensor> &operator()(std::vector<Tensor> &args) const;
+
+private:
+  Executable *exe = nullptr;
+  std::vector<size_t> argAt;    // the tensor of each signature argument
+  std::vector<size_t> resultAt; // the result of each signature result
+  mutable std::vector<Tensor> results;
+  mutable std::vector<Buffer> views; // arguments, then results
+  mutable std::vector<Buffer *> pointers;
+};
+
+/// The functions of a training, bound (Runner::bind) for the loop.
+struct TrainFunctions {
+  Runner step, eval, calibrate, logits, ttt, stepEarly, hidden;
+};
+/// Binds every executable there is; returns an error message.
+std::string bindFunctions(const TrainPlan &plan, const TrainExecutables &exes,
+                          TrainFunctions &f);
 
 /// val_loss and val_bpb of `weights` (plan order) on the validation
 /// shards, over evalWindows(stride) (0: non-overlapping windows); with the
@@ -165,7 +205,7 @@ struct Score {
   double loss = 0, bpb = 0;
   int64_t tokens = 0, bytes = 0;
 };
-std::string evaluate(const TrainPlan &plan, const TrainFunctions &f,
+std::string evaluate(const TrainPlan &plan, const TrainExecutables &exes,
                      std::vector<std::vector<float>> weights,
                      const std::string &valGlob, const std::string &tokenizer,
                      int64_t stride, Score &score, Score *slot = nullptr);
@@ -256,7 +296,7 @@ struct TrainOptions {
 /// goes to outDir/checkpoint.safetensors, so that a resumed run ends with
 /// the same bytes as an uninterrupted one (with the iteration schedule; a
 /// wall-clock schedule depends on timing).
-int train(const TrainPlan &plan, const TrainFunctions &functions,
+int train(const TrainPlan &plan, const TrainExecutables &executables,
           const TrainOptions &options);
 
 } // namespace golf::rt

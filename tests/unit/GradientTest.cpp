@@ -272,6 +272,21 @@ model(tokens, targets) {
               mlir::succeeded(pm.run(*result.module)));
   auto step = CompiledFunction::create(*result.module, "train_step", errors);
   ASSERT_TRUE(step) << errors;
+  // The runtime finds every argument and result by role, not by position.
+  auto roles = [](const std::vector<rt::Slot> &slots) {
+    std::vector<std::string> r;
+    for (const rt::Slot &s : slots)
+      r.push_back(s.role + ":" + rt::nameOf(s.dtype));
+    return r;
+  };
+  EXPECT_EQ(roles(step->signature().args),
+            (std::vector<std::string>{
+                "param:emb:f32", "param:head:f32", "param:w:f32", "tokens:i32",
+                "targets:i32", "qat_enable:f32", "qat_clip:w:f32"}));
+  EXPECT_EQ(roles(step->signature().results),
+            (std::vector<std::string>{"loss:f32", "grad:emb:f32",
+                                      "grad:head:f32", "grad:w:f32"}));
+  EXPECT_EQ(step->signature().args[6].shape, (std::vector<int64_t>{kD, 1}));
 
   std::mt19937_64 rng(5);
   std::normal_distribution<float> normal(0.0f, 0.7f);

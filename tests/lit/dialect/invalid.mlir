@@ -602,7 +602,7 @@ func.func @f(%q: tensor<2x3x4x2xf32>, %k: tensor<2x3x3x2xf32>) {
 // -----
 
 func.func @f(%a: tensor<6x8xf32>, %b: tensor<4x8xf32>) {
-  // expected-error @+1 {{unknown library 'mkl' (expected blas)}}
+  // expected-error @+1 {{unknown library 'mkl' (expected blas or cublaslt)}}
   %0 = golf.gemm %a, %b {library = "mkl", transpose_b} : tensor<6x8xf32>, tensor<4x8xf32> -> tensor<6x4xf32>
   return
 }

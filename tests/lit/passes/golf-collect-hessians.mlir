@@ -11,7 +11,7 @@ golf.param @v : tensor<8x8xf32> init zeros [] group "g" quant "plain"
 // embedding (no Hessian) and as the head (the head's input): one each, in
 // declaration order, named by golf.hessians. @v is not GPTQ'd.
 // CHECK-LABEL: func.func @model
-// CHECK-SAME: -> (tensor<f32>, tensor<8x8xf32>, tensor<8x8xf32>)
+// CHECK-SAME: -> (tensor<f32>, tensor<8x8xf32> {golf.result = "hessian:emb"}, tensor<8x8xf32> {golf.result = "hessian:w"})
 // CHECK-SAME: golf.hessians = ["emb", "w"]
 // CHECK: %[[Y:.*]] = golf.linear %[[X:.*]], %arg1
 // CHECK-NEXT: %[[HW:.*]] = golf.linear_grad_weight %[[X]], %[[X]] : tensor<2x3x8xf32>, tensor<2x3x8xf32> -> tensor<8x8xf32>

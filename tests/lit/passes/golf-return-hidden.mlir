@@ -3,7 +3,7 @@
 // @model returns the hidden state its softcapped head reads; the head is
 // gone.
 // CHECK-LABEL: func.func @model
-// CHECK-SAME: -> tensor<2x8x32xf32>
+// CHECK-SAME: -> (tensor<2x8x32xf32> {golf.result = "hidden"})
 // CHECK: %[[H:.*]] = golf.rms_norm
 // CHECK-NOT: golf.linear
 // CHECK-NOT: golf.softcap
@@ -23,7 +23,7 @@ func.func @model(%x: tensor<2x8x32xf32>, %t: tensor<2x8xi32>,
 // Without a softcap, and with the head still a param_ref (before
 // golf-bind-params).
 // CHECK-LABEL: func.func @model
-// CHECK-SAME: -> tensor<2x8x32xf32>
+// CHECK-SAME: -> (tensor<2x8x32xf32> {golf.result = "hidden"})
 // CHECK-NEXT: return %arg0 : tensor<2x8x32xf32>
 golf.optimizer "head" adam {lr = 8.0e-03 : f64}
 golf.quant "matrix" fp32 {}

@@ -2,7 +2,7 @@
 
 // @model returns the softcapped logits its cross-entropy read.
 // CHECK-LABEL: func.func @model
-// CHECK-SAME: -> tensor<2x8x64xf32>
+// CHECK-SAME: -> (tensor<2x8x64xf32> {golf.result = "logits"})
 // CHECK: %[[S:.*]] = golf.softcap
 // CHECK-NOT: golf.cross_entropy
 // CHECK: return %[[S]] : tensor<2x8x64xf32>

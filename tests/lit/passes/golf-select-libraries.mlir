@@ -1,9 +1,15 @@
 // RUN: golf-opt %s -split-input-file -golf-select-libraries -verify-diagnostics | FileCheck %s
 // RUN: golf-opt %s -split-input-file -golf-select-libraries=library=none | FileCheck %s --check-prefix=NONE
+// RUN: golf-opt %s -split-input-file -golf-select-libraries=target=cuda | FileCheck %s --check-prefix=CUDA
+// RUN: golf-opt %s -split-input-file -golf-select-libraries="target=cpu library=blas" | FileCheck %s
 
-// linear and its gradients become BLAS matrix products on flattened rows.
+// linear and its gradients become BLAS matrix products on flattened rows;
+// the CUDA target's library is cuBLASLt.
 // CHECK-LABEL: func.func @step
 // NONE-LABEL: func.func @step
+// CUDA-LABEL: func.func @step
+// CUDA-COUNT-3: {library = "cublaslt"
+// CUDA-NOT: golf.linear
 func.func @step(%x: tensor<2x3x8xf32>, %w: tensor<4x8xf32>, %g: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x8xf32>, tensor<4x8xf32>) {
   // CHECK: %[[X:.*]] = golf.reshape %{{.*}} : tensor<2x3x8xf32> -> tensor<6x8xf32>
   // CHECK: %[[Y:.*]] = golf.gemm %[[X]], %{{.*}} {library = "blas", transpose_b} : tensor<6x8xf32>, tensor<4x8xf32> -> tensor<6x4xf32>

@@ -5,11 +5,12 @@
 // cross-entropy, also when training minimizes a focal loss (PR #1319's
 // evaluation model has no focal_gamma).
 // CHECK-LABEL: func.func @model
-// CHECK-SAME: -> tensor<2x8xf32>
+// CHECK-SAME: -> (tensor<2x8xf32> {golf.result = "losses"})
 // CHECK: %[[L:.*]] = golf.token_cross_entropy %{{.*}}, %arg1 : tensor<2x8x64xf32>, tensor<2x8xi32> -> tensor<2x8xf32>
 // CHECK-NOT: golf.cross_entropy
 // CHECK: return %[[L]] : tensor<2x8xf32>
 // LOWERED-LABEL: func.func @model
+// LOWERED-SAME: {golf.result = "losses"}
 // LOWERED-NOT: golf.
 // LOWERED: return %{{.*}} : tensor<2x8xf32>
 func.func @model(%z: tensor<2x8x64xf32>, %t: tensor<2x8xi32>) -> tensor<f32> {

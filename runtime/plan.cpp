@@ -1,0 +1,444 @@
+// The training plan the compiler hands to the runtime: its JSON (what a
+// built trainer embeds), the run-time overrides of its settings, and the
+// model settings an artifact keeps.
+#include "runtime/log.h"
+#include "runtime/settings.h"
+#include "runtime/train.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <sstream>
+
+namespace golf::rt {
+
+std::string TrainPlan::toJson() const {
+  nlohmann::json j;
+  const TrainSettings &s = settings;
+  j["settings"] = nlohmann::json::object();
+  for (const SettingField &f : settingFields()) {
+    nlohmann::json &v = j["settings"][f.name];
+    if (f.integer)
+      v = s.*(f.integer);
+    else if (f.real)
+      v = s.*(f.real);
+    else if (f.flag)
+      v = s.*(f.flag);
+    else
+      v = s.*(f.text);
+  }
+  j["micro_batch"] = microBatch;
+  j["step_group"] = stepGroup;
+  j["accum_steps"] = accumSteps;
+  j["token_limit"] = tokenLimit;
+  j["classes"] = classes;
+  j["eval_seq_len"] = evalSeqLen;
+  j["eval_batch"] = evalBatch;
+  j["eval_stride"] = evalStride;
+  j["head_weight"] = headWeight;
+  j["head_softcap"] = headSoftcap;
+  j["spec_path"] = specPath;
+  j["spec"] = specText;
+  j["config"] = config;
+  j["revision"] = revision;
+  for (const TrainParam &p : params)
+    j["params"].push_back({{"name", p.name},
+                           {"shape", p.shape},
+                           {"init", p.init},
+                           {"init_args", p.initArgs},
+                           {"group", p.group},
+                           {"quant", p.quant}});
+  j["export"] = {{"compressor", exports.compressor},
+                 {"level", exports.level},
+                 {"budget_bytes", exports.budgetBytes},
+                 {"hessian_params", exports.hessianParams},
+                 {"calibration", exports.calibration},
+                 {"fit_class", exports.fitClass},
+                 {"fit_rule", exports.fitRule},
+                 {"fit_margin_bytes", exports.fitMarginBytes},
+                 {"temperature", exports.temperature},
+                 {"late_qat_threshold", exports.lateQatThreshold},
+                 {"qat_params", exports.qatParams},
+                 {"calibration_batches", exports.calibrationBatches},
+                 {"lqer_top_k", exports.lqerTopK},
+                 {"lqer_rank", exports.lqerRank},
+                 {"lqer_group", exports.lqerGroup}};
+  for (const auto &[name, q] : exports.classes)
+    j["export"]["classes"].push_back({{"name", name},
+                                      {"format", quantFormatName(q.format)},
+                                      {"clip_percentile", q.clipPercentile},
+                                      {"clip_sigmas", q.clipSigmas},
+                                      {"scale_floor", q.scaleFloor},
+                                      {"method", q.method},
+                                      {"prune_percentile", q.prunePercentile},
+                                      {"clip_search", q.clipSearch},
+                                      {"damping", q.damping}});
+  for (const TrainGroup &g : groups) {
+    nlohmann::json o = {{"name", g.name}, {"kind", g.kind}};
+    if (g.kind == "muon")
+      o["settings"] = {{"lr", g.muon.lr},
+                       {"momentum", g.muon.momentum},
+                       {"nesterov", g.muon.nesterov},
+                       {"backend_steps", g.muon.backendSteps},
+                       {"momentum_warmup_start", g.muon.momentumWarmupStart},
+                       {"momentum_warmup_steps", g.muon.momentumWarmupSteps},
+                       {"weight_decay", g.muon.weightDecay},
+                       {"row_normalize", g.muon.rowNormalize},
+                       {"polar_express", g.muon.polarExpress}};
+    else
+      o["settings"] = {{"lr", g.adam.lr},
+                       {"beta1", g.adam.beta1},
+                       {"beta2", g.adam.beta2},
+                       {"eps", g.adam.eps},
+                       {"weight_decay", g.adam.weightDecay}};
+    j["groups"].push_back(o);
+  }
+  return j.dump();
+}
+
+namespace {
+
+/// The configuration's line for `key` (section.name): its value, and where
+/// the line is, or npos.
+size_t configLine(const std::string &config, const std::string &key,
+                  std::string &value) {
+  size_t at = 0;
+  while (at < config.size()) {
+    size_t end = config.find('\n', at);
+    if (end == std::string::npos)
+      end = config.size();
+    std::istringstream line(config.substr(at, end - at));
+    std::string k;
+    if (line >> k && k == key) {
+      line >> value;
+      return at;
+    }
+    at = end + 1;
+  }
+  return std::string::npos;
+}
+
+bool sameValue(const std::string &a, const std::string &b) {
+  auto number = [](const std::string &s, double &v) {
+    char *end = nullptr;
+    v = std::strtod(s.c_str(), &end);
+    return !s.empty() && *end == 0;
+  };
+  auto unquote = [](std::string s) {
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
+      s = s.substr(1, s.size() - 2);
+    return s;
+  };
+  double x, y;
+  if (number(a, x) && number(b, y))
+    return x == y;
+  return unquote(a) == unquote(b);
+}
+
+std::string upper(std::string s) {
+  for (char &c : s)
+    c = (char)std::toupper((unsigned char)c);
+  return s;
+}
+
+} // namespace
+
+std::string overrideSetting(TrainPlan &plan, const std::string &name,
+                            const std::string &value,
+                            const std::string &origin) {
+  std::string bare = name.substr(name.find('.') + 1);
+  // The settings a built trainer may change: the table's run-time ones, and
+  // the sliding stride (a field of the plan, not of its settings).
+  static const SettingField stride = {"eval", "eval_stride"};
+  std::vector<const SettingField *> adjustable = {&stride};
+  for (const SettingField &f : settingFields())
+    if (f.runtime)
+      adjustable.push_back(&f);
+  const SettingField *a = nullptr;
+  for (const SettingField *c : adjustable)
+    if (bare == c->name &&
+        (bare == name || name == std::string(c->section) + "." + c->name))
+      a = c;
+  std::string key, compiled;
+  if (!a) {
+    for (const char *section : {"hparams", "train", "eval", "export"})
+      if (name.find('.') == std::string::npos &&
+          configLine(plan.config, std::string(section) + "." + name,
+                     compiled) != std::string::npos)
+        key = std::string(section) + "." + name;
+    if (key.empty() &&
+        configLine(plan.config, name, compiled) != std::string::npos)
+      key = name;
+    if (key.empty())
+      return "unknown setting '" + name + "'";
+    return key + " is compiled into this binary (" + compiled +
+           "): rebuild it with golfc build --set " + bare + "=" + value;
+  }
+  key = std::string(a->section) + "." + a->name;
+  TrainSettings &s = plan.settings;
+  char *end = nullptr;
+  const double number = std::strtod(value.c_str(), &end);
+  const bool isNumber = !value.empty() && *end == 0;
+  std::string shown = value;
+  if (a->flag) {
+    if (value != "true" && value != "false" && value != "1" && value != "0")
+      return key + ": '" + value + "' is not true or false";
+    s.*(a->flag) = value == "true" || value == "1";
+    shown = s.*(a->flag) ? "true" : "false";
+  } else if (!isNumber || std::isnan(number) || number < a->low ||
+             number > a->high ||
+             ((a->integer || !a->real) && number != std::floor(number))) {
+    return key + ": '" + value + "' is not " +
+           (a->real ? "a number" : "an integer") +
+           (a->high < 1e18 ? " in [" + format("%g", a->low) + ", " +
+                                 format("%g", a->high) + "]"
+                           : " >= " + format("%g", a->low));
+  } else if (a->integer) {
+    s.*(a->integer) = (int64_t)number;
+  } else if (a->real) {
+    if (bare == "switch_at" && !(number > 0 && number < 1))
+      return key + ": " + value + " must lie strictly between 0 and 1";
+    s.*(a->real) = number;
+  } else { // eval_stride
+    if (number > plan.evalSeqLen)
+      return "eval_stride " + value +
+             " must be between 0 (non-overlapping windows) and eval_seq_len " +
+             std::to_string(plan.evalSeqLen);
+    plan.evalStride = (int64_t)number;
+  }
+  std::string old;
+  size_t at = configLine(plan.config, key, old);
+  std::string line = "  " + key;
+  line.resize(std::max<size_t>(line.size() + 1, 38), ' ');
+  line += shown;
+  line.resize(std::max<size_t>(line.size() + 1, 52), ' ');
+  line += origin;
+  if (at == std::string::npos) {
+    plan.config += line + "\n";
+  } else {
+    size_t end = plan.config.find('\n', at);
+    plan.config.replace(
+        at, (end == std::string::npos ? plan.config.size() : end) - at, line);
+  }
+  return "";
+}
+
+namespace {
+
+/// Why a run-time setting has no effect under the others ("" when it has):
+/// the built trainer's side of the compiler's ineffective-setting warnings.
+std::string ineffective(const TrainSettings &s, const std::string &name) {
+  if ((name == "swa_every" || name == "swa_start_frac") && !s.swaEnabled)
+    return "swa_enabled is false";
+  if (name == "swa_enabled" && s.swaEnabled && s.emaEnabled)
+    return "with ema_enabled the EMA is exported and the SWA average is "
+           "never used";
+  if (name == "ema_decay" && !s.emaEnabled)
+    return "ema_enabled is false";
+  if (name == "warmdown_iters" && s.warmdownFrac > 0)
+    return "warmdown_frac sets the warm-down";
+  if (name == "switch_at" && s.switchHparam.empty())
+    return "this binary has no switch_hparam";
+  if (name.rfind("ttt_", 0) == 0 && name != "ttt_enabled" && !s.tttEnabled)
+    return "ttt_enabled is false";
+  if (name.rfind("slot_", 0) == 0 && !s.slotEnabled)
+    return "this binary has no SLOT evaluation (slot_enabled is false)";
+  return "";
+}
+
+} // namespace
+
+std::string applyOverrides(TrainPlan &plan,
+                           const std::vector<std::string> &sets,
+                           const char *(*getenv)(const char *),
+                           std::vector<std::string> *warnings) {
+  // The environment, for every setting of the configuration.
+  std::vector<std::pair<std::string, std::string>> env;
+  std::istringstream lines(plan.config);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string key, value;
+    if (!(fields >> key >> value) || key.find('.') == std::string::npos)
+      continue;
+    std::string bare = key.substr(key.find('.') + 1);
+    const char *text = getenv ? getenv(upper(bare).c_str()) : nullptr;
+    if (!text || !*text)
+      continue;
+    bool adjustable = bare == "eval_stride";
+    for (const SettingField &f : settingFields())
+      adjustable |= f.runtime && bare == f.name;
+    if (adjustable)
+      env.push_back({bare, text});
+    else if (!sameValue(text, value))
+      return upper(bare) + "=" + text + " in the environment: " + key +
+             " is compiled into this binary (" + value +
+             "): rebuild it with golfc build, or unset " + upper(bare);
+  }
+  std::vector<std::pair<std::string, std::string>> applied;
+  for (const auto &[name, value] : env) {
+    std::string err = overrideSetting(plan, name, value, "env (run)");
+    if (!err.empty())
+      return upper(name) + " in the environment: " + err;
+    applied.push_back({name, upper(name) + " in the environment"});
+  }
+  for (const std::string &set : sets) {
+    size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return "--set takes name=value, got '" + set + "'";
+    std::string name = set.substr(0, eq);
+    std::string err =
+        overrideSetting(plan, name, set.substr(eq + 1), "--set (run)");
+    if (!err.empty())
+      return err;
+    applied.push_back({name.substr(name.find('.') + 1), "--set " + set});
+  }
+  // What was set and has no effect under the settings now in force.
+  if (warnings)
+    for (const auto &[name, origin] : applied) {
+      std::string why = ineffective(plan.settings, name);
+      if (!why.empty())
+        warnings->push_back(origin + " has no effect: " + why);
+    }
+  return "";
+}
+
+std::string modelSettings(const std::string &config) {
+  std::string out;
+  std::istringstream lines(config);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string key, value;
+    if (!(fields >> key >> value))
+      continue;
+    for (const char *section : {"hparams.", "eval."})
+      if (key.rfind(section, 0) == 0)
+        out += key.substr(std::string(section).size()) + "=" + value + "\n";
+  }
+  return out;
+}
+
+std::string TrainPlan::fromJson(const std::string &text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_object() && j.contains("step") && !j.contains("train"))
+    return "this binary runs one step only (it was built with --batch or "
+           "--seq); build it without them to train";
+  if (j.is_object() && j.contains("train"))
+    j = j["train"];
+  if (j.is_discarded() || !j.is_object() || !j.contains("params") ||
+      !j.contains("groups") || !j.contains("settings"))
+    return "the embedded training plan is not valid";
+  const nlohmann::json &s = j["settings"];
+  TrainSettings &t = settings;
+  // Every setting of the table, of its type: a plan without one was not
+  // written by this golfc.
+  for (const SettingField &f : settingFields()) {
+    auto it = s.find(f.name);
+    const bool ok = it != s.end() && (f.integer ? it->is_number_integer()
+                                      : f.real  ? it->is_number()
+                                      : f.flag  ? it->is_boolean()
+                                                : it->is_string());
+    if (!ok)
+      return std::string("the embedded training plan ") +
+             (it == s.end() ? "has no setting " : "has a malformed setting ") +
+             f.section + "." + f.name + ": rebuild the binary with this golfc";
+    if (f.integer)
+      t.*(f.integer) = it->get<int64_t>();
+    else if (f.real)
+      t.*(f.real) = it->get<double>();
+    else if (f.flag)
+      t.*(f.flag) = it->get<bool>();
+    else
+      t.*(f.text) = it->get<std::string>();
+  }
+  microBatch = j.value("micro_batch", int64_t(1));
+  stepGroup = j.value("step_group", int64_t(1));
+  accumSteps = j.value("accum_steps", int64_t(1));
+  tokenLimit = j.value("token_limit", int64_t(0));
+  classes = j.value("classes", int64_t(0));
+  evalSeqLen = j.value("eval_seq_len", int64_t(1024));
+  evalBatch = j.value("eval_batch", int64_t(1));
+  evalStride = j.value("eval_stride", int64_t(0));
+  headWeight = j.value("head_weight", std::string());
+  headSoftcap = j.value("head_softcap", 0.0);
+  specPath = j.value("spec_path", std::string());
+  specText = j.value("spec", std::string());
+  config = j.value("config", std::string());
+  revision = j.value("revision", std::string());
+  params.clear();
+  for (const nlohmann::json &p : j["params"])
+    params.push_back({p.value("name", std::string()),
+                      p.value("shape", std::vector<int64_t>()),
+                      p.value("init", std::string()),
+                      p.value("init_args", std::vector<double>()),
+                      p.value("group", std::string()),
+                      p.value("quant", std::string())});
+  exports = ExportPlan();
+  if (j.contains("export")) {
+    const nlohmann::json &e = j["export"];
+    exports.compressor = e.value("compressor", exports.compressor);
+    exports.level = e.value("level", exports.level);
+    exports.budgetBytes = e.value("budget_bytes", exports.budgetBytes);
+    exports.hessianParams =
+        e.value("hessian_params", std::vector<std::string>());
+    exports.calibrationBatches =
+        e.value("calibration_batches", exports.calibrationBatches);
+    exports.lateQatThreshold =
+        e.value("late_qat_threshold", exports.lateQatThreshold);
+    exports.calibration = e.value("calibration", exports.calibration);
+    exports.fitClass = e.value("fit_class", exports.fitClass);
+    exports.fitRule = e.value("fit_rule", exports.fitRule);
+    exports.fitMarginBytes =
+        e.value("fit_margin_bytes", exports.fitMarginBytes);
+    exports.temperature = e.value("temperature", exports.temperature);
+    exports.qatParams = e.value("qat_params", std::vector<std::string>());
+    exports.lqerTopK = e.value("lqer_top_k", exports.lqerTopK);
+    exports.lqerRank = e.value("lqer_rank", exports.lqerRank);
+    exports.lqerGroup = e.value("lqer_group", exports.lqerGroup);
+    if (e.contains("classes"))
+      for (const nlohmann::json &c : e["classes"]) {
+        QuantPolicy q;
+        if (!parseQuantFormat(c.value("format", std::string()), q.format))
+          return "the plan has an unknown export format";
+        q.clipPercentile = c.value("clip_percentile", q.clipPercentile);
+        q.clipSigmas = c.value("clip_sigmas", q.clipSigmas);
+        q.scaleFloor = c.value("scale_floor", q.scaleFloor);
+        q.method = c.value("method", q.method);
+        q.prunePercentile = c.value("prune_percentile", q.prunePercentile);
+        q.clipSearch = c.value("clip_search", q.clipSearch);
+        q.damping = c.value("damping", q.damping);
+        exports.classes.push_back({c.value("name", std::string()), q});
+      }
+  }
+  groups.clear();
+  for (const nlohmann::json &g : j["groups"]) {
+    TrainGroup group;
+    group.name = g.value("name", std::string());
+    group.kind = g.value("kind", std::string());
+    const nlohmann::json &o = g["settings"];
+    if (group.kind == "muon") {
+      MuonSettings &m = group.muon;
+      m.lr = o.value("lr", 0.0);
+      m.momentum = o.value("momentum", m.momentum);
+      m.nesterov = o.value("nesterov", m.nesterov);
+      m.backendSteps = o.value("backend_steps", m.backendSteps);
+      m.momentumWarmupStart =
+          o.value("momentum_warmup_start", m.momentumWarmupStart);
+      m.momentumWarmupSteps =
+          o.value("momentum_warmup_steps", m.momentumWarmupSteps);
+      m.weightDecay = o.value("weight_decay", m.weightDecay);
+      m.rowNormalize = o.value("row_normalize", m.rowNormalize);
+      m.polarExpress = o.value("polar_express", m.polarExpress);
+    } else {
+      AdamSettings &a = group.adam;
+      a.lr = o.value("lr", 0.0);
+      a.beta1 = o.value("beta1", a.beta1);
+      a.beta2 = o.value("beta2", a.beta2);
+      a.eps = o.value("eps", a.eps);
+      a.weightDecay = o.value("weight_decay", a.weightDecay);
+    }
+    groups.push_back(group);
+  }
+  return "";
+}
+
+} // namespace golf::rt

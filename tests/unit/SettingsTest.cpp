@@ -1,0 +1,89 @@
+// The runtime's settings table against the schema: the same settings, of
+// the same types, with the same defaults; and the plan's JSON refuses a
+// plan without one of them.
+#include "runtime/settings.h"
+#include "dialect/GolfSchema.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+
+namespace {
+
+using namespace golf;
+using namespace golf::rt;
+
+TEST(Settings, TableMatchesTheSchema) {
+  const TrainSettings defaults;
+  std::set<std::string> covered;
+  for (const SettingField &f : settingFields()) {
+    SCOPED_TRACE(std::string(f.section) + "." + f.name);
+    const std::vector<SettingSpec> *schema = sectionSchema(f.section);
+    ASSERT_NE(schema, nullptr);
+    const SettingSpec *spec = findSetting(*schema, f.name);
+    ASSERT_NE(spec, nullptr) << "not in the schema";
+    ASSERT_NE(spec->defaultValue, nullptr);
+    covered.insert(std::string(f.section) + "." + f.name);
+    const std::string d = spec->defaultValue;
+    EXPECT_EQ((int)!!f.integer + !!f.real + !!f.flag + !!f.text, 1);
+    if (f.integer) {
+      EXPECT_EQ(spec->kind, ValueKind::Int);
+      EXPECT_EQ(defaults.*(f.integer), std::strtoll(d.c_str(), nullptr, 10));
+    } else if (f.real) {
+      EXPECT_EQ(spec->kind, ValueKind::Float);
+      EXPECT_EQ(defaults.*(f.real), std::strtod(d.c_str(), nullptr));
+    } else if (f.flag) {
+      EXPECT_EQ(spec->kind, ValueKind::Bool);
+      EXPECT_EQ(defaults.*(f.flag), d == "true");
+    } else {
+      EXPECT_EQ(spec->kind, ValueKind::String);
+      EXPECT_EQ("\"" + defaults.*(f.text) + "\"", d);
+    }
+  }
+  // Every other setting of the two sections is a field of the plan itself.
+  const std::set<std::string> planFields = {
+      "eval.eval_seq_len", "eval.eval_stride", "eval.val_batch_size"};
+  for (const char *section : {"train", "eval"})
+    for (const SettingSpec &s : *sectionSchema(section)) {
+      std::string key = std::string(section) + "." + s.name;
+      EXPECT_TRUE(covered.count(key) || planFields.count(key))
+          << key << " is in the schema but not in the runtime's table";
+    }
+}
+
+TEST(Settings, PlanJsonRoundTripsAndRefusesAMissingSetting) {
+  TrainPlan plan;
+  plan.params.push_back({"w", {2, 2}, "zeros", {}, "g", ""});
+  TrainGroup group;
+  group.name = "g";
+  group.kind = "adam";
+  plan.groups.push_back(group);
+  plan.settings.iterations = 77;
+  plan.settings.warmdownShape = "sqrt";
+  plan.settings.tttLr = 0.125;
+  plan.settings.emaEnabled = true;
+  TrainPlan back;
+  ASSERT_EQ(back.fromJson(plan.toJson()), "");
+  EXPECT_EQ(back.settings.iterations, 77);
+  EXPECT_EQ(back.settings.warmdownShape, "sqrt");
+  EXPECT_EQ(back.settings.tttLr, 0.125);
+  EXPECT_TRUE(back.settings.emaEnabled);
+
+  std::string json = plan.toJson();
+  const std::string key = "\"swa_every\":";
+  size_t at = json.find(key);
+  ASSERT_NE(at, std::string::npos);
+  std::string broken = json;
+  broken.replace(at, key.size(), "\"swa_evry\":");
+  std::string err = back.fromJson(broken);
+  EXPECT_NE(err.find("has no setting train.swa_every"), std::string::npos)
+      << err;
+  broken = json;
+  broken.replace(at, key.size(), "\"swa_every\":\"x\",\"_\":");
+  err = back.fromJson(broken);
+  EXPECT_NE(err.find("malformed setting train.swa_every"), std::string::npos)
+      << err;
+}
+
+} // namespace
