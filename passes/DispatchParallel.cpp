@@ -62,6 +62,32 @@ LLVM::LLVMFuncOp runtimeEntry(ModuleOp module) {
                                   {ptr, ptr, i64, i64, i64}));
 }
 
+/// The pointers `golf.noalias` lists become `noalias` arguments of `fn` (its
+/// last `bounds` arguments are not pointers).
+LogicalResult markExclusive(LLVM::LLVMFuncOp fn, int64_t bounds) {
+  auto exclusive = fn->getAttrOfType<DenseI64ArrayAttr>("golf.noalias");
+  if (!exclusive)
+    return success();
+  // The C interface's wrapper takes one pointer per memref descriptor: the
+  // positions are its callee's.
+  if (fn.getName().starts_with("_mlir_ciface_")) {
+    fn->removeAttr("golf.noalias");
+    return success();
+  }
+  ArrayRef<Type> params = fn.getFunctionType().getParams();
+  for (int64_t i : exclusive.asArrayRef()) {
+    if (i < 0 || i + bounds >= int64_t(params.size()) ||
+        !isa<LLVM::LLVMPointerType>(params[i]))
+      return fn.emitOpError("golf-dispatch-parallel: golf.noalias names "
+                            "argument ")
+             << i << ", which is not a pointer";
+    fn.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                  UnitAttr::get(fn.getContext()));
+  }
+  fn->removeAttr("golf.noalias");
+  return success();
+}
+
 LogicalResult dispatch(ModuleOp module, LLVM::LLVMFuncOp part,
                        IntegerAttr grain, ArrayRef<LLVM::CallOp> calls) {
   MLIRContext *ctx = module.getContext();
@@ -73,18 +99,8 @@ LogicalResult dispatch(ModuleOp module, LLVM::LLVMFuncOp part,
     return part.emitOpError(
         "golf-dispatch-parallel: a parallel part returns nothing and ends "
         "with two i64 bounds");
-  if (auto exclusive = part->getAttrOfType<DenseI64ArrayAttr>("golf.noalias")) {
-    for (int64_t i : exclusive.asArrayRef()) {
-      if (i < 0 || i + 2 >= int64_t(params.size()) ||
-          !isa<LLVM::LLVMPointerType>(params[i]))
-        return part.emitOpError("golf-dispatch-parallel: golf.noalias names "
-                                "argument ")
-               << i << ", which is not a pointer";
-      part.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
-                      UnitAttr::get(ctx));
-    }
-    part->removeAttr("golf.noalias");
-  }
+  if (failed(markExclusive(part, /*bounds=*/2)))
+    return failure();
   auto fields = LLVM::LLVMStructType::getLiteral(ctx, params.drop_back(2));
   LLVM::LLVMFuncOp task = makeTask(module, part, fields);
   LLVM::LLVMFuncOp entry = runtimeEntry(module);
@@ -123,9 +139,14 @@ struct DispatchParallel
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::MapVector<Operation *, SmallVector<LLVM::CallOp>> calls;
-    for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
+    for (auto fn : module.getOps<LLVM::LLVMFuncOp>()) {
       if (fn->hasAttr("golf.parallel"))
         calls[fn];
+      // Functions whose outputs no other pointer reaches
+      // (golf-results-to-outputs).
+      else if (failed(markExclusive(fn, /*bounds=*/0)))
+        return signalPassFailure();
+    }
     module.walk([&](LLVM::CallOp call) {
       std::optional<StringRef> callee = call.getCallee();
       if (!callee)

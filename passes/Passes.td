@@ -281,7 +281,9 @@ def GolfResultsToOutputs : Pass<"golf-results-to-outputs", "mlir::ModuleOp"> {
     function, a result that views the same buffer as an earlier one gets no
     output: the caller views the earlier one's buffer. A public function's
     caller is the runtime, which passes one distinct buffer per result, so
-    there such a result is copied.
+    there such a result is copied. The function gets `golf.noalias`: the
+    positions, once lowered to LLVM, of its outputs' aligned pointers, which
+    no other pointer reaches (golf-dispatch-parallel marks them `noalias`).
 
     Before:
     ```mlir
@@ -356,8 +358,9 @@ def GolfDispatchParallel : Pass<"golf-dispatch-parallel", "mlir::ModuleOp"> {
     `golf_rt_parallel_for(task, context, begin, end, G)`: the other
     arguments are stored in a structure on the caller's stack, and a new
     function `@<part>.task(context, begin, end)` loads them and calls the
-    part on its share of the range. The arguments `golf.noalias` lists get
-    LLVM's `noalias`.
+    part on its share of the range. The arguments `golf.noalias` lists, on
+    a part or on any other function (the outputs golf-results-to-outputs
+    made), get LLVM's `noalias`.
 
     Before:
     ```mlir

@@ -176,6 +176,21 @@ struct ResultsToOutputs
     b.create<func::ReturnOp>(ret.getLoc());
     ret.erase();
     fn.setType(FunctionType::get(ctx, fn.getArgumentTypes(), {}));
+    // No other pointer reaches an output: once lowered to LLVM, their
+    // aligned pointers are `noalias` (golf-dispatch-parallel marks them),
+    // as the allocations they replace were.
+    SmallVector<int64_t> exclusive;
+    int64_t position = 0;
+    bool ranked = true;
+    for (BlockArgument a : body.getArguments()) {
+      auto memref = dyn_cast<MemRefType>(a.getType());
+      ranked &= memref || !isa<BaseMemRefType>(a.getType());
+      if (memref && fn.getArgAttr(a.getArgNumber(), "golf.output"))
+        exclusive.push_back(position + 1);
+      position += memref ? 3 + 2 * memref.getRank() : 1;
+    }
+    if (ranked && !exclusive.empty())
+      fn->setAttr("golf.noalias", b.getDenseI64ArrayAttr(exclusive));
     return c;
   }
 

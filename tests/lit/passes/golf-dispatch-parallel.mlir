@@ -30,3 +30,25 @@ llvm.func @kernel(%p: !llvm.ptr, %x: f32, %b: i64, %e: i64) {
 llvm.func @part(%p: !llvm.ptr, %x: f32, %b: i64, %e: i64) attributes {golf.parallel = 16 : i64, golf.noalias = array<i64: 0>} {
   llvm.return
 }
+
+// -----
+
+// Any other function's golf.noalias (outputs no other pointer reaches)
+// becomes LLVM's noalias too; the function is not a part.
+// CHECK-LABEL: llvm.func @step(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {llvm.noalias}, %{{.*}}: i64)
+// CHECK-NOT: golf.
+// CHECK-NOT: golf_rt_parallel_for
+llvm.func @step(%a: !llvm.ptr, %out: !llvm.ptr, %n: i64) attributes {golf.noalias = array<i64: 1>} {
+  llvm.return
+}
+
+// -----
+
+// The C interface's wrapper of such a function takes one pointer per
+// descriptor: the attribute (copied from its callee) is dropped.
+// CHECK-LABEL: llvm.func @_mlir_ciface_step(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+// CHECK-NOT: noalias
+// CHECK-NOT: golf.
+llvm.func @_mlir_ciface_step(%a: !llvm.ptr, %out: !llvm.ptr) attributes {golf.noalias = array<i64: 6>} {
+  llvm.return
+}
