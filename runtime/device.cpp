@@ -50,6 +50,13 @@ void bufferMisuse(const char *what) {
   std::abort();
 }
 
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
 Buffer &Buffer::operator=(Buffer &&other) noexcept {
   if (this != &other) {
     reset();

@@ -20,6 +20,8 @@ const char *nameOf(DType t);
 bool parseDType(const std::string &name, DType &t);
 
 int64_t elementCount(const std::vector<int64_t> &shape);
+/// "[4, 2]", for messages.
+std::string shapeText(const std::vector<int64_t> &shape);
 
 class Device;
 

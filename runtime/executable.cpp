@@ -46,13 +46,6 @@ std::string slotsFromJson(const nlohmann::json &j, const char *what,
   return "";
 }
 
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 } // namespace
 
 int Signature::arg(const std::string &role) const { return find(args, role); }

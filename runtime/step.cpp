@@ -11,17 +11,6 @@
 
 namespace golf::rt {
 
-namespace {
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-} // namespace
-
 std::string StepPlan::toJson() const {
   nlohmann::json j;
   j["f64"] = f64;

@@ -65,7 +65,7 @@ int usage(const llvm::Twine &message);
 
 std::string withCommas(int64_t n);
 
-std::string shapeText(const std::vector<int64_t> &shape);
+using rt::shapeText;
 
 /// The settings in force, one a line: section.name, value, origin.
 void printSettings(const CompileResult &r, llvm::raw_ostream &os);

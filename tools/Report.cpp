@@ -15,13 +15,6 @@ std::string withCommas(int64_t n) {
   return out;
 }
 
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 /// The settings in force, one a line: section.name, value, origin.
 void printSettings(const CompileResult &r, llvm::raw_ostream &os) {
   size_t width = 0;

@@ -143,8 +143,9 @@ TEST(Loader, EvaluationWindowsScoreEachTargetOnce) {
             ++scored[w[i].start + p];
           // Past the first window, a scored target has the window's context
           // before it.
-          if (stride > 0 && stride < seq && i > 0)
+          if (stride > 0 && stride < seq && i > 0) {
             EXPECT_EQ(w[i].scoredFrom, seq - stride);
+          }
         }
         for (int64_t t = 0; t < targets; ++t)
           ASSERT_EQ(scored[t], 1)
