@@ -62,8 +62,11 @@ bool golf::signatureOf(func::FuncOp fn, rt::Signature &signature,
       role = "grad:" + a.getValue().str();
     else if (auto a = fn.getResultAttrOfType<StringAttr>(i, "golf.result"))
       role = a.getValue().str();
+    else if (auto t = dyn_cast<RankedTensorType>(fn.getResultTypes()[i]);
+             i == 0 && t && t.getRank() == 0)
+      role = "loss";
     else
-      role = i == 0 ? "loss" : "result:" + std::to_string(i);
+      role = "result:" + std::to_string(i);
     rt::Slot slot;
     if (!slotOf(fn.getResultTypes()[i], role, slot, error))
       return false;

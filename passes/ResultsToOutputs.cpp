@@ -155,22 +155,23 @@ struct ResultsToOutputs
           v.getLoc());
       outputs.push_back(body.getArgument(fn.getNumArguments() - 1));
     }
-    // A claimed buffer becomes a view of its output; any other result is
-    // copied into its output at the end.
+    // A result that is not computed in a buffer of its own is copied into
+    // its output at the end; then each claimed buffer becomes a view of its
+    // output (the copies made first read the view: a result may be a buffer
+    // another result claimed).
     OpBuilder b(ctx);
-    for (auto [i, v] : llvm::enumerate(llvm::to_vector(ret.getOperands()))) {
-      if (c.output[i] < 0)
+    b.setInsertionPoint(ret);
+    for (auto [i, v] : llvm::enumerate(ret.getOperands()))
+      if (c.output[i] >= 0 && !roots[i])
+        b.create<memref::CopyOp>(ret.getLoc(), v, outputs[i]);
+    for (size_t i = 0; i < roots.size(); ++i) {
+      if (c.output[i] < 0 || !roots[i])
         continue;
-      if (Value root = roots[i]) {
-        auto alloc = root.getDefiningOp<memref::AllocOp>();
-        b.setInsertionPoint(alloc);
-        Value view = wholeView(b, alloc.getLoc(), outputs[i], alloc.getType());
-        alloc.getResult().replaceAllUsesWith(view);
-        alloc.erase();
-        continue;
-      }
-      b.setInsertionPoint(ret);
-      b.create<memref::CopyOp>(ret.getLoc(), v, outputs[i]);
+      auto alloc = roots[i].getDefiningOp<memref::AllocOp>();
+      b.setInsertionPoint(alloc);
+      Value view = wholeView(b, alloc.getLoc(), outputs[i], alloc.getType());
+      alloc.getResult().replaceAllUsesWith(view);
+      alloc.erase();
     }
     b.setInsertionPoint(ret);
     b.create<func::ReturnOp>(ret.getLoc());
@@ -214,9 +215,11 @@ struct ResultsToOutputs
           return call.emitOpError("golf-results-to-outputs: a result of "
                                   "dynamic shape cannot be allocated by "
                                   "the caller");
+        // Aligned as one-shot bufferization aligns the buffers it makes.
         buffers[i] = b.create<memref::AllocOp>(
             call.getLoc(),
-            MemRefType::get(type.getShape(), type.getElementType()));
+            MemRefType::get(type.getShape(), type.getElementType()),
+            b.getI64IntegerAttr(64));
         operands.push_back(buffers[i]);
       }
       b.create<func::CallOp>(call.getLoc(), fn, operands);

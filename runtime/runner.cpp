@@ -78,6 +78,16 @@ const std::vector<Tensor> &Runner::operator()(std::vector<Tensor> &args) const {
   const Signature &sig = exe->signature();
   Device &cpu = cpuDevice();
   auto refresh = [&](Buffer &view, Tensor &t) {
+    const size_t held = !t.f64.empty()   ? t.f64.size()
+                        : !t.i32.empty() ? t.i32.size()
+                                         : t.f32.size();
+    if ((int64_t)held != elementCount(t.shape)) {
+      std::fprintf(stderr,
+                   "internal error: %s: a tensor of shape %s holds %zu "
+                   "elements\n",
+                   exe->name().c_str(), shapeText(t.shape).c_str(), held);
+      std::abort();
+    }
     if (view.data() != dataOf(t) || view.shape() != t.shape ||
         view.dtype() != dtypeOf(t))
       view = Buffer::view(cpu, dtypeOf(t), t.shape, dataOf(t));

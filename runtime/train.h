@@ -171,6 +171,10 @@ struct TrainExecutables {
 /// memory, and are refreshed only when a tensor's memory moved).
 class Runner {
 public:
+  Runner() = default;
+  // The buffers point into the object itself.
+  Runner(const Runner &) = delete;
+  Runner &operator=(const Runner &) = delete;
   /// Binds `exe` (null: no function). The error names a role of `exe` that
   /// has no place in the layout, or a result asked for that it lacks.
   std::string bind(Executable *exe, const TrainPlan &plan,

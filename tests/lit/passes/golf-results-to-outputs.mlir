@@ -40,7 +40,7 @@ func.func private @kernel(%x: memref<4xf32>) -> (memref<4xf32>, memref<2x2xf32>,
 }
 // CHECK-LABEL: func.func @caller
 // CHECK-SAME: (%[[X:.*]]: memref<4xf32>, %[[R0:.*]]: memref<4xf32> {golf.output}, %[[R1:.*]]: memref<2x2xf32> {golf.output})
-// CHECK-NEXT: %[[B:.*]] = memref.alloc() : memref<4xf32>
+// CHECK-NEXT: %[[B:.*]] = memref.alloc() {alignment = 64 : i64} : memref<4xf32>
 // CHECK-NEXT: call @kernel(%[[X]], %[[R0]], %[[B]]) : (memref<4xf32>, memref<4xf32>, memref<4xf32>) -> ()
 // CHECK-NEXT: %[[V:.*]] = memref.reinterpret_cast %[[R0]] to offset: [0], sizes: [2, 2], strides: [2, 1]
 // CHECK-NEXT: memref.copy %[[V]], %[[R1]]
@@ -48,6 +48,26 @@ func.func private @kernel(%x: memref<4xf32>) -> (memref<4xf32>, memref<2x2xf32>,
 func.func @caller(%x: memref<4xf32>) -> (memref<4xf32>, memref<2x2xf32>) {
   %r:3 = call @kernel(%x) : (memref<4xf32>) -> (memref<4xf32>, memref<2x2xf32>, memref<4xf32>)
   return %r#0, %r#1 : memref<4xf32>, memref<2x2xf32>
+}
+
+// -----
+
+// A public function returning a buffer after a view of it, or a buffer
+// twice: the first result claims it, the later ones are copies of the
+// output it became.
+// CHECK-LABEL: func.func @twice
+// CHECK-SAME: (%[[X:.*]]: memref<4xf32>, %[[O0:.*]]: memref<2x2xf32> {golf.output}, %[[O1:.*]]: memref<4xf32> {golf.output}, %[[O2:.*]]: memref<4xf32> {golf.output})
+// CHECK-NEXT: %[[A:.*]] = memref.reinterpret_cast %[[O0]] to offset: [0], sizes: [4], strides: [1] : memref<2x2xf32> to memref<4xf32>
+// CHECK-NEXT: memref.copy %[[X]], %[[A]]
+// CHECK-NEXT: memref.expand_shape %[[A]]
+// CHECK-NEXT: memref.copy %[[A]], %[[O1]]
+// CHECK-NEXT: memref.copy %[[A]], %[[O2]]
+// CHECK-NEXT: return{{$}}
+func.func @twice(%x: memref<4xf32>) -> (memref<2x2xf32>, memref<4xf32>, memref<4xf32>) {
+  %a = memref.alloc() : memref<4xf32>
+  memref.copy %x, %a : memref<4xf32> to memref<4xf32>
+  %v = memref.expand_shape %a [[0, 1]] output_shape [2, 2] : memref<4xf32> into memref<2x2xf32>
+  return %v, %a, %a : memref<2x2xf32>, memref<4xf32>, memref<4xf32>
 }
 
 // -----
