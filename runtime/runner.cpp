@@ -41,18 +41,7 @@ std::string Runner::bind(Executable *e, const TrainPlan &plan,
              "place for";
     argAt.push_back(at);
   }
-  auto shaped = [](const Slot &s) {
-    Tensor t;
-    t.shape = s.shape;
-    const size_t count = (size_t)elementCount(s.shape);
-    if (s.dtype == DType::f64)
-      t.f64.resize(count);
-    else if (s.dtype == DType::i32)
-      t.i32.resize(count);
-    else
-      t.f32.resize(count);
-    return t;
-  };
+
   results.resize(wanted.size());
   resultAt.assign(sig.results.size(), SIZE_MAX);
   for (size_t w = 0; w < wanted.size(); ++w) {
@@ -60,13 +49,13 @@ std::string Runner::bind(Executable *e, const TrainPlan &plan,
     if (i < 0)
       return exe->name() + " does not return " + wanted[w];
     resultAt[i] = w;
-    results[w] = shaped(sig.results[i]);
+    results[w] = tensorFor(sig.results[i]);
   }
   // A result the loop does not read still needs a buffer: one of its own.
   for (size_t i = 0; i < sig.results.size(); ++i)
     if (resultAt[i] == SIZE_MAX) {
       resultAt[i] = results.size();
-      results.push_back(shaped(sig.results[i]));
+      results.push_back(tensorFor(sig.results[i]));
     }
   views.resize(sig.args.size() + sig.results.size());
   for (Buffer &b : views)
@@ -76,22 +65,13 @@ std::string Runner::bind(Executable *e, const TrainPlan &plan,
 
 const std::vector<Tensor> &Runner::operator()(std::vector<Tensor> &args) const {
   const Signature &sig = exe->signature();
-  Device &cpu = cpuDevice();
+  // Rebuilt only when a tensor's memory moved.
   auto refresh = [&](Buffer &view, Tensor &t) {
-    const size_t held = !t.f64.empty()   ? t.f64.size()
-                        : !t.i32.empty() ? t.i32.size()
-                                         : t.f32.size();
-    if ((int64_t)held != elementCount(t.shape)) {
-      std::fprintf(stderr,
-                   "internal error: %s: a tensor of shape %s holds %zu "
-                   "elements\n",
-                   exe->name().c_str(), shapeText(t.shape).c_str(), held);
-      std::abort();
-    }
     if (view.data() != dataOf(t) || view.shape() != t.shape ||
         view.dtype() != dtypeOf(t))
-      view = Buffer::view(cpu, dtypeOf(t), t.shape, dataOf(t));
+      view = hostView(t);
   };
+
   for (size_t i = 0; i < argAt.size(); ++i) {
     if (argAt[i] >= args.size()) {
       std::fprintf(stderr, "internal error: %s: no tensor for %s\n",

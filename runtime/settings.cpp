@@ -2,77 +2,68 @@
 
 #include "runtime/log.h"
 
+#include <type_traits>
+
 namespace golf::rt {
 
 const std::vector<SettingField> &settingFields() {
   using S = TrainSettings;
   constexpr bool run = true, fixed = false;
-  auto i = [](const char *sec, const char *name, int64_t S::*m, bool runtime,
-              double low = 0, double high = 1e18) {
+  // One row: the member's type says which field of SettingField names it.
+  auto row = [](const char *sec, const char *name, auto S::*member,
+                bool runtime = false, double low = 0, double high = 1e18) {
     SettingField f{sec, name};
-    f.integer = m;
+    using T = std::remove_reference_t<decltype(S().*member)>;
+    if constexpr (std::is_same_v<T, int64_t>)
+      f.integer = member;
+    else if constexpr (std::is_same_v<T, double>)
+      f.real = member;
+    else if constexpr (std::is_same_v<T, bool>)
+      f.flag = member;
+    else
+      f.text = member;
     f.runtime = runtime;
     f.low = low;
     f.high = high;
-    return f;
-  };
-  auto r = [](const char *sec, const char *name, double S::*m, bool runtime,
-              double low = 0, double high = 1e18) {
-    SettingField f{sec, name};
-    f.real = m;
-    f.runtime = runtime;
-    f.low = low;
-    f.high = high;
-    return f;
-  };
-  auto b = [](const char *sec, const char *name, bool S::*m, bool runtime) {
-    SettingField f{sec, name};
-    f.flag = m;
-    f.runtime = runtime;
-    return f;
-  };
-  auto t = [](const char *sec, const char *name, std::string S::*m) {
-    SettingField f{sec, name};
-    f.text = m;
     return f;
   };
   static const std::vector<SettingField> table = {
-      i("train", "train_seq_len", &S::trainSeqLen, fixed),
-      i("train", "train_batch_tokens", &S::trainBatchTokens, fixed),
-      i("train", "iterations", &S::iterations, run, 1),
-      i("train", "warmup_steps", &S::warmupSteps, run),
-      i("train", "warmdown_iters", &S::warmdownIters, run),
-      t("train", "warmdown_shape", &S::warmdownShape),
-      r("train", "warmdown_frac", &S::warmdownFrac, run, 0, 1),
-      r("train", "min_lr", &S::minLr, run, 0, 1),
-      r("train", "max_wallclock_seconds", &S::maxWallclockSeconds, run),
-      r("train", "grad_clip_norm", &S::gradClipNorm, run),
-      i("train", "grad_accum_steps", &S::gradAccumSteps, fixed),
-      i("train", "seed", &S::seed, run),
-      i("train", "val_loss_every", &S::valLossEvery, run),
-      i("train", "train_log_every", &S::trainLogEvery, run),
-      b("train", "ema_enabled", &S::emaEnabled, run),
-      r("train", "ema_decay", &S::emaDecay, run, 0, 1),
-      b("train", "swa_enabled", &S::swaEnabled, run),
-      i("train", "swa_every", &S::swaEvery, run, 1),
-      r("train", "swa_start_frac", &S::swaStartFrac, run, 0, 1),
-      i("train", "checkpoint_every", &S::checkpointEvery, run),
-      t("train", "switch_hparam", &S::switchHparam),
-      r("train", "switch_at", &S::switchAt, run, 0, 1),
-      b("eval", "ttt_enabled", &S::tttEnabled, run),
-      i("eval", "ttt_chunk_tokens", &S::tttChunkTokens, fixed),
-      i("eval", "ttt_epochs", &S::tttEpochs, run),
-      i("eval", "ttt_batch_seqs", &S::tttBatchSeqs, fixed),
-      r("eval", "ttt_lr", &S::tttLr, run),
-      r("eval", "ttt_momentum", &S::tttMomentum, run, 0, 1),
-      r("eval", "ttt_grad_clip", &S::tttGradClip, run),
-      b("eval", "slot_enabled", &S::slotEnabled, fixed),
-      i("eval", "slot_steps", &S::slotSteps, run),
-      i("eval", "slot_batch_seqs", &S::slotBatchSeqs, run, 1),
-      r("eval", "slot_lr", &S::slotLr, run),
-      r("eval", "slot_lr_min", &S::slotLrMin, run),
-      r("eval", "slot_weight_decay", &S::slotWeightDecay, run),
-      r("eval", "slot_warm_start", &S::slotWarmStart, run, 0, 1),
+      row("train", "train_seq_len", &S::trainSeqLen, fixed),
+      row("train", "train_batch_tokens", &S::trainBatchTokens, fixed),
+      row("train", "iterations", &S::iterations, run, 1),
+      row("train", "warmup_steps", &S::warmupSteps, run),
+      row("train", "warmdown_iters", &S::warmdownIters, run),
+      row("train", "warmdown_shape", &S::warmdownShape),
+      row("train", "warmdown_frac", &S::warmdownFrac, run, 0, 1),
+      row("train", "min_lr", &S::minLr, run, 0, 1),
+      row("train", "max_wallclock_seconds", &S::maxWallclockSeconds, run),
+      row("train", "grad_clip_norm", &S::gradClipNorm, run),
+      row("train", "grad_accum_steps", &S::gradAccumSteps, fixed),
+      row("train", "seed", &S::seed, run),
+      row("train", "val_loss_every", &S::valLossEvery, run),
+      row("train", "train_log_every", &S::trainLogEvery, run),
+      row("train", "ema_enabled", &S::emaEnabled, run),
+      row("train", "ema_decay", &S::emaDecay, run, 0, 1),
+      row("train", "swa_enabled", &S::swaEnabled, run),
+      row("train", "swa_every", &S::swaEvery, run, 1),
+      row("train", "swa_start_frac", &S::swaStartFrac, run, 0, 1),
+      row("train", "checkpoint_every", &S::checkpointEvery, run),
+      row("train", "switch_hparam", &S::switchHparam),
+      row("train", "switch_at", &S::switchAt, run, 0, 1),
+      row("eval", "ttt_enabled", &S::tttEnabled, run),
+      row("eval", "ttt_chunk_tokens", &S::tttChunkTokens, fixed),
+      row("eval", "ttt_epochs", &S::tttEpochs, run),
+      row("eval", "ttt_batch_seqs", &S::tttBatchSeqs, fixed),
+      row("eval", "ttt_lr", &S::tttLr, run),
+      row("eval", "ttt_momentum", &S::tttMomentum, run, 0, 1),
+      row("eval", "ttt_grad_clip", &S::tttGradClip, run),
+      row("eval", "slot_enabled", &S::slotEnabled, fixed),
+      row("eval", "slot_steps", &S::slotSteps, run),
+      row("eval", "slot_batch_seqs", &S::slotBatchSeqs, run, 1),
+      row("eval", "slot_lr", &S::slotLr, run),
+      row("eval", "slot_lr_min", &S::slotLrMin, run),
+      row("eval", "slot_weight_decay", &S::slotWeightDecay, run),
+      row("eval", "slot_warm_start", &S::slotWarmStart, run, 0, 1),
   };
   return table;
 }

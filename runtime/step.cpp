@@ -129,25 +129,41 @@ void *dataOf(Tensor &t) {
                           : (void *)t.f32.data();
 }
 
+Tensor tensorFor(const Slot &slot) {
+  Tensor t;
+  t.shape = slot.shape;
+  const size_t n = (size_t)elementCount(slot.shape);
+  if (slot.dtype == DType::f64)
+    t.f64.resize(n);
+  else if (slot.dtype == DType::i32)
+    t.i32.resize(n);
+  else
+    t.f32.resize(n);
+  return t;
+}
+
+Buffer hostView(Tensor &t) {
+  const size_t held = !t.f64.empty()   ? t.f64.size()
+                      : !t.i32.empty() ? t.i32.size()
+                                       : t.f32.size();
+  if ((int64_t)held != elementCount(t.shape)) {
+    std::fprintf(stderr,
+                 "internal error: a tensor of shape %s holds %zu elements\n",
+                 shapeText(t.shape).c_str(), held);
+    std::abort();
+  }
+  return Buffer::view(cpuDevice(), dtypeOf(t), t.shape, dataOf(t));
+}
+
 std::vector<Tensor> runOnHost(Executable &exe, std::vector<Tensor> &args) {
   const Signature &sig = exe.signature();
-  Device &cpu = cpuDevice();
   std::vector<Buffer> views;
   for (size_t i = 0; i < args.size() && i < sig.args.size(); ++i)
-    views.push_back(
-        Buffer::view(cpu, dtypeOf(args[i]), args[i].shape, dataOf(args[i])));
-  std::vector<Tensor> out(sig.results.size());
-  for (size_t i = 0; i < out.size(); ++i) {
-    const Slot &s = sig.results[i];
-    out[i].shape = s.shape;
-    const size_t n = (size_t)elementCount(s.shape);
-    if (s.dtype == DType::f64)
-      out[i].f64.resize(n);
-    else if (s.dtype == DType::f32)
-      out[i].f32.resize(n);
-    else
-      out[i].i32.resize(n);
-    views.push_back(Buffer::view(cpu, s.dtype, s.shape, dataOf(out[i])));
+    views.push_back(hostView(args[i]));
+  std::vector<Tensor> out;
+  for (const Slot &s : sig.results) {
+    out.push_back(tensorFor(s));
+    views.push_back(hostView(out.back()));
   }
   std::vector<Buffer *> pointers;
   for (Buffer &b : views)

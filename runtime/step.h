@@ -54,6 +54,11 @@ std::string writeGradients(const StepPlan &plan,
 /// elements.
 DType dtypeOf(const Tensor &t);
 void *dataOf(Tensor &t);
+/// A tensor of zeros of a slot's dtype and shape.
+Tensor tensorFor(const Slot &slot);
+/// A buffer of the CPU device viewing `t`'s elements; a tensor whose
+/// length is not its shape's is a bug of the runtime's and aborts.
+Buffer hostView(Tensor &t);
 
 /// Runs `exe` (on the CPU device) on host tensors, which its arguments view
 /// in place, and returns its results in new tensors: for tools and tests,

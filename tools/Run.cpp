@@ -254,17 +254,14 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   llvm::outs().flush();
   // Loaded on the CPU device, bound by role in the runtime.
   CpuExecutables loaded;
-  auto load = [&](const std::unique_ptr<CompiledFunction> &c) {
-    return loaded.load(c);
-  };
   rt::TrainExecutables functions;
-  functions.step = load(step);
-  functions.eval = load(eval);
-  functions.calibrate = load(calibrate);
-  functions.logits = load(sample);
-  functions.ttt = load(tttStep);
-  functions.stepEarly = load(earlyStep);
-  functions.hidden = load(hidden);
+  functions.step = loaded.load(step);
+  functions.eval = loaded.load(eval);
+  functions.calibrate = loaded.load(calibrate);
+  functions.logits = loaded.load(sample);
+  functions.ttt = loaded.load(tttStep);
+  functions.stepEarly = loaded.load(earlyStep);
+  functions.hidden = loaded.load(hidden);
   return rt::train(plan, functions, options);
 }
 
@@ -333,13 +330,10 @@ int runEval(Diagnostics &diags, CompileResult &result,
     return 1;
   }
   CpuExecutables loaded;
-  auto load = [&](const std::unique_ptr<CompiledFunction> &c) {
-    return loaded.load(c);
-  };
   rt::TrainExecutables functions;
-  functions.eval = load(eval);
-  functions.ttt = load(step);
-  functions.hidden = load(hidden);
+  functions.eval = loaded.load(eval);
+  functions.ttt = loaded.load(step);
+  functions.hidden = loaded.load(hidden);
   rt::Score score, slotScore;
   error = rt::evaluate(plan, functions, std::move(weights), options.valGlob,
                        options.tokenizer, stride, score,
