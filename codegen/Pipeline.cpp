@@ -69,9 +69,10 @@ LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
       pm.addPass(createGolfSelectLibraries());
     else if (i == 6)
       pm.addPass(createGolfFuse());
-    else if (i == 7)
+    else if (i == 7) {
       pm.addPass(createGolfLowerToLinalg());
-    else if (i == 8 && failed(parsePassPipeline(kToLLVM, pm)))
+      pm.addPass(createGolfCpuLibraryCalls());
+    } else if (i == 8 && failed(parsePassPipeline(kToLLVM, pm)))
       return failure();
   }
   return success();

@@ -29,4 +29,31 @@ def Golf_DifferentiableOpInterface : OpInterface<"DifferentiableOpInterface"> {
   ];
 }
 
+def Golf_UnaryMathOpInterface : OpInterface<"UnaryMathOpInterface"> {
+  let cppNamespace = "::golf";
+  let description = [{
+    A function of one float, applied elementwise: everything the compiler
+    needs of a unary op comes from here. The front end makes each such op a
+    built-in function of the DSL, named by its mnemonic, that also applies
+    to numbers (`evaluate`); golf-lower-to-linalg computes each element with
+    `buildScalar`. Both are defined in dialect/UnaryMath.cpp, one pair per
+    op, and tests/unit/UnaryMathTest.cpp checks that they agree for every
+    op that has this interface.
+  }];
+  let methods = [
+    StaticInterfaceMethod<[{
+        The function of a number, in double precision, as the front end
+        folds it (`tanh(0.5)` in a spec).
+      }],
+      "double", "evaluate", (ins "double":$x)>,
+    InterfaceMethod<[{
+        Builds, with arith and math ops at the builder's point, the value
+        of the function at the float scalar `x`.
+      }],
+      "::mlir::Value", "buildScalar",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::mlir::Value":$x)>
+  ];
+}
+
 #endif // GOLF_INTERFACES_TD

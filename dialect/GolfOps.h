@@ -14,6 +14,15 @@
 
 #include "dialect/GolfInterfaces.h.inc"
 
+namespace golf::traits {
+/// An op computed only by a library of the target (GolfOps.td's
+/// Golf_TargetLibrary): the math lowering leaves it to the target's
+/// library-call lowering.
+template <typename ConcreteType>
+class TargetLibrary
+    : public mlir::OpTrait::TraitBase<ConcreteType, TargetLibrary> {};
+} // namespace golf::traits
+
 #define GET_OP_CLASSES
 #include "dialect/GolfOps.h.inc"
 

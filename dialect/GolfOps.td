@@ -18,6 +18,14 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def Golf_Differentiable : DeclareOpInterfaceMethods<Golf_DifferentiableOpInterface>;
+def Golf_UnaryMath : DeclareOpInterfaceMethods<Golf_UnaryMathOpInterface>;
+
+// An op that only a library of the target computes: golf-lower-to-linalg
+// leaves it, and the target's library-call lowering
+// (golf-cpu-library-calls) replaces it with a call.
+def Golf_TargetLibrary : NativeOpTrait<"TargetLibrary"> {
+  let cppNamespace = "::golf::traits";
+}
 
 //===----------------------------------------------------------------------===//
 // Module-level declarations
@@ -188,7 +196,8 @@ def Golf_SelectOp : Golf_Op<"select", [Pure, InferTypeOpAdaptor, Golf_Differenti
 
 class Golf_UnaryOp<string mnemonic, string formula, list<Trait> traits = []>
     : Golf_Op<mnemonic, !listconcat(traits, [Pure, SameOperandsAndResultType,
-                                             InferTypeOpInterface, Golf_Differentiable])> {
+                                             InferTypeOpInterface, Golf_Differentiable,
+                                             Golf_UnaryMath])> {
   let summary = "elementwise " # formula;
   let description = [{
     Elementwise `}] # formula # [{`.
@@ -401,7 +410,8 @@ def Golf_RopeOp : Golf_Op<"rope", [Pure, SameOperandsAndResultType,
 }
 
 def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
-    SameOperandsAndResultElementType, InferTypeOpAdaptor, Golf_Differentiable]> {
+    SameOperandsAndResultElementType, InferTypeOpAdaptor, Golf_Differentiable,
+    Golf_TargetLibrary]> {
   let summary = "causal scaled dot-product attention with grouped KV heads";
   let description = [{
     `q` is [B, T, H, D], `k` and `v` are [B, T, H_kv, D] with H a multiple of
@@ -602,7 +612,8 @@ def Golf_LinearGradWeightOp : Golf_Op<"linear_grad_weight", [Pure,
   }];
 }
 
-def Golf_EmbeddingGradOp : Golf_Op<"embedding_grad", [Pure, InferTypeOpAdaptor]> {
+def Golf_EmbeddingGradOp : Golf_Op<"embedding_grad", [Pure, InferTypeOpAdaptor,
+                                                      Golf_TargetLibrary]> {
   let summary = "scatter-adds gradient rows into a table's shape";
   let description = [{
     `result[v, :] = Σ grad[i, :]` over the positions i whose id is v: the
@@ -643,7 +654,7 @@ def Golf_CrossEntropyGradOp : Golf_Op<"cross_entropy_grad", [Pure, InferTypeOpAd
 
 def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
     AllTypesMatch<["q", "out", "grad", "dq"]>, AllTypesMatch<["k", "dk"]>,
-    AllTypesMatch<["v", "dv"]>]> {
+    AllTypesMatch<["v", "dv"]>, Golf_TargetLibrary]> {
   let summary = "gradients of causal attention with respect to q, k and v";
   let description = [{
     For `out = causal_attention(q, k, v)` and the gradient `grad` of `out`,
@@ -673,7 +684,7 @@ def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
 //===----------------------------------------------------------------------===//
 
 def Golf_GemmOp : Golf_Op<"gemm", [Pure, SameOperandsAndResultElementType,
-                                  InferTypeOpAdaptor]> {
+                                  InferTypeOpAdaptor, Golf_TargetLibrary]> {
   let summary = "a matrix product done by a library";
   let description = [{
     `op(a) · op(b)` on matrices, `op` transposing when `transpose_a` /

@@ -22,15 +22,6 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       {"causal_attention", {"q", "k", "v", "scale?", "starts?", "segment?"}},
       {"softcap", {"x", "cap"}},
       {"cross_entropy", {"logits", "targets", "focal_gamma?"}},
-      {"relu", {"x"}},
-      {"square", {"x"}},
-      {"tanh", {"x"}},
-      {"sigmoid", {"x"}},
-      {"sqrt", {"x"}},
-      {"rsqrt", {"x"}},
-      {"exp", {"x"}},
-      {"log", {"x"}},
-      {"abs", {"x"}},
       {"leaky_relu", {"x", "alpha?"}},
       {"reshape", {"x", "shape"}},
       {"concat", {"tensors", "axis?"}},
@@ -48,11 +39,22 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
       {"min", {"a", "b?"}},
       {"max", {"a", "b?"}},
   };
+  // Every unary op of the dialect (UnaryMathOpInterface) is a function of
+  // one argument named by its mnemonic: relu, tanh, exp...
+  static const std::vector<std::string> kUnary = {"x"};
+  mlir::MLIRContext *ctx = builder.getContext();
+  std::optional<mlir::RegisteredOperationName> unary =
+      mlir::RegisteredOperationName::lookup("golf." + name, ctx);
+  if (unary && !unary->hasInterface<UnaryMathOpInterface>())
+    unary.reset();
   auto sig = kSignatures.find(name);
-  if (sig == kSignatures.end()) {
+  if (sig == kSignatures.end() && !unary) {
     std::vector<std::string> names;
     for (const auto &kv : kSignatures)
       names.push_back(kv.first);
+    for (mlir::RegisteredOperationName op : ctx->getRegisteredOperations())
+      if (op.hasInterface<UnaryMathOpInterface>())
+        names.push_back(op.getStringRef().drop_front(5).str());
     for (const auto &kv : blocks)
       names.push_back(kv.first);
     std::string hint = closestMatch(name, names);
@@ -60,7 +62,7 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
                  "unknown function '" + name + "'" +
                      (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
   }
-  const std::vector<std::string> &params = sig->second;
+  const std::vector<std::string> &params = unary ? kUnary : sig->second;
   std::vector<std::optional<Val>> args(params.size());
   std::vector<Loc> locs(params.size(), e.loc);
   auto paramName = [](const std::string &p) {
@@ -288,57 +290,38 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
         builder.getF64FloatAttr(gamma)));
   }
 
-  // Elementwise functions of numbers or tensors.
-  static const std::map<std::string, double (*)(double)> kMath = {
-      {"tanh", [](double x) { return std::tanh(x); }},
-      {"sqrt", [](double x) { return std::sqrt(x); }},
-      {"exp", [](double x) { return std::exp(x); }},
-      {"log", [](double x) { return std::log(x); }},
-      {"abs", [](double x) { return std::fabs(x); }},
-      {"sigmoid", [](double x) { return 1.0 / (1.0 + std::exp(-x)); }},
-      {"rsqrt", [](double x) { return 1.0 / std::sqrt(x); }},
-      {"relu", [](double x) { return x > 0 ? x : 0.0; }},
-      {"square", [](double x) { return x * x; }},
-  };
-  if (kMath.count(name) && args[0]->kind != Val::Tensor) {
-    if (name == "abs" && args[0]->kind == Val::Int) {
-      if (args[0]->i == INT64_MIN)
-        return error(e.loc, "integer overflow");
-      out = Val::ofInt(std::llabs(args[0]->i));
+  // The unary ops: on numbers the op's own function, on float tensors the
+  // op.
+  if (unary) {
+    if (args[0]->kind != Val::Tensor) {
+      if (name == "abs" && args[0]->kind == Val::Int) {
+        if (args[0]->i == INT64_MIN)
+          return error(e.loc, "integer overflow");
+        out = Val::ofInt(std::llabs(args[0]->i));
+        return true;
+      }
+      double x;
+      if (!toNumber(*args[0], locs[0], (name + "()").c_str(), x))
+        return false;
+      double r = unary->getInterface<UnaryMathOpInterface>()->evaluate(x);
+      if (!std::isfinite(r))
+        return error(e.loc,
+                     name + "(" + formatNumber(x) + ") is not a finite number");
+      out = Val::ofFloat(r);
       return true;
     }
-    double x;
-    if (!toNumber(*args[0], locs[0], (name + "()").c_str(), x))
-      return false;
-    double r = kMath.at(name)(x);
-    if (!std::isfinite(r))
-      return error(e.loc,
-                   name + "(" + formatNumber(x) + ") is not a finite number");
-    out = Val::ofFloat(r);
-    return true;
-  }
-  if (kMath.count(name) || name == "leaky_relu") {
     mlir::Value x;
     if (!floatTensorArg(0, x))
       return false;
-    if (name == "relu")
-      return yield(builder.create<ReluOp>(loc, x));
-    if (name == "square")
-      return yield(builder.create<SquareOp>(loc, x));
-    if (name == "tanh")
-      return yield(builder.create<TanhOp>(loc, x));
-    if (name == "sigmoid")
-      return yield(builder.create<SigmoidOp>(loc, x));
-    if (name == "sqrt")
-      return yield(builder.create<SqrtOp>(loc, x));
-    if (name == "rsqrt")
-      return yield(builder.create<RsqrtOp>(loc, x));
-    if (name == "exp")
-      return yield(builder.create<ExpOp>(loc, x));
-    if (name == "log")
-      return yield(builder.create<LogOp>(loc, x));
-    if (name == "abs")
-      return yield(builder.create<AbsOp>(loc, x));
+    mlir::OperationState state(loc, *unary);
+    state.addOperands(x);
+    state.addTypes(x.getType());
+    return yield(builder.create(state)->getResult(0));
+  }
+  if (name == "leaky_relu") {
+    mlir::Value x;
+    if (!floatTensorArg(0, x))
+      return false;
     double alpha;
     if (!numberArg(1, 0.01, alpha))
       return false;

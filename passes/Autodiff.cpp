@@ -21,9 +21,8 @@ namespace {
 /// Ops worth recomputing in the backward pass rather than keeping their
 /// result: elementwise ops, broadcasts, views and row normalizations.
 bool isCheap(Operation *op) {
-  return isa<AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, CmpOp, SelectOp, NegOp,
-             ReluOp, SquareOp, TanhOp, SigmoidOp, SqrtOp, RsqrtOp, ExpOp, LogOp,
-             AbsOp, LeakyReluOp, SoftcapOp, ReshapeOp, BroadcastToOp,
+  return isa<UnaryMathOpInterface, AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp,
+             CmpOp, SelectOp, LeakyReluOp, SoftcapOp, ReshapeOp, BroadcastToOp,
              RmsNormOp>(op);
 }
 

@@ -188,21 +188,20 @@ def GolfTestPrintFusion : Pass<"golf-test-print-fusion", "mlir::ModuleOp"> {
 }
 
 def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
-  let summary = "Lowers golf ops on static tensors to linalg, tensor, arith and math";
+  let summary = "Lowers golf's math on static tensors to linalg, tensor, arith and math";
   let description = [{
     Every golf compute op of `@model` becomes target-independent MLIR on
     tensors: elementwise ops and broadcasts are `linalg.generic` with
-    broadcasting indexing maps, reductions are `linalg.generic` with a
+    broadcasting indexing maps (a unary op's element is what its
+    `UnaryMathOpInterface` builds), reductions are `linalg.generic` with a
     reduction iterator, gathers (`embedding`, `shift`, the target logit of
-    `cross_entropy`) are `tensor.extract` in a generic body, `linear` is
-    `linalg.matmul_transpose_b` on the flattened rows and causal attention is
-    a call to the runtime's tiled online-softmax kernel on memrefs, which
-    never stores a T×T matrix and keeps each row's softmax statistics for
-    the gradient (`golf_rt_attention_stats_f32` / `_f64`, within documents
-    `golf_rt_attention_docs_stats_*`; the gradient
-    `golf_rt_attention_grad_stats_*` / `golf_rt_attention_grad_docs_stats_*`,
-    or without statistics `golf_rt_attention_grad_*` /
-    `golf_rt_attention_grad_docs_*`).
+    `cross_entropy`) are `tensor.extract` in a generic body, and `linear`
+    (where no library was selected) is `linalg.matmul_transpose_b` on the
+    flattened rows. The ops only a library computes (the
+    `Golf_TargetLibrary` trait: `gemm`, `causal_attention` and its gradient,
+    `embedding_grad`) are left as they are, for the target's library-call
+    lowering (`golf-cpu-library-calls`). Each `golf.fused` becomes a
+    private function, one kernel.
     Shapes must be static (run `golf-specialize-shapes` first) and
     parameters bound (`golf-bind-params`).
 
@@ -225,6 +224,43 @@ def GolfLowerToLinalg : Pass<"golf-lower-to-linalg", "mlir::ModuleOp"> {
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::func::FuncDialect",
+  ];
+}
+
+def GolfCpuLibraryCalls : Pass<"golf-cpu-library-calls", "mlir::ModuleOp"> {
+  let summary = "Lowers the library ops to calls of the CPU runtime's kernels";
+  let description = [{
+    The CPU target's library-call lowering: every op with the
+    `Golf_TargetLibrary` trait becomes a call, through the C interface, of
+    one of the runtime's kernels (`runtime/entry_points.def`) on memref
+    views of its operands, writing fresh buffers that its results read as
+    tensors. `golf.gemm {library = "blas"}` calls `golf_rt_gemm_{n,t}{n,t}_*`
+    (BLAS); causal attention calls the runtime's tiled online-softmax
+    kernel, which never stores a T×T matrix and keeps each row's softmax
+    statistics for the gradient (`golf_rt_attention_stats_f32` / `_f64`,
+    within documents `golf_rt_attention_docs_stats_*`; the gradient
+    `golf_rt_attention_grad_stats_*` / `golf_rt_attention_grad_docs_stats_*`,
+    or without the forward's statistics `golf_rt_attention_grad_*` /
+    `golf_rt_attention_grad_docs_*`); `embedding_grad` calls
+    `golf_rt_embedding_grad_*`. Runs after `golf-lower-to-linalg`; a
+    product selected for another target's library is an error.
+
+    Before:
+    ```mlir
+    %y = golf.gemm %x, %w {library = "blas", transpose_b} : tensor<6x8xf32>, tensor<4x8xf32> -> tensor<6x4xf32>
+    ```
+    After:
+    ```mlir
+    %a = bufferization.to_memref %x read_only : memref<6x8xf32>
+    %b = bufferization.to_memref %w read_only : memref<4x8xf32>
+    %c = memref.alloc() : memref<6x4xf32>
+    call @golf_rt_gemm_nt_f32(%a', %b', %c') : (memref<?x?xf32, strided<[?, ?], offset: ?>>, ...) -> ()
+    %y = bufferization.to_tensor %c restrict writable : memref<6x4xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::tensor::TensorDialect", "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
   ];
