@@ -221,6 +221,7 @@ def Golf_RsqrtOp : Golf_UnaryOp<"rsqrt", "1 / sqrt(x)">;
 def Golf_ExpOp : Golf_UnaryOp<"exp", "exp(x)">;
 def Golf_LogOp : Golf_UnaryOp<"log", "log(x)">;
 def Golf_AbsOp : Golf_UnaryOp<"abs", "|x|">;
+def Golf_SiluOp : Golf_UnaryOp<"silu", "x / (1 + exp(-x))">;
 
 def Golf_LeakyReluOp : Golf_Op<"leaky_relu", [Pure, SameOperandsAndResultType,
                                              InferTypeOpInterface, Golf_Differentiable]> {

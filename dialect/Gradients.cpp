@@ -160,6 +160,11 @@ UNARY_RULE(LogOp, h.div(g, x))
 UNARY_RULE(AbsOp, h.select(h.cmp("gt", x, h.constant(x, 0)), g,
                            h.select(h.cmp("lt", x, h.constant(x, 0)), h.neg(g),
                                     h.constant(g, 0))))
+UNARY_RULE(SiluOp, ([&] {
+             // d/dx x·σ(x) = σ + x·σ·(1 - σ) = σ + y·(1 - σ).
+             Value s = b.create<SigmoidOp>(getLoc(), x);
+             return h.mul(g, h.add(s, h.mul(y, h.sub(h.constant(s, 1), s))));
+           }()))
 UNARY_RULE(LeakyReluOp, h.select(h.cmp("gt", x, h.constant(x, 0)), g,
                                  h.mul(g, getAlpha().convertToDouble())))
 UNARY_RULE(SoftcapOp, ([&] {

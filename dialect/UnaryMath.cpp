@@ -78,3 +78,10 @@ double AbsOp::evaluate(double x) { return std::fabs(x); }
 Value AbsOp::buildScalar(OpBuilder &b, Location loc, Value x) {
   return b.create<math::AbsFOp>(loc, x);
 }
+
+double SiluOp::evaluate(double x) { return x / (1.0 + std::exp(-x)); }
+Value SiluOp::buildScalar(OpBuilder &b, Location loc, Value x) {
+  Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));
+  return b.create<arith::DivFOp>(
+      loc, x, b.create<arith::AddFOp>(loc, constant(b, loc, x, 1), e));
+}

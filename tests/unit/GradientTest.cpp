@@ -165,6 +165,7 @@ const Case kCases[] = {
     {"Activations", "",
      "  h = relu(x) + square(x) + tanh(x) + sigmoid(x) + leaky_relu(x, "
      "alpha=0.5) - x"},
+    {"Silu", "", "  h = silu(x * 3.0) + x"},
     {"Elementary", "",
      "  h = sqrt(x * x + 1) + rsqrt(x * x + 1) + exp(x * 0.3) + log(x * x + "
      "1) + abs(x)"},

@@ -45,6 +45,8 @@ func.func @model(%tokens: tensor<?x?xi32>, %targets: tensor<?x?xi32>) -> tensor<
   %u8 = golf.exp %u7 : tensor<?x?x8xf32>
   %u9 = golf.log %u8 : tensor<?x?x8xf32>
   %u10 = golf.abs %u9 : tensor<?x?x8xf32>
+  // CHECK: golf.silu %{{.*}} : tensor<?x?x8xf32>
+  %u10s = golf.silu %u10 : tensor<?x?x8xf32>
   // CHECK: golf.leaky_relu %{{.*}} {alpha = 5.000000e-01 : f64} : tensor<?x?x8xf32>
   %u11 = golf.leaky_relu %u10 {alpha = 0.5 : f64} : tensor<?x?x8xf32>
   // Integer arithmetic on token ids, comparisons and choices.
