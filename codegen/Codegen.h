@@ -1,9 +1,10 @@
-//===- Codegen.h - from golf IR to machine code on the CPU -------*- C++
-//-*-===//
+//===- Codegen.h - the stages every target shares ---------------*- C++ -*-===//
 //
-// The CPU backend: the registry of every dialect and pass the pipeline
-// uses, the ordered pipeline from golf IR to the LLVM dialect, and a JIT
-// that compiles @model for the host and calls it on host buffers.
+// What every target shares: the registry of every dialect and pass the
+// pipeline uses, the ordered stages from golf IR to a target's lowest
+// dialect, and the runtime signature of a compiled function. Each target's
+// own code generation is in codegen/<target>/ (codegen/cpu/CpuCodegen.h:
+// LLVM for this machine, JIT and object files).
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,10 +18,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "runtime/executable.h"
-#include "runtime/step.h"
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -52,43 +51,6 @@ mlir::LogicalResult buildPipeline(mlir::OpPassManager &pm,
 /// runtime dtype or a shape is not static.
 bool signatureOf(mlir::func::FuncOp function, rt::Signature &signature,
                  std::string &error);
-
-/// A host buffer handed to or returned by compiled code (the runtime's).
-using HostTensor = rt::Tensor;
-
-/// A function of the module (@model, @train_step) compiled for this machine
-/// by LLVM's ORC JIT.
-class CompiledFunction {
-public:
-  ~CompiledFunction();
-  /// Compiles `function` of a module at the `lowered` stage (the module is
-  /// consumed). Errors are returned as text.
-  static std::unique_ptr<CompiledFunction> create(mlir::ModuleOp module,
-                                                  const std::string &function,
-                                                  std::string &error);
-  const rt::Signature &signature() const;
-  /// What the CPU device loads (rt::cpuDevice().load): valid while this
-  /// object lives.
-  rt::ExecutableImage image() const;
-  /// For tools and tests: runs on host tensors (the parameters, then the
-  /// tokens and the targets) and returns the results, newly allocated.
-  std::vector<rt::Tensor> run(std::vector<rt::Tensor> &args);
-
-private:
-  struct Impl;
-  std::unique_ptr<Impl> impl;
-  std::unique_ptr<rt::Executable> executable;
-};
-
-/// Compiles `function` of a module at the `lowered` stage (consumed) to an
-/// object file for this machine, with `entry(void **args)`, the function
-/// behind MLIR's packed C interface, `<entry>_signature`, its signature as
-/// a C string of JSON, and, when `plan` is not empty,
-/// `golf_plan`, the plan as a C string of JSON (what the runtime's driver
-/// reads).
-bool emitObject(mlir::ModuleOp module, const std::string &function,
-                const std::string &entry, const std::string &plan,
-                const std::string &path, std::string &error);
 
 } // namespace golf
 

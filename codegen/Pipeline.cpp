@@ -1,43 +1,16 @@
 //===- Pipeline.cpp - the ordered list of stages --------------------------===//
+//
+// Target-independent up to `fused`; the `lowered` stage is the common math
+// lowering then the target's library calls, and `llvm` the target's own
+// passes (codegen/cpu/CpuPipeline.cpp).
+//
+//===----------------------------------------------------------------------===//
 
 #include "codegen/Codegen.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "passes/Passes.h"
 
-#include "mlir/Pass/PassRegistry.h"
-
 using namespace mlir;
-
-namespace {
-
-/// From linalg on tensors to the LLVM dialect, as toolchain notes measured
-/// it on MLIR 19: fuse producer-consumer elementwise generics (fewer loops
-/// and buffers), bufferize with identity layouts at function boundaries,
-/// write every result into a buffer the caller passes, free each buffer
-/// after its last use, loops (each large parallel nest
-/// outlined as a part the runtime's threads share), then the standard
-/// conversions (math functions without an LLVM intrinsic become libm calls)
-/// and the hand-off of each part to the runtime's pool.
-const char *kToLLVM = "linalg-fuse-elementwise-ops,"
-                      "one-shot-bufferize{bufferize-function-boundaries "
-                      "function-boundary-type-conversion=identity-layout-map},"
-                      "golf-results-to-outputs,"
-                      "golf-free-buffers,"
-                      "convert-linalg-to-parallel-loops,"
-                      "golf-outline-parallel,"
-                      "convert-scf-to-cf,"
-                      "expand-strided-metadata,"
-                      "lower-affine,"
-                      "finalize-memref-to-llvm,"
-                      "convert-math-to-libm,"
-                      "convert-math-to-llvm,"
-                      "convert-arith-to-llvm,"
-                      "convert-cf-to-llvm,"
-                      "convert-func-to-llvm,"
-                      "convert-index-to-llvm,"
-                      "reconcile-unrealized-casts,"
-                      "golf-dispatch-parallel";
-
-} // namespace
 
 const std::vector<std::string> &golf::stageNames() {
   static const std::vector<std::string> names = {
@@ -71,8 +44,8 @@ LogicalResult golf::buildPipeline(OpPassManager &pm, const std::string &from,
       pm.addPass(createGolfFuse());
     else if (i == 7) {
       pm.addPass(createGolfLowerToLinalg());
-      pm.addPass(createGolfCpuLibraryCalls());
-    } else if (i == 8 && failed(parsePassPipeline(kToLLVM, pm)))
+      cpu::addLibraryCalls(pm);
+    } else if (i == 8 && failed(cpu::addToLLVM(pm)))
       return failure();
   }
   return success();

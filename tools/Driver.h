@@ -10,7 +10,7 @@
 #ifndef GOLF_TOOLS_DRIVER_H
 #define GOLF_TOOLS_DRIVER_H
 
-#include "codegen/Codegen.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "frontend/Frontend.h"
 #include "passes/Model.h"
 #include "runtime/artifact.h"
@@ -154,6 +154,8 @@ int runBuild(Diagnostics &diags, CompileResult &result, int64_t batch,
 /// [--val-docs N]`: documents to the challenge's shards, training a BPE
 /// tokenizer first with --vocab.
 int runData(int argc, char **argv);
+/// golfc settings: the table of every section's settings.
+int runSettings(int argc, char **argv);
 
 } // namespace golf::driver
 

@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Codegen.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "frontend/Frontend.h"
 #include "runtime/quant.h"
 

@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/Codegen.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "dialect/GolfOps.h"
 
 #include "mlir/IR/MLIRContext.h"

@@ -1,6 +1,6 @@
 //===- Jit.cpp - functions compiled for this machine: JIT and object files ===//
 
-#include "codegen/Codegen.h"
+#include "codegen/cpu/CpuCodegen.h"
 #include "dialect/GolfDialect.h"
 #include "runtime/backend/cpu/cpu_device.h"
 #include "runtime/kernels.h"
