@@ -1,6 +1,8 @@
 //===- GolfSchema.cpp - the settings golfc knows --------------------------===//
 //
-// Defaults follow the challenge's train_gpt.py (reference §3-§6).
+// The sections' settings are dialect/Settings.def's rows; the optimizer
+// kinds' and export formats' keys are below. Defaults follow the
+// challenge's train_gpt.py (reference §3-§6).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,232 +33,32 @@ const char *valueKindName(ValueKind kind) {
 
 using K = ValueKind;
 
-static const std::vector<SettingSpec> kTrain = {
-    {"train_seq_len", K::Int, "1024", "tokens per training sequence", {}},
-    {"train_batch_tokens",
-     K::Int,
-     "524288",
-     "tokens per optimizer step, all ranks",
-     {}},
-    {"iterations", K::Int, "20000", "optimizer steps", {}},
-    {"warmup_steps",
-     K::Int,
-     "20",
-     "steps that prime compiled kernels, then weights and optimizer are "
-     "restored; nothing to prime on the CPU, where it has no effect",
-     {}},
-    {"warmdown_iters",
-     K::Int,
-     "1200",
-     "steps of linear lr decay to 0 at the end",
-     {}},
-    {"warmdown_frac",
-     K::Float,
-     "0.0",
-     "above 0: the warm-down covers this last fraction of the run (the "
-     "SP8192 stacks' form), instead of warmdown_iters",
-     {}},
-    {"min_lr",
-     K::Float,
-     "0.0",
-     "the lr scale's floor once the warm-down has begun (PX/TOP: 0.1)",
-     {}},
-    {"warmdown_shape",
-     K::String,
-     "\"linear\"",
-     "the warm-down's shape: linear, or sqrt (PR #1319's 1 - sqrt(1 - f) of "
-     "the linear scale f, below the line)",
-     {"linear", "sqrt"}},
-    {"max_wallclock_seconds",
-     K::Float,
-     "600.0",
-     "training time cap; 0 disables it",
-     {}},
-    {"grad_clip_norm",
-     K::Float,
-     "0.0",
-     "global gradient-norm clip; 0 disables it",
-     {}},
-    {"grad_accum_steps",
-     K::Int,
-     "0",
-     "micro-steps per optimizer step; 0: 8 / world size, as train_gpt.py",
-     {}},
-    {"seed", K::Int, "1337", "seed of initialization and data order", {}},
-    {"val_loss_every",
-     K::Int,
-     "1000",
-     "steps between validations; 0 disables them",
-     {}},
-    {"train_log_every", K::Int, "200", "steps between log lines", {}},
-    {"ema_enabled",
-     K::Bool,
-     "false",
-     "keep an exponential moving average of the weights",
-     {}},
-    {"ema_decay", K::Float, "0.997", "EMA decay per step", {}},
-    {"swa_enabled",
-     K::Bool,
-     "false",
-     "average snapshots once the lr scale is low",
-     {}},
-    {"swa_every", K::Int, "50", "steps between SWA snapshots", {}},
-    {"swa_start_frac",
-     K::Float,
-     "0.5",
-     "SWA starts when the lr scale falls below this",
-     {}},
-    {"switch_hparam",
-     K::String,
-     "\"\"",
-     "a boolean hparam, true in the spec, that the step takes false until "
-     "switch_at (depth recurrence switched on mid-run, say)",
-     {}},
-    {"switch_at",
-     K::Float,
-     "0.5",
-     "fraction of the run (of its steps, or of the wall clock when the cap "
-     "ends it first) from which switch_hparam is true",
-     {}},
-    {"checkpoint_every",
-     K::Int,
-     "100",
-     "steps between checkpoints of the whole state (for --resume); 0: only "
-     "at the end",
-     {}},
-};
+/// "a|b|c" as {"a", "b", "c"}; "" as none.
+static std::vector<std::string> splitChoices(const char *text) {
+  std::vector<std::string> out;
+  std::string word;
+  for (const char *c = text; *c; ++c) {
+    if (*c == '|') {
+      out.push_back(word);
+      word.clear();
+    } else {
+      word += *c;
+    }
+  }
+  if (!word.empty())
+    out.push_back(word);
+  return out;
+}
 
-static const std::vector<SettingSpec> kEval = {
-    {"eval_seq_len", K::Int, "1024", "tokens per evaluation window", {}},
-    {"eval_stride",
-     K::Int,
-     "0",
-     "sliding-window stride; 0 scores non-overlapping windows",
-     {}},
-    {"val_batch_size",
-     K::Int,
-     "524288",
-     "validation tokens per batch, all ranks",
-     {}},
-    {"ttt_enabled",
-     K::Bool,
-     "false",
-     "score-first test-time training of the final score (reference §10.2)",
-     {}},
-    {"ttt_chunk_tokens",
-     K::Int,
-     "32768",
-     "TTT: validation targets per chunk, scored, then trained on",
-     {}},
-    {"ttt_epochs", K::Int, "3", "TTT: passes over each scored chunk", {}},
-    {"ttt_batch_seqs",
-     K::Int,
-     "32",
-     "TTT: sequences of eval_seq_len per SGD step",
-     {}},
-    {"ttt_lr",
-     K::Float,
-     "0.002",
-     "TTT: SGD lr of the first chunk, cosine to 0 at the last",
-     {}},
-    {"ttt_momentum", K::Float, "0.9", "TTT: SGD momentum", {}},
-    {"ttt_grad_clip", K::Float, "1.0", "TTT: global gradient-norm clip", {}},
-    {"slot_enabled",
-     K::Bool,
-     "false",
-     "SLOT (reference §10.5): a per-window hidden shift and logit bias fitted "
-     "to the very targets it scores; reported apart, as not a legal score",
-     {}},
-    {"slot_steps", K::Int, "64", "SLOT: AdamW steps per batch of windows", {}},
-    {"slot_batch_seqs",
-     K::Int,
-     "32",
-     "SLOT: windows fitted together (the loss is their scored mean)",
-     {}},
-    {"slot_lr",
-     K::Float,
-     "0.01",
-     "SLOT: AdamW lr of the first step, cosine towards slot_lr_min",
-     {}},
-    {"slot_lr_min", K::Float, "0.001", "SLOT: the cosine's floor", {}},
-    {"slot_weight_decay", K::Float, "0.01", "SLOT: AdamW weight decay", {}},
-    {"slot_warm_start",
-     K::Float,
-     "0.85",
-     "SLOT: a batch starts from this times the previous batch's shift and "
-     "bias (0: from zero)",
-     {}},
-};
-
-static const std::vector<SettingSpec> kExport = {
-    {"compressor",
-     K::String,
-     "\"zlib\"",
-     "compression of the quantized weights",
-     {"zlib", "zstd", "lzma"}},
-    {"compress_level",
-     K::Int,
-     "9",
-     "compression level (zlib 0-9, zstd 1-22, lzma 0-9)",
-     {}},
-    {"budget_bytes",
-     K::Int,
-     "16000000",
-     "artifact budget: compressed weights plus spec",
-     {}},
-    {"gptq_batches",
-     K::Int,
-     "16",
-     "training batches of the calibration forward that gathers GPTQ's "
-     "Hessians",
-     {}},
-    {"gptq_calibration",
-     K::String,
-     "\"train\"",
-     "train: GPTQ's Hessians from training batches; self: from sequences the "
-     "model samples itself",
-     {"train", "self"}},
-    {"gptq_temperature",
-     K::Float,
-     "0.8",
-     "sampling temperature of self-generated calibration",
-     {}},
-    {"fit_class",
-     K::String,
-     "\"\"",
-     "export class made smaller by fit_rule, as little as needed, when the "
-     "artifact would exceed the budget; \"\" never",
-     {}},
-    {"fit_rule",
-     K::String,
-     "\"prune\"",
-     "how fitting makes fit_class smaller: prune its smallest weights, "
-     "coarsen its grid, or bits: one bit less a step",
-     {"prune", "coarsen", "bits"}},
-    {"lqer_top_k",
-     K::Int,
-     "0",
-     "LQER (reference §7.8): the matrices of largest quantization error that "
-     "get a low-rank correction (TOP: 3)",
-     {}},
-    {"lqer_rank", K::Int, "4", "LQER: the correction's rank", {}},
-    {"lqer_group",
-     K::Int,
-     "64",
-     "LQER: entries of B per fp16 scale of its int4 codes",
-     {}},
-    {"fit_margin_bytes",
-     K::Int,
-     "0",
-     "bytes the fitted artifact keeps under the budget",
-     {}},
-    {"late_qat_threshold",
-     K::Float,
-     "0.0",
-     "fake quantization starts when the lr scale falls below this; 0 disables "
-     "it",
-     {}},
-};
+/// The rows of dialect/Settings.def in `section`, in their order.
+static std::vector<SettingSpec> sectionRows(const char *section) {
+  std::vector<SettingSpec> out;
+#define GOLF_SETTING(SECTION, NAME, KIND, DEFAULT, UNIT, CHOICES, HELP)        \
+  if (std::strcmp(#SECTION, section) == 0)                                     \
+    out.push_back({#NAME, K::KIND, DEFAULT, HELP, splitChoices(CHOICES), UNIT});
+#include "dialect/Settings.def"
+  return out;
+}
 
 static const std::vector<SettingSpec> kMuon = {
     {"lr", K::Float, nullptr, "learning rate before the schedule", {}},
@@ -347,12 +149,15 @@ static const std::vector<SettingSpec> kInt = {
 };
 
 const std::vector<SettingSpec> *sectionSchema(const std::string &section) {
+  static const std::vector<SettingSpec> train = sectionRows("train"),
+                                        eval = sectionRows("eval"),
+                                        exports = sectionRows("export");
   if (section == "train")
-    return &kTrain;
+    return &train;
   if (section == "eval")
-    return &kEval;
+    return &eval;
   if (section == "export")
-    return &kExport;
+    return &exports;
   return nullptr;
 }
 

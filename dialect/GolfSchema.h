@@ -2,10 +2,11 @@
 //-*-===//
 //
 // The single list of every setting with a fixed meaning: the `train`, `eval`
-// and `export` sections of a spec, the keys of each optimizer kind and of
-// each export format. The front end checks specs against it (with "did you
-// mean" suggestions), the dialect verifiers check IR against it, and
-// `golfc report` prints it. Plain C++: the runtime may include it.
+// and `export` sections of a spec (dialect/Settings.def's rows), the keys of
+// each optimizer kind and of each export format. The front end checks specs
+// against it (with "did you mean" suggestions), the dialect verifiers check IR
+// against it, and `golfc report` prints it. Plain C++: the runtime may include
+// it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,6 +27,7 @@ struct SettingSpec {
   const char *defaultValue; // In spec syntax; nullptr when required.
   const char *help;
   std::vector<std::string> choices; // Allowed strings, empty when free.
+  const char *unit = "";            // "tokens", "steps", "s"; "" when none.
 };
 
 /// The settings of section `train`, `eval` or `export`; nullptr otherwise.

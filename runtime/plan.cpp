@@ -41,6 +41,7 @@ std::string TrainPlan::toJson() const {
   j["spec"] = specText;
   j["config"] = config;
   j["revision"] = revision;
+  j["params"] = nlohmann::json::array();
   for (const TrainParam &p : params)
     j["params"].push_back({{"name", p.name},
                            {"shape", p.shape},
@@ -63,6 +64,7 @@ std::string TrainPlan::toJson() const {
                  {"lqer_top_k", exports.lqerTopK},
                  {"lqer_rank", exports.lqerRank},
                  {"lqer_group", exports.lqerGroup}};
+  j["export"]["classes"] = nlohmann::json::array();
   for (const auto &[name, q] : exports.classes)
     j["export"]["classes"].push_back({{"name", name},
                                       {"format", quantFormatName(q.format)},
@@ -73,6 +75,7 @@ std::string TrainPlan::toJson() const {
                                       {"prune_percentile", q.prunePercentile},
                                       {"clip_search", q.clipSearch},
                                       {"damping", q.damping}});
+  j["groups"] = nlohmann::json::array();
   for (const TrainGroup &g : groups) {
     nlohmann::json o = {{"name", g.name}, {"kind", g.kind}};
     if (g.kind == "muon")
@@ -264,10 +267,7 @@ std::string applyOverrides(TrainPlan &plan,
     const char *text = getenv ? getenv(upper(bare).c_str()) : nullptr;
     if (!text || !*text)
       continue;
-    bool adjustable = bare == "eval_stride";
-    for (const SettingField &f : settingFields())
-      adjustable |= f.runtime && bare == f.name;
-    if (adjustable)
+    if (changeableAtRunTime(bare))
       env.push_back({bare, text});
     else if (!sameValue(text, value))
       return upper(bare) + "=" + text + " in the environment: " + key +
@@ -317,6 +317,65 @@ std::string modelSettings(const std::string &config) {
   return out;
 }
 
+namespace {
+
+/// Reads the keys of the plan's JSON, each required and of its type: a plan
+/// without one was not written by this golfc. The first miss is the error.
+struct PlanReader {
+  std::string error;
+
+  static bool read(const nlohmann::json &v, int64_t &out) {
+    return v.is_number_integer() && (out = v.get<int64_t>(), true);
+  }
+  static bool read(const nlohmann::json &v, int &out) {
+    return v.is_number_integer() && (out = v.get<int>(), true);
+  }
+  static bool read(const nlohmann::json &v, double &out) {
+    return v.is_number() && (out = v.get<double>(), true);
+  }
+  static bool read(const nlohmann::json &v, bool &out) {
+    return v.is_boolean() && (out = v.get<bool>(), true);
+  }
+  static bool read(const nlohmann::json &v, std::string &out) {
+    return v.is_string() && (out = v.get<std::string>(), true);
+  }
+  template <typename T>
+  static bool read(const nlohmann::json &v, std::vector<T> &out) {
+    if (!v.is_array())
+      return false;
+    out.assign(v.size(), T());
+    for (size_t i = 0; i < v.size(); ++i)
+      if (!read(v[i], out[i]))
+        return false;
+    return true;
+  }
+
+  /// `out` = `object[key]`, or an error that names the key.
+  template <typename T>
+  void get(const nlohmann::json &object, const char *key, T &out) {
+    if (!error.empty())
+      return;
+    auto it = object.is_object() ? object.find(key) : object.end();
+    if (it == object.end() || !read(*it, out))
+      error = std::string("the embedded training plan ") +
+              (it == object.end() ? "has no '" : "has a malformed '") + key +
+              "': rebuild the binary with this golfc";
+  }
+  /// The array `object[key]` (an error, and an empty array, otherwise).
+  const nlohmann::json &array(const nlohmann::json &object, const char *key) {
+    static const nlohmann::json empty = nlohmann::json::array();
+    auto it = object.is_object() ? object.find(key) : object.end();
+    if (it != object.end() && it->is_array())
+      return *it;
+    if (error.empty())
+      error = std::string("the embedded training plan has no list '") + key +
+              "': rebuild the binary with this golfc";
+    return empty;
+  }
+};
+
+} // namespace
+
 std::string TrainPlan::fromJson(const std::string &text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_object() && j.contains("step") && !j.contains("train"))
@@ -350,95 +409,97 @@ std::string TrainPlan::fromJson(const std::string &text) {
     else
       t.*(f.text) = it->get<std::string>();
   }
-  microBatch = j.value("micro_batch", int64_t(1));
-  stepGroup = j.value("step_group", int64_t(1));
-  accumSteps = j.value("accum_steps", int64_t(1));
-  tokenLimit = j.value("token_limit", int64_t(0));
-  classes = j.value("classes", int64_t(0));
-  evalSeqLen = j.value("eval_seq_len", int64_t(1024));
-  evalBatch = j.value("eval_batch", int64_t(1));
-  evalStride = j.value("eval_stride", int64_t(0));
-  headWeight = j.value("head_weight", std::string());
-  headSoftcap = j.value("head_softcap", 0.0);
-  specPath = j.value("spec_path", std::string());
-  specText = j.value("spec", std::string());
-  config = j.value("config", std::string());
-  revision = j.value("revision", std::string());
+  PlanReader r;
+  r.get(j, "micro_batch", microBatch);
+  r.get(j, "step_group", stepGroup);
+  r.get(j, "accum_steps", accumSteps);
+  r.get(j, "token_limit", tokenLimit);
+  r.get(j, "classes", classes);
+  r.get(j, "eval_seq_len", evalSeqLen);
+  r.get(j, "eval_batch", evalBatch);
+  r.get(j, "eval_stride", evalStride);
+  r.get(j, "head_weight", headWeight);
+  r.get(j, "head_softcap", headSoftcap);
+  r.get(j, "spec_path", specPath);
+  r.get(j, "spec", specText);
+  r.get(j, "config", config);
+  r.get(j, "revision", revision);
   params.clear();
-  for (const nlohmann::json &p : j["params"])
-    params.push_back({p.value("name", std::string()),
-                      p.value("shape", std::vector<int64_t>()),
-                      p.value("init", std::string()),
-                      p.value("init_args", std::vector<double>()),
-                      p.value("group", std::string()),
-                      p.value("quant", std::string())});
+  for (const nlohmann::json &p : r.array(j, "params")) {
+    TrainParam param;
+    r.get(p, "name", param.name);
+    r.get(p, "shape", param.shape);
+    r.get(p, "init", param.init);
+    r.get(p, "init_args", param.initArgs);
+    r.get(p, "group", param.group);
+    r.get(p, "quant", param.quant);
+    params.push_back(param);
+  }
   exports = ExportPlan();
-  if (j.contains("export")) {
+  {
     const nlohmann::json &e = j["export"];
-    exports.compressor = e.value("compressor", exports.compressor);
-    exports.level = e.value("level", exports.level);
-    exports.budgetBytes = e.value("budget_bytes", exports.budgetBytes);
-    exports.hessianParams =
-        e.value("hessian_params", std::vector<std::string>());
-    exports.calibrationBatches =
-        e.value("calibration_batches", exports.calibrationBatches);
-    exports.lateQatThreshold =
-        e.value("late_qat_threshold", exports.lateQatThreshold);
-    exports.calibration = e.value("calibration", exports.calibration);
-    exports.fitClass = e.value("fit_class", exports.fitClass);
-    exports.fitRule = e.value("fit_rule", exports.fitRule);
-    exports.fitMarginBytes =
-        e.value("fit_margin_bytes", exports.fitMarginBytes);
-    exports.temperature = e.value("temperature", exports.temperature);
-    exports.qatParams = e.value("qat_params", std::vector<std::string>());
-    exports.lqerTopK = e.value("lqer_top_k", exports.lqerTopK);
-    exports.lqerRank = e.value("lqer_rank", exports.lqerRank);
-    exports.lqerGroup = e.value("lqer_group", exports.lqerGroup);
-    if (e.contains("classes"))
-      for (const nlohmann::json &c : e["classes"]) {
-        QuantPolicy q;
-        if (!parseQuantFormat(c.value("format", std::string()), q.format))
-          return "the plan has an unknown export format";
-        q.clipPercentile = c.value("clip_percentile", q.clipPercentile);
-        q.clipSigmas = c.value("clip_sigmas", q.clipSigmas);
-        q.scaleFloor = c.value("scale_floor", q.scaleFloor);
-        q.method = c.value("method", q.method);
-        q.prunePercentile = c.value("prune_percentile", q.prunePercentile);
-        q.clipSearch = c.value("clip_search", q.clipSearch);
-        q.damping = c.value("damping", q.damping);
-        exports.classes.push_back({c.value("name", std::string()), q});
-      }
+    r.get(e, "compressor", exports.compressor);
+    r.get(e, "level", exports.level);
+    r.get(e, "budget_bytes", exports.budgetBytes);
+    r.get(e, "hessian_params", exports.hessianParams);
+    r.get(e, "calibration_batches", exports.calibrationBatches);
+    r.get(e, "late_qat_threshold", exports.lateQatThreshold);
+    r.get(e, "calibration", exports.calibration);
+    r.get(e, "fit_class", exports.fitClass);
+    r.get(e, "fit_rule", exports.fitRule);
+    r.get(e, "fit_margin_bytes", exports.fitMarginBytes);
+    r.get(e, "temperature", exports.temperature);
+    r.get(e, "qat_params", exports.qatParams);
+    r.get(e, "lqer_top_k", exports.lqerTopK);
+    r.get(e, "lqer_rank", exports.lqerRank);
+    r.get(e, "lqer_group", exports.lqerGroup);
+    for (const nlohmann::json &c : r.array(e, "classes")) {
+      QuantPolicy q;
+      std::string format, name;
+      r.get(c, "format", format);
+      r.get(c, "name", name);
+      if (r.error.empty() && !parseQuantFormat(format, q.format))
+        return "the plan has an unknown export format '" + format + "'";
+      r.get(c, "clip_percentile", q.clipPercentile);
+      r.get(c, "clip_sigmas", q.clipSigmas);
+      r.get(c, "scale_floor", q.scaleFloor);
+      r.get(c, "method", q.method);
+      r.get(c, "prune_percentile", q.prunePercentile);
+      r.get(c, "clip_search", q.clipSearch);
+      r.get(c, "damping", q.damping);
+      exports.classes.push_back({name, q});
+    }
   }
   groups.clear();
-  for (const nlohmann::json &g : j["groups"]) {
+  for (const nlohmann::json &g : r.array(j, "groups")) {
     TrainGroup group;
-    group.name = g.value("name", std::string());
-    group.kind = g.value("kind", std::string());
-    const nlohmann::json &o = g["settings"];
+    r.get(g, "name", group.name);
+    r.get(g, "kind", group.kind);
+    const nlohmann::json &o = g.is_object() && g.contains("settings")
+                                  ? g["settings"]
+                                  : nlohmann::json::object();
     if (group.kind == "muon") {
       MuonSettings &m = group.muon;
-      m.lr = o.value("lr", 0.0);
-      m.momentum = o.value("momentum", m.momentum);
-      m.nesterov = o.value("nesterov", m.nesterov);
-      m.backendSteps = o.value("backend_steps", m.backendSteps);
-      m.momentumWarmupStart =
-          o.value("momentum_warmup_start", m.momentumWarmupStart);
-      m.momentumWarmupSteps =
-          o.value("momentum_warmup_steps", m.momentumWarmupSteps);
-      m.weightDecay = o.value("weight_decay", m.weightDecay);
-      m.rowNormalize = o.value("row_normalize", m.rowNormalize);
-      m.polarExpress = o.value("polar_express", m.polarExpress);
+      r.get(o, "lr", m.lr);
+      r.get(o, "momentum", m.momentum);
+      r.get(o, "nesterov", m.nesterov);
+      r.get(o, "backend_steps", m.backendSteps);
+      r.get(o, "momentum_warmup_start", m.momentumWarmupStart);
+      r.get(o, "momentum_warmup_steps", m.momentumWarmupSteps);
+      r.get(o, "weight_decay", m.weightDecay);
+      r.get(o, "row_normalize", m.rowNormalize);
+      r.get(o, "polar_express", m.polarExpress);
     } else {
       AdamSettings &a = group.adam;
-      a.lr = o.value("lr", 0.0);
-      a.beta1 = o.value("beta1", a.beta1);
-      a.beta2 = o.value("beta2", a.beta2);
-      a.eps = o.value("eps", a.eps);
-      a.weightDecay = o.value("weight_decay", a.weightDecay);
+      r.get(o, "lr", a.lr);
+      r.get(o, "beta1", a.beta1);
+      r.get(o, "beta2", a.beta2);
+      r.get(o, "eps", a.eps);
+      r.get(o, "weight_decay", a.weightDecay);
     }
     groups.push_back(group);
   }
-  return "";
+  return r.error;
 }
 
 } // namespace golf::rt

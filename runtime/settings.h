@@ -1,10 +1,10 @@
-// The runtime's side of the settings table: every `train` and `eval` setting
-// a training run consumes, once, with the field of TrainSettings that holds
-// it and whether a built trainer may change it at run time (and within which
-// range). Their names, types, defaults and documentation are the schema's
-// (dialect/GolfSchema.cpp); tests/unit/SettingsTest.cpp checks every field
-// against it, defaults included. The plan's JSON, the drivers' reading of a
-// compiled spec and the run-time overrides all go through this table.
+// The runtime's side of the settings table: the rows of dialect/Settings.def
+// that a training run consumes (GOLF_RUN_SETTING), each with the field of
+// TrainSettings that holds it and whether a built trainer may change it at
+// run time (and within which range). tests/unit/SettingsTest.cpp checks each
+// field's type and default against the row's. The plan's JSON, the drivers'
+// reading of a compiled spec and the run-time overrides all go through this
+// table.
 #pragma once
 
 #include "runtime/train.h"
@@ -28,6 +28,10 @@ struct SettingField {
 };
 
 const std::vector<SettingField> &settingFields();
+
+/// Whether a built trainer may change the setting `name` (bare, without its
+/// section) at run time: --set, or NAME=value in the environment.
+bool changeableAtRunTime(const std::string &name);
 
 /// The value of `f` in `s`, as the configuration and JSON write it.
 std::string settingText(const TrainSettings &s, const SettingField &f);

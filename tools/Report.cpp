@@ -1,5 +1,8 @@
 #include "tools/Driver.h"
 
+#include "dialect/GolfSchema.h"
+#include "runtime/settings.h"
+
 using namespace golf;
 
 namespace golf::driver {
@@ -177,6 +180,39 @@ bool printEstimate(const CompileResult &r, int64_t specBytes,
           "an upper bound; export.fit_class makes the export fit by "
           "construction\n";
   return fits || floored || !policy.fitClass.empty();
+}
+
+/// `golfc settings [--markdown]`: every setting of the train, eval and
+/// export sections, from dialect/Settings.def (the table of docs/dsl.md is
+/// this command's --markdown output).
+int runSettings(int argc, char **argv) {
+  bool markdown = false;
+  for (int i = 2; i < argc; ++i) {
+    if (std::string(argv[i]) != "--markdown")
+      return usage(llvm::Twine("settings: unknown option '") + argv[i] + "'");
+    markdown = true;
+  }
+  if (markdown)
+    llvm::outs() << "| setting | kind | default | unit | at run time | "
+                    "meaning |\n|---|---|---|---|---|---|\n";
+  for (const std::string &section : sectionNames())
+    for (const SettingSpec &s : *sectionSchema(section)) {
+      std::string key = section + "." + s.name;
+      const char *when = rt::changeableAtRunTime(s.name) ? "yes" : "no";
+      if (markdown) {
+        llvm::outs() << "| `" << key << "` | " << valueKindName(s.kind) << " | "
+                     << s.defaultValue << " | " << s.unit << " | " << when
+                     << " | " << s.help << " |\n";
+        continue;
+      }
+      llvm::outs() << llvm::left_justify(key, 32) << " "
+                   << llvm::left_justify(valueKindName(s.kind), 8) << " "
+                   << llvm::left_justify(s.defaultValue, 10) << " "
+                   << llvm::left_justify(s.unit, 12) << " "
+                   << (*when == 'y' ? "run time" : "fixed   ") << " " << s.help
+                   << "\n";
+    }
+  return 0;
 }
 
 } // namespace golf::driver

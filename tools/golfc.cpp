@@ -43,6 +43,9 @@ commands:
                 final.safetensors, artifact.bin (the quantized weights and
                 the spec) and summary.json (val_loss, val_bpb, the round
                 trip's)
+  settings      every setting of the train, eval and export sections: kind,
+                default, unit, whether a built trainer may change it at run
+                time, meaning (--markdown: the table of docs/dsl.md)
   eval ARTIFACT score an artifact's round-tripped weights: --val GLOB
                 --tokenizer MODEL [--stride N] (default: the spec's
                 eval_stride); the model is rebuilt from the spec and settings
@@ -91,6 +94,8 @@ int main(int argc, char **argv) {
   }
   if (command == "data")
     return runData(argc, argv);
+  if (command == "settings")
+    return runSettings(argc, argv);
   if (command != "ir" && command != "report" && command != "loss" &&
       command != "grad" && command != "bench" && command != "build" &&
       command != "train" && command != "eval")

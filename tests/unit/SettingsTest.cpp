@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <set>
 
 namespace {
@@ -84,6 +85,41 @@ TEST(Settings, PlanJsonRoundTripsAndRefusesAMissingSetting) {
   err = back.fromJson(broken);
   EXPECT_NE(err.find("malformed setting train.swa_every"), std::string::npos)
       << err;
+}
+
+// Every other key of the plan is required too, at every level: the plan
+// itself, a parameter, the export, an export class, a group's settings.
+TEST(Settings, PlanJsonRefusesAnyMissingOrMistypedKey) {
+  TrainPlan plan;
+  plan.params.push_back({"w", {2, 2}, "zeros", {}, "g", "q"});
+  TrainGroup group;
+  group.name = "g";
+  group.kind = "muon";
+  plan.groups.push_back(group);
+  plan.exports.classes.push_back({"q", QuantPolicy()});
+  plan.microBatch = 3;
+  const std::string json = plan.toJson();
+  TrainPlan back;
+  ASSERT_EQ(back.fromJson(json), "");
+  EXPECT_EQ(back.microBatch, 3);
+  ASSERT_EQ(back.exports.classes.size(), 1u);
+  EXPECT_EQ(back.params[0].shape, (std::vector<int64_t>{2, 2}));
+  for (const char *key :
+       {"\"micro_batch\":", "\"shape\":", "\"compressor\":",
+        "\"clip_percentile\":", "\"backend_steps\":", "\"revision\":"}) {
+    size_t at = json.find(key);
+    ASSERT_NE(at, std::string::npos) << key;
+    std::string name = std::string(key).substr(1, strlen(key) - 3);
+    std::string broken = json;
+    broken.replace(at, strlen(key), "\"renamed\":");
+    std::string err = back.fromJson(broken);
+    EXPECT_NE(err.find("has no '" + name + "'"), std::string::npos) << err;
+    broken = json;
+    broken.replace(at, strlen(key), std::string(key) + "{},\"old\":");
+    err = back.fromJson(broken);
+    EXPECT_NE(err.find("has a malformed '" + name + "'"), std::string::npos)
+        << err;
+  }
 }
 
 } // namespace
