@@ -294,10 +294,11 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
   // op.
   if (unary) {
     if (args[0]->kind != Val::Tensor) {
-      if (name == "abs" && args[0]->kind == Val::Int) {
+      // On integers abs and neg stay integers, as unary minus does.
+      if ((name == "abs" || name == "neg") && args[0]->kind == Val::Int) {
         if (args[0]->i == INT64_MIN)
           return error(e.loc, "integer overflow");
-        out = Val::ofInt(std::llabs(args[0]->i));
+        out = Val::ofInt(name == "abs" ? std::llabs(args[0]->i) : -args[0]->i);
         return true;
       }
       double x;

@@ -11,9 +11,10 @@
 using namespace mlir;
 
 bool golf::isFusionBoundary(Operation *op) {
-  return isa<GemmOp, LinearOp, LinearGradInputOp, LinearGradWeightOp,
-             CausalAttentionOp, CausalAttentionGradOp, EmbeddingGradOp,
-             FusedOp>(op) ||
+  // A library's op (gemm, attention, embedding_grad) is a call, never part
+  // of a kernel; nor are the matrix products a library may take over.
+  return op->hasTrait<golf::traits::TargetLibrary>() ||
+         isa<LinearOp, LinearGradInputOp, LinearGradWeightOp, FusedOp>(op) ||
          !isa<GolfDialect>(op->getDialect());
 }
 

@@ -102,7 +102,7 @@ exportArtifact(const TrainPlan &plan,
     }
     std::string err =
         encodeSmallestArtifact(trial, plan.exports.compressor,
-                               plan.exports.level, out.bytes, &out.packed);
+                               (int)plan.exports.level, out.bytes, &out.packed);
     out.countedBytes = (int64_t)(out.bytes.size() + plan.specText.size());
     return err;
   };

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <limits>
 #include <sstream>
 
 namespace golf::rt {
@@ -49,21 +50,18 @@ std::string TrainPlan::toJson() const {
                            {"init_args", p.initArgs},
                            {"group", p.group},
                            {"quant", p.quant}});
-  j["export"] = {{"compressor", exports.compressor},
-                 {"level", exports.level},
-                 {"budget_bytes", exports.budgetBytes},
-                 {"hessian_params", exports.hessianParams},
-                 {"calibration", exports.calibration},
-                 {"fit_class", exports.fitClass},
-                 {"fit_rule", exports.fitRule},
-                 {"fit_margin_bytes", exports.fitMarginBytes},
-                 {"temperature", exports.temperature},
-                 {"late_qat_threshold", exports.lateQatThreshold},
-                 {"qat_params", exports.qatParams},
-                 {"calibration_batches", exports.calibrationBatches},
-                 {"lqer_top_k", exports.lqerTopK},
-                 {"lqer_rank", exports.lqerRank},
-                 {"lqer_group", exports.lqerGroup}};
+  // The export settings under their names, then what the compiler adds.
+  nlohmann::json &e = j["export"] = nlohmann::json::object();
+  for (const ExportField &f : exportFields()) {
+    if (f.integer)
+      e[f.name] = exports.*(f.integer);
+    else if (f.real)
+      e[f.name] = exports.*(f.real);
+    else
+      e[f.name] = exports.*(f.text);
+  }
+  e["hessian_params"] = exports.hessianParams;
+  e["qat_params"] = exports.qatParams;
   j["export"]["classes"] = nlohmann::json::array();
   for (const auto &[name, q] : exports.classes)
     j["export"]["classes"].push_back({{"name", name},
@@ -325,10 +323,21 @@ struct PlanReader {
   std::string error;
 
   static bool read(const nlohmann::json &v, int64_t &out) {
-    return v.is_number_integer() && (out = v.get<int64_t>(), true);
+    // An unsigned value above INT64_MAX would wrap.
+    if (!v.is_number_integer() ||
+        (v.is_number_unsigned() &&
+         v.get<uint64_t>() > (uint64_t)std::numeric_limits<int64_t>::max()))
+      return false;
+    out = v.get<int64_t>();
+    return true;
   }
   static bool read(const nlohmann::json &v, int &out) {
-    return v.is_number_integer() && (out = v.get<int>(), true);
+    int64_t wide;
+    if (!read(v, wide) || wide < std::numeric_limits<int>::min() ||
+        wide > std::numeric_limits<int>::max())
+      return false;
+    out = (int)wide;
+    return true;
   }
   static bool read(const nlohmann::json &v, double &out) {
     return v.is_number() && (out = v.get<double>(), true);
@@ -364,12 +373,25 @@ struct PlanReader {
   /// The array `object[key]` (an error, and an empty array, otherwise).
   const nlohmann::json &array(const nlohmann::json &object, const char *key) {
     static const nlohmann::json empty = nlohmann::json::array();
+    return nested(object, key, /*isArray=*/true, empty);
+  }
+  /// The object `object[key]` (an error, and an empty object, otherwise).
+  const nlohmann::json &child(const nlohmann::json &object, const char *key) {
+    static const nlohmann::json empty = nlohmann::json::object();
+    return nested(object, key, /*isArray=*/false, empty);
+  }
+
+private:
+  const nlohmann::json &nested(const nlohmann::json &object, const char *key,
+                               bool isArray, const nlohmann::json &empty) {
     auto it = object.is_object() ? object.find(key) : object.end();
-    if (it != object.end() && it->is_array())
+    if (it != object.end() && (isArray ? it->is_array() : it->is_object()))
       return *it;
     if (error.empty())
-      error = std::string("the embedded training plan has no list '") + key +
-              "': rebuild the binary with this golfc";
+      error = std::string("the embedded training plan ") +
+              (it == object.end() ? "has no '" : "has a malformed '") + key +
+              "' (" + (isArray ? "a list" : "an object") +
+              "): rebuild the binary with this golfc";
     return empty;
   }
 };
@@ -437,22 +459,17 @@ std::string TrainPlan::fromJson(const std::string &text) {
   }
   exports = ExportPlan();
   {
-    const nlohmann::json &e = j["export"];
-    r.get(e, "compressor", exports.compressor);
-    r.get(e, "level", exports.level);
-    r.get(e, "budget_bytes", exports.budgetBytes);
+    const nlohmann::json &e = r.child(j, "export");
+    for (const ExportField &f : exportFields()) {
+      if (f.integer)
+        r.get(e, f.name, exports.*(f.integer));
+      else if (f.real)
+        r.get(e, f.name, exports.*(f.real));
+      else
+        r.get(e, f.name, exports.*(f.text));
+    }
     r.get(e, "hessian_params", exports.hessianParams);
-    r.get(e, "calibration_batches", exports.calibrationBatches);
-    r.get(e, "late_qat_threshold", exports.lateQatThreshold);
-    r.get(e, "calibration", exports.calibration);
-    r.get(e, "fit_class", exports.fitClass);
-    r.get(e, "fit_rule", exports.fitRule);
-    r.get(e, "fit_margin_bytes", exports.fitMarginBytes);
-    r.get(e, "temperature", exports.temperature);
     r.get(e, "qat_params", exports.qatParams);
-    r.get(e, "lqer_top_k", exports.lqerTopK);
-    r.get(e, "lqer_rank", exports.lqerRank);
-    r.get(e, "lqer_group", exports.lqerGroup);
     for (const nlohmann::json &c : r.array(e, "classes")) {
       QuantPolicy q;
       std::string format, name;
@@ -475,9 +492,7 @@ std::string TrainPlan::fromJson(const std::string &text) {
     TrainGroup group;
     r.get(g, "name", group.name);
     r.get(g, "kind", group.kind);
-    const nlohmann::json &o = g.is_object() && g.contains("settings")
-                                  ? g["settings"]
-                                  : nlohmann::json::object();
+    const nlohmann::json &o = r.child(g, "settings");
     if (group.kind == "muon") {
       MuonSettings &m = group.muon;
       r.get(o, "lr", m.lr);

@@ -37,6 +37,28 @@ const std::vector<SettingField> &settingFields() {
   return table;
 }
 
+const std::vector<ExportField> &exportFields() {
+  using E = ExportPlan;
+  auto row = [](const char *name, auto E::*member) {
+    ExportField f{name};
+    using T = std::remove_reference_t<decltype(E().*member)>;
+    if constexpr (std::is_same_v<T, int64_t>)
+      f.integer = member;
+    else if constexpr (std::is_same_v<T, double>)
+      f.real = member;
+    else
+      f.text = member;
+    return f;
+  };
+  static const std::vector<ExportField> table = {
+#define GOLF_EXPORT_SETTING(SECTION, NAME, KIND, DEFAULT, UNIT, CHOICES, HELP, \
+                            FIELD)                                             \
+  row(#NAME, &E::FIELD),
+#include "dialect/Settings.def"
+  };
+  return table;
+}
+
 bool changeableAtRunTime(const std::string &name) {
   if (name == "eval_stride") // The plan's, checked against eval_seq_len.
     return true;

@@ -29,6 +29,19 @@ struct SettingField {
 
 const std::vector<SettingField> &settingFields();
 
+/// An export setting (a GOLF_EXPORT_SETTING row of dialect/Settings.def):
+/// the field of ExportPlan that carries it, under the setting's name, from
+/// the compiled spec to the plan's JSON and back.
+struct ExportField {
+  const char *name;
+  // Exactly one of these names the field.
+  int64_t ExportPlan::*integer = nullptr;
+  double ExportPlan::*real = nullptr;
+  std::string ExportPlan::*text = nullptr;
+};
+
+const std::vector<ExportField> &exportFields();
+
 /// Whether a built trainer may change the setting `name` (bare, without its
 /// section) at run time: --set, or NAME=value in the environment.
 bool changeableAtRunTime(const std::string &name);

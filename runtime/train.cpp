@@ -494,7 +494,8 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
     log.line(format("artifact: %zu bytes (%s level %d, %s codes) + spec %zu "
                     "bytes = %lld bytes counted of %lld",
                     artifact.bytes.size(), plan.exports.compressor.c_str(),
-                    plan.exports.level, artifact.packed ? "bit-packed" : "byte",
+                    (int)plan.exports.level,
+                    artifact.packed ? "bit-packed" : "byte",
                     plan.specText.size(), (long long)artifact.countedBytes,
                     (long long)plan.exports.budgetBytes));
     log.line("artifact_sha256: " + artifactHash(artifact.bytes));

@@ -28,7 +28,7 @@ struct TrainParam {
 /// The spec's `export` section and export classes, resolved.
 struct ExportPlan {
   std::string compressor = "zlib";
-  int level = 9;
+  int64_t level = 9;
   int64_t budgetBytes = 16000000;
   std::vector<std::pair<std::string, QuantPolicy>> classes;
   /// GPTQ: the parameters whose input Hessians the calibration forward
@@ -65,10 +65,10 @@ struct TrainGroup {
   AdamSettings adam;
 };
 
-/// The `train` and `eval` settings of the spec, resolved: their names,
-/// types, defaults and docs are the schema's (dialect/GolfSchema.cpp), and
-/// runtime/settings.cpp's table says which field holds each (a test keeps
-/// the defaults here equal to the schema's).
+/// The `train` and `eval` settings of the spec, resolved: each field is a
+/// GOLF_RUN_SETTING row of dialect/Settings.def, which names it with the
+/// setting's name, kind, default and doc (a test keeps the defaults here
+/// equal to the rows').
 struct TrainSettings {
   int64_t trainSeqLen = 1024, trainBatchTokens = 524288, iterations = 20000,
           warmupSteps = 20, warmdownIters = 1200, seed = 1337,

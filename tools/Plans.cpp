@@ -23,32 +23,18 @@ double settingNumber(mlir::DictionaryAttr d, const char *name,
 rt::ExportPlan exportPolicy(mlir::ModuleOp module) {
   rt::ExportPlan plan;
   if (auto e = module->getAttrOfType<mlir::DictionaryAttr>("golf.export")) {
-    if (auto a = e.getAs<mlir::StringAttr>("compressor"))
-      plan.compressor = a.str();
-    if (auto a = e.getAs<mlir::IntegerAttr>("compress_level"))
-      plan.level = (int)a.getInt();
-    if (auto a = e.getAs<mlir::IntegerAttr>("budget_bytes"))
-      plan.budgetBytes = a.getInt();
-    if (auto a = e.getAs<mlir::IntegerAttr>("gptq_batches"))
-      plan.calibrationBatches = a.getInt();
-    if (auto a = e.getAs<mlir::FloatAttr>("late_qat_threshold"))
-      plan.lateQatThreshold = a.getValueAsDouble();
-    if (auto a = e.getAs<mlir::StringAttr>("gptq_calibration"))
-      plan.calibration = a.str();
-    if (auto a = e.getAs<mlir::StringAttr>("fit_class"))
-      plan.fitClass = a.str();
-    if (auto a = e.getAs<mlir::StringAttr>("fit_rule"))
-      plan.fitRule = a.str();
-    if (auto a = e.getAs<mlir::IntegerAttr>("fit_margin_bytes"))
-      plan.fitMarginBytes = a.getInt();
-    if (auto a = e.getAs<mlir::IntegerAttr>("lqer_top_k"))
-      plan.lqerTopK = a.getInt();
-    if (auto a = e.getAs<mlir::IntegerAttr>("lqer_rank"))
-      plan.lqerRank = a.getInt();
-    if (auto a = e.getAs<mlir::IntegerAttr>("lqer_group"))
-      plan.lqerGroup = a.getInt();
-    if (auto a = e.getAs<mlir::FloatAttr>("gptq_temperature"))
-      plan.temperature = a.getValueAsDouble();
+    // Every export setting, into its field (the table of
+    // runtime/settings.h); one the module lacks keeps its default.
+    for (const rt::ExportField &f : rt::exportFields()) {
+      mlir::Attribute a = e.get(f.name);
+      if (auto i = mlir::dyn_cast_or_null<mlir::IntegerAttr>(a); i && f.integer)
+        plan.*(f.integer) = i.getInt();
+      else if (a && f.real)
+        plan.*(f.real) = settingNumber(e, f.name, plan.*(f.real));
+      else if (auto t = mlir::dyn_cast_or_null<mlir::StringAttr>(a);
+               t && f.text)
+        plan.*(f.text) = t.str();
+    }
   }
   for (QuantOp q : module.getOps<QuantOp>()) {
     rt::QuantPolicy policy;

@@ -182,6 +182,14 @@ bool printEstimate(const CompileResult &r, int64_t specBytes,
   return fits || floored || !policy.fitClass.empty();
 }
 
+/// `text` for a cell of a markdown table: `|` escaped.
+static std::string escapeBars(const std::string &text) {
+  std::string out;
+  for (char c : text)
+    out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
 /// `golfc settings [--markdown]`: every setting of the train, eval and
 /// export sections, from dialect/Settings.def (the table of docs/dsl.md is
 /// this command's --markdown output).
@@ -202,7 +210,7 @@ int runSettings(int argc, char **argv) {
       if (markdown) {
         llvm::outs() << "| `" << key << "` | " << valueKindName(s.kind) << " | "
                      << s.defaultValue << " | " << s.unit << " | " << when
-                     << " | " << s.help << " |\n";
+                     << " | " << escapeBars(s.help) << " |\n";
         continue;
       }
       llvm::outs() << llvm::left_justify(key, 32) << " "

@@ -694,6 +694,25 @@ TEST(Frontend, NamesAndSlicesBehaveAsDocumented) {
   ASSERT_TRUE(d.ok) << d.errors;
 }
 
+// Every unary op of the dialect is a function of numbers too, by the op's
+// own `evaluate`; on integers abs and neg stay integers (range takes them).
+TEST(Frontend, UnaryOpsApplyToNumbers) {
+  Outcome o = compile(
+      replaced(kTiny, "let head_dim",
+               "assert abs(silu(0.5) - 0.31122966560092724) < 1e-16, \"silu\"\n"
+               "assert tanh(0.0) == 0.0 and exp(0) == 1.0, \"tanh, exp\"\n"
+               "assert len(range(neg(-3))) == 3 and len(range(abs(-2))) == 2, "
+               "\"integers\"\n"
+               "let head_dim"));
+  EXPECT_TRUE(o.ok) << o.errors;
+  Outcome bad =
+      compile(replaced(kTiny, "let head_dim", "let z = log(0)\nlet head_dim"));
+  EXPECT_FALSE(bad.ok);
+  EXPECT_NE(bad.errors.find("error: log(0.0) is not a finite number"),
+            std::string::npos)
+      << bad.errors;
+}
+
 TEST(Frontend, OverridesFollowTheChallengesHabit) {
   // The spec's value, then the environment variable, then --set.
   Outcome spec = compile(kTiny);

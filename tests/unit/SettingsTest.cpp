@@ -42,6 +42,28 @@ TEST(Settings, TableMatchesTheSchema) {
       EXPECT_EQ("\"" + defaults.*(f.text) + "\"", d);
     }
   }
+  // The export section: every setting, in ExportPlan, with its default.
+  const ExportPlan exportDefaults;
+  for (const ExportField &f : exportFields()) {
+    SCOPED_TRACE(std::string("export.") + f.name);
+    const SettingSpec *spec = findSetting(*sectionSchema("export"), f.name);
+    ASSERT_NE(spec, nullptr) << "not in the schema";
+    const std::string d = spec->defaultValue;
+    EXPECT_EQ((int)!!f.integer + !!f.real + !!f.text, 1);
+    if (f.integer) {
+      EXPECT_EQ(spec->kind, ValueKind::Int);
+      EXPECT_EQ(exportDefaults.*(f.integer),
+                std::strtoll(d.c_str(), nullptr, 10));
+    } else if (f.real) {
+      EXPECT_EQ(spec->kind, ValueKind::Float);
+      EXPECT_EQ(exportDefaults.*(f.real), std::strtod(d.c_str(), nullptr));
+    } else {
+      EXPECT_EQ(spec->kind, ValueKind::String);
+      EXPECT_EQ("\"" + exportDefaults.*(f.text) + "\"", d);
+    }
+    covered.insert(std::string("export.") + f.name);
+  }
+  EXPECT_EQ(exportFields().size(), sectionSchema("export")->size());
   // Every other setting of the two sections is a field of the plan itself.
   const std::set<std::string> planFields = {
       "eval.eval_seq_len", "eval.eval_stride", "eval.val_batch_size"};
@@ -119,6 +141,34 @@ TEST(Settings, PlanJsonRefusesAnyMissingOrMistypedKey) {
     err = back.fromJson(broken);
     EXPECT_NE(err.find("has a malformed '" + name + "'"), std::string::npos)
         << err;
+  }
+}
+
+// The nested lists and objects, and an export format this runtime lacks.
+TEST(Settings, PlanJsonRefusesMalformedListsAndFormats) {
+  TrainPlan plan;
+  plan.exports.classes.push_back({"q", QuantPolicy()});
+  const std::string json = plan.toJson();
+  TrainPlan back;
+  ASSERT_EQ(back.fromJson(json), "");
+  struct Case {
+    const char *from, *to, *error;
+  } cases[] = {
+      {"\"classes\":[", "\"classes\":{},\"old\":[",
+       "has a malformed 'classes' (a list)"},
+      {"\"export\":{", "\"export\":[],\"old\":{",
+       "has a malformed 'export' (an object)"},
+      {"\"export\":{", "\"renamed\":{", "has no 'export' (an object)"},
+      {"\"format\":\"fp32\"", "\"format\":\"fp99\"",
+       "unknown export format 'fp99'"},
+  };
+  for (const Case &c : cases) {
+    std::string broken = json;
+    size_t at = broken.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.from;
+    broken.replace(at, strlen(c.from), c.to);
+    std::string err = back.fromJson(broken);
+    EXPECT_NE(err.find(c.error), std::string::npos) << c.from << ": " << err;
   }
 }
 

@@ -26,7 +26,10 @@ func.func @model(%a: tensor<6x8xf32>, %b: tensor<4x8xf32>) -> tensor<6x4xf32> {
 // CHECK: %[[STATS:.*]] = memref.alloc() : memref<2x3x2x2xf64>
 // CHECK: %[[SCALE:.*]] = arith.constant 5.000000e-01 : f64
 // CHECK: call @golf_rt_attention_stats_f64({{.*}}, %[[SCALE]])
-// CHECK: call @golf_rt_attention_grad_stats_f64(
+// CHECK: %[[ST:.*]] = bufferization.to_tensor %[[STATS]]
+// CHECK: %[[SM:.*]] = bufferization.to_memref %[[ST]] read_only
+// CHECK: %[[SC:.*]] = memref.cast %[[SM]]
+// CHECK: call @golf_rt_attention_grad_stats_f64({{.*}}, %[[SC]], {{.*}})
 // CHECK: call @golf_rt_attention_grad_f64(
 // CHECK-NOT: golf.
 // CHECK: return
