@@ -294,7 +294,18 @@ static LogicalResult verifyStarts(Operation *op, Value q, Value starts,
   return success();
 }
 
+/// An attention's library, when it names one: golfc's kernel or cuDNN's.
+static LogicalResult verifyAttentionLibrary(Operation *op,
+                                            std::optional<StringRef> library) {
+  if (library && *library != "golf" && *library != "cudnn")
+    return op->emitOpError() << "unknown attention library '" << *library
+                             << "' (expected golf or cudnn)";
+  return success();
+}
+
 LogicalResult CausalAttentionOp::verify() {
+  if (failed(verifyAttentionLibrary(*this, getLibrary())))
+    return failure();
   if (getScale() && !(getScale()->convertToDouble() > 0.0))
     return emitOpError() << "scale must be positive";
   return verifyStarts(*this, getQ(), getStarts(), getSegment());
@@ -451,6 +462,8 @@ CrossEntropyGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
 }
 
 LogicalResult CausalAttentionGradOp::verify() {
+  if (failed(verifyAttentionLibrary(*this, getLibrary())))
+    return failure();
   ShapeResult r =
       attentionShape(getQ().getType().getShape(), getK().getType().getShape(),
                      getV().getType().getShape());

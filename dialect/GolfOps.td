@@ -424,6 +424,9 @@ def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
     varlen attention over BOS-delimited documents (reference §8.14). With
     `segment` L (and `starts`), a document is also cut every L positions
     from its start, as TOP's loader cuts documents longer than 2,048 tokens.
+    `library`, set by golf-select-libraries, names who computes it: `golf`
+    (golfc's own kernel, the CPU's) or `cudnn` (cuDNN's fused attention, on
+    CUDA); without it, the target's own kernel.
 
     ```mlir
     %y = golf.causal_attention %q, %k, %v : tensor<?x?x8x64xf32>, tensor<?x?x4x64xf32>, tensor<?x?x4x64xf32> -> tensor<?x?x8x64xf32>
@@ -433,7 +436,8 @@ def Golf_CausalAttentionOp : Golf_Op<"causal_attention", [Pure,
   let arguments = (ins Golf_FloatTensor:$q, Golf_FloatTensor:$k,
                        Golf_FloatTensor:$v, Optional<Golf_FloatTensor>:$starts,
                        OptionalAttr<F64Attr>:$scale,
-                       OptionalAttr<I64Attr>:$segment);
+                       OptionalAttr<I64Attr>:$segment,
+                       OptionalAttr<StrAttr>:$library);
   let results = (outs Golf_FloatTensor:$result);
   let assemblyFormat = [{
     $q `,` $k `,` $v (`starts` $starts^)? attr-dict `:` type($q) `,` type($k) `,` type($v) (`,` type($starts)^)? `->` type($result)
@@ -671,7 +675,8 @@ def Golf_CausalAttentionGradOp : Golf_Op<"causal_attention_grad", [Pure,
                        Golf_FloatTensor:$v, Golf_FloatTensor:$out,
                        Golf_FloatTensor:$grad, Optional<Golf_FloatTensor>:$starts,
                        OptionalAttr<F64Attr>:$scale,
-                       OptionalAttr<I64Attr>:$segment);
+                       OptionalAttr<I64Attr>:$segment,
+                       OptionalAttr<StrAttr>:$library);
   let results = (outs Golf_FloatTensor:$dq, Golf_FloatTensor:$dk,
                       Golf_FloatTensor:$dv);
   let assemblyFormat = [{

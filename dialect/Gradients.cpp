@@ -328,7 +328,7 @@ LogicalResult CausalAttentionOp::buildGradients(OpBuilder &b,
   auto grad = b.create<CausalAttentionGradOp>(
       getLoc(), TypeRange{getQ().getType(), getK().getType(), getV().getType()},
       getQ(), getK(), getV(), getResult(), rg[0], getStarts(), getScaleAttr(),
-      getSegmentAttr());
+      getSegmentAttr(), getLibraryAttr());
   out.append({grad.getDq(), grad.getDk(), grad.getDv()});
   if (getStarts()) // document boundaries: not differentiable
     out.push_back(nullptr);

@@ -259,8 +259,10 @@ bool Emitter::callBuiltin(const Expr &e, Frame &frame, Val &out) {
                                   std::to_string(l));
       segment = builder.getI64IntegerAttr(l);
     }
-    return yield(builder.create<CausalAttentionOp>(loc, typeOf(q), q, k, v,
-                                                   starts, scale, segment));
+    // The library is the target's choice (golf-select-libraries).
+    return yield(builder.create<CausalAttentionOp>(
+        loc, typeOf(q), q, k, v, starts, scale, segment,
+        /*library=*/mlir::StringAttr()));
   }
   if (name == "softcap") {
     mlir::Value x;

@@ -34,6 +34,16 @@ double attentionScale(std::optional<APFloat> scale, RankedTensorType q) {
                : 1.0 / std::sqrt((double)q.getDimSize(3));
 }
 
+/// The CPU computes attention with golfc's own kernel only.
+LogicalResult checkAttentionLibrary(Operation *op,
+                                    std::optional<StringRef> library) {
+  if (!library || *library == "golf")
+    return success();
+  return op->emitOpError("golf-cpu-library-calls: ")
+         << *library << " is not an attention library of the CPU target "
+         << "(golf)";
+}
+
 class CpuLibraryCalls : public TensorBuilder {
 public:
   CpuLibraryCalls(OpBuilder &b, ModuleOp module)
@@ -137,6 +147,8 @@ FailureOr<SmallVector<Value>> CpuLibraryCalls::lower(Operation *op) {
                            {g.getA(), g.getB()}, {g.getType()}, {});
       })
       .Case([&](CausalAttentionOp a) -> Result {
+        if (failed(checkAttentionLibrary(a, a.getLibrary())))
+          return failure();
         RankedTensorType qt = typeOf(a.getQ());
         double scale = attentionScale(a.getScale(), qt);
         // The softmax statistics of every row, [B, T, H, 2], for the
@@ -160,6 +172,8 @@ FailureOr<SmallVector<Value>> CpuLibraryCalls::lower(Operation *op) {
         return SmallVector<Value>{r[0]};
       })
       .Case([&](CausalAttentionGradOp grad) -> Result {
+        if (failed(checkAttentionLibrary(grad, grad.getLibrary())))
+          return failure();
         RankedTensorType qt = grad.getQ().getType();
         double scale = attentionScale(grad.getScale(), qt);
         // With the forward's softmax statistics when the gradient reads

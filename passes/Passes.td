@@ -114,8 +114,10 @@ def GolfSelectLibraries : Pass<"golf-select-libraries", "mlir::ModuleOp"> {
     `linear_grad_weight`) become a `golf.gemm` on the flattened rows, done
     by `library`: by default the target's (`blas` on the CPU: OpenBLAS's
     cblas_?gemm; `cublaslt` on CUDA), `none` to generate them. A library the
-    target does not have is an error. Elementwise ops and reductions stay
-    for code generation; causal attention is a runtime kernel already.
+    target does not have is an error. Causal attention and its gradient get
+    the target's attention library (`library = "golf"`, golfc's own kernel,
+    on the CPU; `"cudnn"` on CUDA). Elementwise ops and reductions stay for
+    code generation.
 
     Before:
     ```mlir

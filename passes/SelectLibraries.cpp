@@ -71,6 +71,15 @@ struct SelectLibraries : golf::impl::GolfSelectLibrariesBase<SelectLibraries> {
     chosen = choose();
     if (chosen.empty())
       return signalPassFailure();
+    // Attention, forward and backward: the target's attention library
+    // (golfc's own kernel on the CPU, cuDNN's fused attention on CUDA),
+    // whatever was chosen for the products.
+    StringRef attention = target == "cuda" ? "cudnn" : "golf";
+    getOperation().walk([&](Operation *op) {
+      if (isa<CausalAttentionOp, CausalAttentionGradOp>(op) &&
+          !op->hasAttr("library"))
+        op->setAttr("library", StringAttr::get(&getContext(), attention));
+    });
     if (chosen == "none")
       return;
     SmallVector<Operation *> ops;

@@ -440,6 +440,22 @@ func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>, %s: tensor<2x6x
 // -----
 
 func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>) {
+  // expected-error @+1 {{'golf.causal_attention' op unknown attention library 'flash' (expected golf or cudnn)}}
+  %0 = golf.causal_attention %q, %k, %k {library = "flash"} : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32> -> tensor<2x5x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>) {
+  // expected-error @+1 {{'golf.causal_attention_grad' op unknown attention library 'flash' (expected golf or cudnn)}}
+  %dq, %dk, %dv = golf.causal_attention_grad %q, %k, %k, %q, %q {library = "flash"} : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x8x64xf32>, tensor<2x5x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @f(%q: tensor<2x5x8x64xf32>, %k: tensor<2x5x4x64xf32>) {
   // expected-error @+1 {{'golf.causal_attention' op segment needs starts}}
   %0 = golf.causal_attention %q, %k, %k {segment = 4 : i64} : tensor<2x5x8x64xf32>, tensor<2x5x4x64xf32>, tensor<2x5x4x64xf32> -> tensor<2x5x8x64xf32>
   return

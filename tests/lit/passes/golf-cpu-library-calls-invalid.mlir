@@ -15,3 +15,11 @@ func.func @model(%a: tensor<?x8xf32>, %b: tensor<4x8xf32>) -> tensor<?x4xf32> {
   %0 = golf.gemm %a, %b {library = "blas", transpose_b} : tensor<?x8xf32>, tensor<4x8xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+func.func @model(%h: tensor<2x3x2x4xf32>) -> tensor<2x3x2x4xf32> {
+  // expected-error @+1 {{golf-cpu-library-calls: cudnn is not an attention library of the CPU target (golf)}}
+  %a = golf.causal_attention %h, %h, %h {library = "cudnn"} : tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32> -> tensor<2x3x2x4xf32>
+  return %a : tensor<2x3x2x4xf32>
+}

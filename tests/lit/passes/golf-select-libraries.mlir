@@ -23,3 +23,22 @@ func.func @step(%x: tensor<2x3x8xf32>, %w: tensor<4x8xf32>, %g: tensor<2x3x4xf32
   // CHECK-NOT: golf.linear
   return %y, %dx, %dw : tensor<2x3x4xf32>, tensor<2x3x8xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// Attention, forward and backward, gets the target's attention library:
+// golfc's own kernel on the CPU (even with library=none for the products),
+// cuDNN's on CUDA.
+// CHECK-LABEL: func.func @attention
+// CHECK: golf.causal_attention {{.*}} {library = "golf"}
+// CHECK: golf.causal_attention_grad {{.*}} {library = "golf"}
+// NONE-LABEL: func.func @attention
+// NONE: golf.causal_attention {{.*}} {library = "golf"}
+// CUDA-LABEL: func.func @attention
+// CUDA: golf.causal_attention {{.*}} {library = "cudnn"}
+// CUDA: golf.causal_attention_grad {{.*}} {library = "cudnn"}
+func.func @attention(%h: tensor<2x3x2x4xf32>) -> tensor<2x3x2x4xf32> {
+  %a = golf.causal_attention %h, %h, %h : tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32> -> tensor<2x3x2x4xf32>
+  %dq, %dk, %dv = golf.causal_attention_grad %h, %h, %h, %a, %a : tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32>, tensor<2x3x2x4xf32>
+  return %dq : tensor<2x3x2x4xf32>
+}
