@@ -23,7 +23,6 @@ namespace golf {
 using namespace mlir;
 using namespace golf;
 
-using utils::IteratorType;
 
 Value LinalgLowering::binary(Operation *op, Value lhs, Value rhs) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());

@@ -17,17 +17,8 @@ std::string TrainPlan::toJson() const {
   nlohmann::json j;
   const TrainSettings &s = settings;
   j["settings"] = nlohmann::json::object();
-  for (const SettingField &f : settingFields()) {
-    nlohmann::json &v = j["settings"][f.name];
-    if (f.integer)
-      v = s.*(f.integer);
-    else if (f.real)
-      v = s.*(f.real);
-    else if (f.flag)
-      v = s.*(f.flag);
-    else
-      v = s.*(f.text);
-  }
+  for (const SettingField &f : settingFields())
+    f.apply(s, [&](const auto &v) { j["settings"][f.name] = v; });
   j["micro_batch"] = microBatch;
   j["step_group"] = stepGroup;
   j["accum_steps"] = accumSteps;
@@ -52,14 +43,8 @@ std::string TrainPlan::toJson() const {
                            {"quant", p.quant}});
   // The export settings under their names, then what the compiler adds.
   nlohmann::json &e = j["export"] = nlohmann::json::object();
-  for (const ExportField &f : exportFields()) {
-    if (f.integer)
-      e[f.name] = exports.*(f.integer);
-    else if (f.real)
-      e[f.name] = exports.*(f.real);
-    else
-      e[f.name] = exports.*(f.text);
-  }
+  for (const ExportField &f : exportFields())
+    f.apply(exports, [&](const auto &v) { e[f.name] = v; });
   e["hessian_params"] = exports.hessianParams;
   e["qat_params"] = exports.qatParams;
   j["export"]["classes"] = nlohmann::json::array();
@@ -414,22 +399,13 @@ std::string TrainPlan::fromJson(const std::string &text) {
   // written by this golfc.
   for (const SettingField &f : settingFields()) {
     auto it = s.find(f.name);
-    const bool ok = it != s.end() && (f.integer ? it->is_number_integer()
-                                      : f.real  ? it->is_number()
-                                      : f.flag  ? it->is_boolean()
-                                                : it->is_string());
+    bool ok = it != s.end();
+    if (ok)
+      f.apply(t, [&](auto &v) { ok = PlanReader::read(*it, v); });
     if (!ok)
       return std::string("the embedded training plan ") +
              (it == s.end() ? "has no setting " : "has a malformed setting ") +
              f.section + "." + f.name + ": rebuild the binary with this golfc";
-    if (f.integer)
-      t.*(f.integer) = it->get<int64_t>();
-    else if (f.real)
-      t.*(f.real) = it->get<double>();
-    else if (f.flag)
-      t.*(f.flag) = it->get<bool>();
-    else
-      t.*(f.text) = it->get<std::string>();
   }
   PlanReader r;
   r.get(j, "micro_batch", microBatch);
@@ -460,14 +436,8 @@ std::string TrainPlan::fromJson(const std::string &text) {
   exports = ExportPlan();
   {
     const nlohmann::json &e = r.child(j, "export");
-    for (const ExportField &f : exportFields()) {
-      if (f.integer)
-        r.get(e, f.name, exports.*(f.integer));
-      else if (f.real)
-        r.get(e, f.name, exports.*(f.real));
-      else
-        r.get(e, f.name, exports.*(f.text));
-    }
+    for (const ExportField &f : exportFields())
+      f.apply(exports, [&](auto &v) { r.get(e, f.name, v); });
     r.get(e, "hessian_params", exports.hessianParams);
     r.get(e, "qat_params", exports.qatParams);
     for (const nlohmann::json &c : r.array(e, "classes")) {

@@ -25,6 +25,18 @@ struct SettingField {
   /// compiled shape or constant. Numbers must lie in [low, high].
   bool runtime = false;
   double low = 0, high = 1e18;
+
+  /// Calls `fn` on the field of `s` (a TrainSettings, const or not).
+  template <typename S, typename Fn> void apply(S &s, Fn &&fn) const {
+    if (integer)
+      fn(s.*integer);
+    else if (real)
+      fn(s.*real);
+    else if (flag)
+      fn(s.*flag);
+    else
+      fn(s.*text);
+  }
 };
 
 const std::vector<SettingField> &settingFields();
@@ -38,6 +50,16 @@ struct ExportField {
   int64_t ExportPlan::*integer = nullptr;
   double ExportPlan::*real = nullptr;
   std::string ExportPlan::*text = nullptr;
+
+  /// Calls `fn` on the field of `e` (an ExportPlan, const or not).
+  template <typename E, typename Fn> void apply(E &e, Fn &&fn) const {
+    if (integer)
+      fn(e.*integer);
+    else if (real)
+      fn(e.*real);
+    else
+      fn(e.*text);
+  }
 };
 
 const std::vector<ExportField> &exportFields();
