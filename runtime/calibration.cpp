@@ -1,5 +1,6 @@
 #include "runtime/calibration.h"
 
+#include "runtime/device_ops.h"
 #include "runtime/init.h"
 #include "runtime/log.h"
 
@@ -10,11 +11,9 @@
 namespace golf::rt {
 
 bool takeBatches(const TrainPlan &plan, const Comm &comm, TokenStream &from,
-                 const std::string &source, Tensor &inputs, Tensor &targets,
-                 std::string &err) {
+                 const std::string &source, Runner &into, std::string &err) {
   const TrainSettings &s = plan.settings;
-  inputs.i32.clear();
-  targets.i32.clear();
+  std::vector<int32_t> inputs, targets;
   for (int64_t micro = 0; micro < plan.stepGroup; ++micro) {
     TokenBatch batch;
     if (!nextBatch(from, s.trainBatchTokens, s.trainSeqLen, comm.world(),
@@ -28,11 +27,16 @@ bool takeBatches(const TrainPlan &plan, const Comm &comm, TokenStream &from,
                 " token ids";
           return false;
         }
-    inputs.i32.insert(inputs.i32.end(), batch.inputs.begin(),
-                      batch.inputs.end());
-    targets.i32.insert(targets.i32.end(), batch.targets.begin(),
-                       batch.targets.end());
+    inputs.insert(inputs.end(), batch.inputs.begin(), batch.inputs.end());
+    targets.insert(targets.end(), batch.targets.begin(), batch.targets.end());
   }
+  if ((int64_t)inputs.size() != into.rows() * into.seq()) {
+    err = source + ": a call of " + std::to_string(inputs.size()) +
+          " tokens for a function of " +
+          std::to_string(into.rows() * into.seq());
+    return false;
+  }
+  into.setInputs(inputs.data(), targets.data());
   return true;
 }
 
@@ -43,13 +47,10 @@ namespace {
 /// noise: measured on the test corpus, loss 4.7 on its samples against 0.4
 /// from BOS), each next token from softmax(logits / temperature) at the last
 /// position, re-running the whole window (later positions, still 0, do not
-/// reach earlier ones). Fills the tokens and targets of `args`.
-void sample(const TrainPlan &plan, const TrainFunctions &f,
-            std::vector<Tensor> &args, const ByteTable &bytes,
-            Random &sampler) {
-  const size_t nParams = plan.params.size();
-  const int64_t rows = plan.microBatch * plan.stepGroup;
-  const int64_t seq = plan.settings.trainSeqLen;
+/// reach earlier ones). Gives the sequences to `f.calibrate`.
+void sample(const TrainPlan &plan, TrainFunctions &f, ParamBuffers &weights,
+            const ByteTable &bytes, Random &sampler) {
+  const int64_t rows = f.logits.rows(), seq = f.logits.seq();
   std::vector<int32_t> buffer(rows * (seq + 1), 0);
   for (int64_t r = 0; r < rows; ++r)
     buffer[r * (seq + 1)] =
@@ -57,17 +58,20 @@ void sample(const TrainPlan &plan, const TrainFunctions &f,
             ? (int32_t)bytes.bos
             : (int32_t)(sampler.next() % (uint64_t)plan.tokenLimit);
   std::vector<double> p;
+  std::vector<int32_t> in, out(rows * seq);
+  std::vector<float> staging;
   for (int64_t t = 0; t < seq; ++t) {
-    std::vector<int32_t> &in = args[nParams].i32;
     in.assign(rows * seq, 0);
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t i = 0; i <= t; ++i)
         in[r * seq + i] = buffer[r * (seq + 1) + i];
-    args[nParams + 1].i32 = in;
-    const std::vector<Tensor> &out = f.logits(args);
-    const int64_t vocab = (int64_t)out[0].f32.size() / (rows * seq);
+    f.logits.setInputs(in.data(), in.data());
+    f.logits(weights);
+    const Buffer &result = f.logits.result(0);
+    const float *all = readOnHost(result, staging);
+    const int64_t vocab = result.elements() / (rows * seq);
     for (int64_t r = 0; r < rows; ++r) {
-      const float *z = out[0].f32.data() + (r * seq + t) * vocab;
+      const float *z = all + (r * seq + t) * vocab;
       const int64_t classes = std::min(vocab, plan.tokenLimit);
       double top = -INFINITY, sum = 0;
       for (int64_t v = 0; v < classes; ++v)
@@ -87,48 +91,51 @@ void sample(const TrainPlan &plan, const TrainFunctions &f,
   }
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t i = 0; i < seq; ++i) {
-      args[nParams].i32[r * seq + i] = buffer[r * (seq + 1) + i];
-      args[nParams + 1].i32[r * seq + i] = buffer[r * (seq + 1) + i + 1];
+      in[r * seq + i] = buffer[r * (seq + 1) + i];
+      out[r * seq + i] = buffer[r * (seq + 1) + i + 1];
     }
+  f.calibrate.setInputs(in.data(), out.data());
 }
 
 } // namespace
 
-std::string collectHessians(const TrainPlan &plan, const TrainFunctions &f,
-                            std::vector<Tensor> &args,
+std::string collectHessians(const TrainPlan &plan, TrainFunctions &f,
+                            ParamBuffers &weights,
                             const std::vector<std::string> &trainFiles,
                             const std::string &trainGlob,
                             const ByteTable &bytes, const Comm &comm,
                             Hessians &hessians, std::string &summary) {
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
-  const size_t nParams = plan.params.size();
   TokenStream calibration(trainFiles);
   const bool selfGenerated = plan.exports.calibration == "self";
   Random sampler((uint64_t)plan.settings.seed ^ 0x9e3779b97f4a7c15ull);
-  hessians.clear();
-  for (const std::string &name : plan.exports.hessianParams)
-    hessians.push_back({name, {}});
+  // Summed in float64 on the device, then read once.
+  Device &device = f.calibrate.executable()->device();
+  ParamBuffers sums;
+  for (size_t k = 0; k < plan.exports.hessianParams.size(); ++k)
+    sums.push_back(device.zeros(DType::f64, f.calibrate.result(k + 1).shape()));
   int64_t tokens = 0;
   double calibrationLoss = 0;
   std::string error;
   for (int64_t b = 0; b < plan.exports.calibrationBatches; ++b) {
     if (selfGenerated)
-      sample(plan, f, args, bytes, sampler);
-    else if (!takeBatches(plan, comm, calibration, trainGlob, args[nParams],
-                          args[nParams + 1], error))
+      sample(plan, f, weights, bytes, sampler);
+    else if (!takeBatches(plan, comm, calibration, trainGlob, f.calibrate,
+                          error))
       return error;
-    tokens += (int64_t)args[nParams].i32.size();
-    const std::vector<Tensor> &out = f.calibrate(args);
-    calibrationLoss +=
-        (double)out[0].f32[0] / (double)plan.exports.calibrationBatches;
-    for (size_t k = 0; k < hessians.size(); ++k) {
-      std::vector<double> &h = hessians[k].second;
-      const std::vector<float> &x = out[k + 1].f32;
-      h.resize(x.size(), 0.0);
-      for (size_t i = 0; i < x.size(); ++i)
-        h[i] += x[i];
-    }
+    tokens += f.calibrate.rows() * f.calibrate.seq();
+    f.calibrate(weights);
+    calibrationLoss += (double)readScalar(f.calibrate.result(0)) /
+                       (double)plan.exports.calibrationBatches;
+    for (size_t k = 0; k < sums.size(); ++k)
+      device.ops().accumulate(sums[k], f.calibrate.result(k + 1));
+  }
+  hessians.clear();
+  for (size_t k = 0; k < sums.size(); ++k) {
+    hessians.push_back({plan.exports.hessianParams[k], {}});
+    hessians.back().second.resize((size_t)sums[k].elements());
+    device.copyOut(hessians.back().second.data(), sums[k]);
   }
   // The model's loss on its calibration tokens: on its own samples it is
   // low (about its entropy at the temperature), which shows the sampler

@@ -12,18 +12,16 @@ namespace golf::rt {
 
 /// One call's tokens and targets: stepGroup micro-batches of `from`, sliced
 /// exactly as train_gpt.py slices them for this rank, every id checked
-/// (`source` names the data in an error).
+/// (`source` names the data in an error), given to `into`.
 bool takeBatches(const TrainPlan &plan, const Comm &comm, TokenStream &from,
-                 const std::string &source, Tensor &inputs, Tensor &targets,
-                 std::string &err);
+                 const std::string &source, Runner &into, std::string &err);
 
 /// GPTQ's input Hessians, summed in float64 over calibration_batches calls
 /// of `f.calibrate`: on the first training batches, or with calibration
-/// "self" on sequences `f.logits` samples from the tokenizer's BOS. `args`
-/// holds the weights, then the tokens and targets ([rows, train_seq_len]).
-/// `summary` gets the log's line. Returns an error message.
-std::string collectHessians(const TrainPlan &plan, const TrainFunctions &f,
-                            std::vector<Tensor> &args,
+/// "self" on sequences `f.logits` samples from the tokenizer's BOS, with
+/// `weights`. `summary` gets the log's line. Returns an error message.
+std::string collectHessians(const TrainPlan &plan, TrainFunctions &f,
+                            ParamBuffers &weights,
                             const std::vector<std::string> &trainFiles,
                             const std::string &trainGlob,
                             const ByteTable &bytes, const Comm &comm,

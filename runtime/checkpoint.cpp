@@ -4,19 +4,29 @@
 
 namespace golf::rt {
 
-std::vector<const std::vector<float> *>
-weightsOf(const std::vector<Tensor> &args, size_t params) {
-  std::vector<const std::vector<float> *> w;
-  for (size_t i = 0; i < params; ++i)
-    w.push_back(&args[i].f32);
-  return w;
-}
-
 namespace {
 
-SafeTensor floats(const std::vector<int64_t> &shape,
-                  const std::vector<float> &v) {
-  return fromDoubles(shape, std::vector<double>(v.begin(), v.end()), false);
+/// A buffer as a safetensors tensor of its dtype (float32 or float64).
+SafeTensor tensorOf(const Buffer &b) {
+  std::vector<double> values((size_t)b.elements());
+  if (b.dtype() == DType::f64) {
+    b.device()->copyOut(values.data(), b);
+  } else {
+    std::vector<float> staging;
+    const float *v = readOnHost(b, staging);
+    values.assign(v, v + b.elements());
+  }
+  return fromDoubles(b.shape(), values, b.dtype() == DType::f64);
+}
+
+/// Values read from a checkpoint into a buffer of their count.
+void fill(Buffer &b, const std::vector<double> &values) {
+  if (b.dtype() == DType::f64) {
+    b.device()->copyIn(b, values.data());
+    return;
+  }
+  std::vector<float> v(values.begin(), values.end());
+  b.device()->copyIn(b, v.data());
 }
 
 } // namespace
@@ -31,15 +41,14 @@ std::string saveCheckpoint(const std::string &path, const TrainPlan &plan,
                             true)});
   for (size_t i = 0; i < plan.params.size(); ++i) {
     const TrainParam &p = plan.params[i];
-    t.push_back({"param/" + p.name, floats(p.shape, (*r.args)[i].f32)});
-    t.push_back({"m/" + p.name, floats(p.shape, (*r.first)[i])});
-    if (!(*r.second)[i].empty())
-      t.push_back({"v/" + p.name, floats(p.shape, (*r.second)[i])});
+    t.push_back({"param/" + p.name, tensorOf((*r.weights)[i])});
+    t.push_back({"m/" + p.name, tensorOf((*r.first)[i])});
+    if ((*r.second)[i])
+      t.push_back({"v/" + p.name, tensorOf((*r.second)[i])});
     if (r.ema)
-      t.push_back({"ema/" + p.name, floats(p.shape, r.ema->weights()[i])});
+      t.push_back({"ema/" + p.name, tensorOf(r.ema->weights()[i])});
     if (r.swa->count() > 0)
-      t.push_back(
-          {"swa/" + p.name, fromDoubles(p.shape, r.swa->sums()[i], true)});
+      t.push_back({"swa/" + p.name, tensorOf(r.swa->sums()[i])});
   }
   for (auto [name, curve] : {std::pair{"curve/train", r.trainCurve},
                              std::pair{"curve/val", r.valCurve}}) {
@@ -75,29 +84,25 @@ std::string loadCheckpoint(const std::string &path, const TrainPlan &plan,
   r.trainMs = v[1];
   r.data = {(int64_t)v[2], (int64_t)v[3]};
   const int64_t swaCount = (int64_t)v[4];
-  std::vector<std::vector<float>> ema;
-  std::vector<std::vector<double>> swa;
+  ParamBuffers *swa =
+      swaCount > 0 ? &r.swa->restore(swaCount, *r.weights) : nullptr;
   for (size_t i = 0; i < plan.params.size(); ++i) {
     const TrainParam &p = plan.params[i];
-    auto load = [&](const std::string &prefix, std::vector<float> &into) {
+    auto load = [&](const std::string &prefix, Buffer &into) {
       std::string e = get(prefix + p.name, p.shape, v);
       if (e.empty())
-        into.assign(v.begin(), v.end());
+        fill(into, v);
       return e;
     };
-    std::string e = load("param/", (*r.args)[i].f32);
+    std::string e = load("param/", (*r.weights)[i]);
     if (e.empty())
       e = load("m/", (*r.first)[i]);
-    if (e.empty() && !(*r.second)[i].empty())
+    if (e.empty() && (*r.second)[i])
       e = load("v/", (*r.second)[i]);
-    if (e.empty() && r.ema) {
-      ema.emplace_back();
-      e = load("ema/", ema.back());
-    }
-    if (e.empty() && swaCount > 0) {
-      e = get("swa/" + p.name, p.shape, v);
-      swa.push_back(v);
-    }
+    if (e.empty() && r.ema)
+      e = load("ema/", r.ema->weights()[i]);
+    if (e.empty() && swa)
+      e = load("swa/", (*swa)[i]);
     if (!e.empty())
       return e;
   }
@@ -110,10 +115,6 @@ std::string loadCheckpoint(const std::string &path, const TrainPlan &plan,
     for (size_t k = 0; k + 1 < v.size(); k += 2)
       curve->push_back({v[k], v[k + 1]});
   }
-  if (r.ema)
-    r.ema->restore(std::move(ema));
-  if (swaCount > 0)
-    r.swa->restore(swaCount, std::move(swa));
   return "";
 }
 

@@ -2,19 +2,16 @@
 // a resumed run ends with the same bytes as an uninterrupted one.
 #pragma once
 
-#include "runtime/schedule.h"
+#include "runtime/averaging.h"
 #include "runtime/train.h"
 
 namespace golf::rt {
 
-/// The parameters' current values, by pointer: nothing is copied.
-std::vector<const std::vector<float> *>
-weightsOf(const std::vector<Tensor> &args, size_t params);
-
-/// Everything a run needs to continue where it stopped.
+/// Everything a run needs to continue where it stopped: its buffers (on the
+/// training's device) and counters. `second[i]` is empty for a parameter
+/// without a second moment (Muon's).
 struct RunState {
-  std::vector<Tensor> *args;
-  std::vector<std::vector<float>> *first, *second;
+  ParamBuffers *weights, *first, *second;
   Ema *ema;
   Swa *swa;
   std::vector<std::pair<double, double>> *trainCurve, *valCurve;

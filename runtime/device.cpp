@@ -1,4 +1,5 @@
 #include "runtime/device.h"
+#include "runtime/device_ops.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -105,6 +106,36 @@ Buffer Device::zeros(DType dtype, std::vector<int64_t> shape) {
   Buffer b = allocate(dtype, std::move(shape));
   fillZero(b);
   return b;
+}
+
+float readScalar(const Buffer &b) {
+  std::vector<float> staging;
+  return readOnHost(b, staging)[0];
+}
+
+ParamBuffers zerosLike(Device &device,
+                       const std::vector<std::vector<int64_t>> &shapes,
+                       DType dtype) {
+  ParamBuffers out;
+  for (const std::vector<int64_t> &shape : shapes)
+    out.push_back(device.zeros(dtype, shape));
+  return out;
+}
+
+ParamBuffers copyOf(const ParamBuffers &from) {
+  ParamBuffers out;
+  for (const Buffer &b : from) {
+    out.push_back(b.device()->allocate(b.dtype(), b.shape()));
+    b.device()->copy(out.back(), b);
+  }
+  return out;
+}
+
+void copyInto(ParamBuffers &to, const ParamBuffers &from) {
+  if (to.size() != from.size())
+    bufferMisuse("list copied into a list of another length");
+  for (size_t i = 0; i < to.size(); ++i)
+    to[i].device()->copy(to[i], from[i]);
 }
 
 } // namespace golf::rt

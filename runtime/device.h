@@ -66,6 +66,7 @@ private:
 
 struct ExecutableImage;
 class Executable;
+class DeviceOps;
 
 class Device {
 public:
@@ -90,6 +91,9 @@ public:
                                            std::string &error) = 0;
   /// Waits for everything queued on the device.
   virtual void synchronize() = 0;
+  /// The training loop's arithmetic on this device's buffers
+  /// (runtime/device_ops.h).
+  virtual DeviceOps &ops() = 0;
 
 protected:
   virtual void *allocateBytes(size_t bytes) = 0;

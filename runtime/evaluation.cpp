@@ -6,46 +6,48 @@
 
 namespace golf::rt {
 
-void scoreWindows(const TrainFunctions &f, std::vector<Tensor> &args,
-                  const std::vector<uint16_t> &val, int64_t seq, int64_t batch,
+void scoreWindows(TrainFunctions &f, ParamBuffers &weights,
+                  const std::vector<uint16_t> &val,
                   const std::vector<EvalWindow> &windows,
                   const ByteTable &bytes, double &lossSum, Validation &v) {
-  Tensor &inputs = args[args.size() - 2], &targets = args.back();
-  inputs.shape = targets.shape = {batch, seq};
+  const int64_t batch = f.eval.rows(), seq = f.eval.seq();
+  std::vector<int32_t> inputs, targets;
+  std::vector<float> staging;
   for (size_t first = 0; first < windows.size(); first += batch) {
     const size_t count = std::min(windows.size() - first, (size_t)batch);
-    inputs.i32.assign(batch * seq, 0);
-    targets.i32.assign(batch * seq, 0);
+    inputs.assign(batch * seq, 0);
+    targets.assign(batch * seq, 0);
     for (size_t r = 0; r < count; ++r) {
       const EvalWindow &w = windows[first + r];
       for (int64_t i = 0; i < w.length; ++i) {
-        inputs.i32[r * seq + i] = val[w.start + i];
-        targets.i32[r * seq + i] = val[w.start + i + 1];
+        inputs[r * seq + i] = val[w.start + i];
+        targets[r * seq + i] = val[w.start + i + 1];
       }
     }
-    const std::vector<Tensor> &out = f.eval(args);
+    f.eval.setInputs(inputs.data(), targets.data());
+    f.eval(weights);
+    const float *losses = readOnHost(f.eval.result(0), staging);
     for (size_t r = 0; r < count; ++r) {
       const EvalWindow &w = windows[first + r];
-      const float *nll = out[0].f32.data() + r * seq;
+      const float *nll = losses + r * seq;
       for (int64_t i = w.scoredFrom; i < w.length; ++i)
         lossSum += (double)nll[i];
       const int64_t scored = w.length - w.scoredFrom;
       v.tokens += scored;
-      v.bytes +=
-          countBytes(bytes, inputs.i32.data() + r * seq + w.scoredFrom,
-                     targets.i32.data() + r * seq + w.scoredFrom, scored);
+      v.bytes += countBytes(bytes, inputs.data() + r * seq + w.scoredFrom,
+                            targets.data() + r * seq + w.scoredFrom, scored);
     }
   }
 }
 
-Validation validate(const TrainFunctions &f, std::vector<Tensor> &args,
-                    const std::vector<uint16_t> &val, int64_t seq,
-                    int64_t batch, int64_t stride, const ByteTable &bytes) {
+Validation validate(TrainFunctions &f, ParamBuffers &weights,
+                    const std::vector<uint16_t> &val, int64_t stride,
+                    const ByteTable &bytes) {
   Validation v;
   double lossSum = 0;
-  scoreWindows(f, args, val, seq, batch,
-               evalWindows((int64_t)val.size() - 1, seq, stride), bytes,
-               lossSum, v);
+  scoreWindows(f, weights, val,
+               evalWindows((int64_t)val.size() - 1, f.eval.seq(), stride),
+               bytes, lossSum, v);
   v.loss = lossSum / (double)v.tokens;
   v.bpb = bitsPerByte(v.loss, v.tokens, v.bytes);
   return v;
@@ -78,15 +80,18 @@ std::string evaluate(const TrainPlan &plan, const TrainExecutables &exes,
   if (weights.size() != plan.params.size())
     return "the evaluation needs " + std::to_string(plan.params.size()) +
            " weights, got " + std::to_string(weights.size());
-  std::vector<Tensor> args;
+  // The weights on the evaluation's device.
+  Device &device = exes.eval->device();
+  ParamBuffers args;
   for (size_t i = 0; i < weights.size(); ++i) {
-    Tensor t;
-    t.shape = plan.params[i].shape;
-    t.f32 = std::move(weights[i]);
-    args.push_back(std::move(t));
+    const TrainParam &p = plan.params[i];
+    if ((int64_t)weights[i].size() != elementCount(p.shape))
+      return "weight " + p.name + " has " + std::to_string(weights[i].size()) +
+             " values, its shape " + shapeText(p.shape) + " holds " +
+             std::to_string(elementCount(p.shape));
+    args.push_back(device.allocate(DType::f32, p.shape));
+    device.copyIn(args.back(), weights[i].data());
   }
-  args.push_back({});
-  args.push_back({});
   if (plan.settings.slotEnabled && slot) {
     std::string why = f.hidden ? slotCheck(plan)
                                : "SLOT needs its compiled "
@@ -101,11 +106,10 @@ std::string evaluate(const TrainPlan &plan, const TrainExecutables &exes,
     std::string why = tttCheck(plan);
     if (!why.empty())
       return why;
-    score = validateTtt(plan, f, args, weights.size(), val, stride, bytes);
+    score = validateTtt(plan, f, args, val, stride, bytes);
     return "";
   }
-  Validation v =
-      validate(f, args, val, plan.evalSeqLen, plan.evalBatch, stride, bytes);
+  Validation v = validate(f, args, val, stride, bytes);
   score = {v.loss, v.bpb, v.tokens, v.bytes};
   return "";
 }

@@ -47,6 +47,8 @@ public:
   virtual ~Executable() = default;
   const std::string &name() const { return name_; }
   const Signature &signature() const { return signature_; }
+  /// The device it runs on, where its buffers must be.
+  Device &device() const { return *device_; }
   /// Runs on `args` and `results` (signature order, every one on this
   /// executable's device, of its slot's dtype and shape; results distinct
   /// from each other and from the arguments). Returns an error message when
@@ -58,6 +60,7 @@ protected:
                     const Device &device) const;
   std::string name_;
   Signature signature_;
+  Device *device_ = nullptr;
 };
 
 /// One executable's buffers, bound by role once and reused for every call.

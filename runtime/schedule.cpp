@@ -50,38 +50,4 @@ bool scheduleDone(const Schedule &s, int64_t step, double elapsedMs) {
                                   elapsedMs >= s.maxWallclockSeconds * 1000.0);
 }
 
-void Ema::update(const std::vector<const std::vector<float> *> &weights) {
-  const float d = (float)decay, e = (float)(1.0 - decay);
-  for (size_t t = 0; t < average.size(); ++t)
-    for (size_t i = 0; i < average[t].size(); ++i)
-      average[t][i] = d * average[t][i] + e * (*weights[t])[i];
-}
-
-bool Swa::observe(int64_t step, double lrScale,
-                  const std::vector<const std::vector<float> *> &weights) {
-  if (every <= 0 || !(lrScale < startFrac) || step % every != 0)
-    return false;
-  if (snapshots == 0) {
-    sum.assign(weights.size(), {});
-    for (size_t t = 0; t < weights.size(); ++t)
-      sum[t].assign(weights[t]->begin(), weights[t]->end());
-  } else {
-    for (size_t t = 0; t < weights.size(); ++t)
-      for (size_t i = 0; i < weights[t]->size(); ++i)
-        sum[t][i] += (*weights[t])[i];
-  }
-  ++snapshots;
-  return true;
-}
-
-std::vector<std::vector<float>> Swa::average() const {
-  std::vector<std::vector<float>> out(sum.size());
-  for (size_t t = 0; t < sum.size(); ++t) {
-    out[t].resize(sum[t].size());
-    for (size_t i = 0; i < sum[t].size(); ++i)
-      out[t][i] = (float)(sum[t][i] / (double)snapshots);
-  }
-  return out;
-}
-
 } // namespace golf::rt

@@ -1,5 +1,5 @@
-// The schedules and weight averages of a training run (reference §4.1, §5,
-// §9), as train_gpt.py and the records compute them.
+// The lr schedule of a training run (reference §4.1, §5), as train_gpt.py
+// and the records compute it.
 #pragma once
 
 #include <cstdint>
@@ -38,50 +38,5 @@ double trainingFraction(const Schedule &s, int64_t step, double elapsedMs);
 /// True when the run must stop before `step`: the iterations are done, or
 /// the wall-clock cap is reached.
 bool scheduleDone(const Schedule &s, int64_t step, double elapsedMs);
-
-/// An exponential moving average of the weights, in float32 whatever their
-/// type: ema ← d·ema + (1 − d)·θ after every step, from the initial weights.
-class Ema {
-public:
-  Ema(double decay, const std::vector<std::vector<float>> &initial)
-      : decay(decay), average(initial) {}
-  /// `weights` point to the current weights (not copied).
-  void update(const std::vector<const std::vector<float> *> &weights);
-  const std::vector<std::vector<float>> &weights() const { return average; }
-  /// Continues from a checkpoint's average.
-  void restore(std::vector<std::vector<float>> weights) {
-    average = std::move(weights);
-  }
-
-private:
-  double decay;
-  std::vector<std::vector<float>> average;
-};
-
-/// Stochastic weight averaging as the records do it: after a step whose lr
-/// scale is below startFrac and whose number is a multiple of every, add a
-/// snapshot to a running sum; the average is the sum over the count (used
-/// only with at least two snapshots).
-class Swa {
-public:
-  Swa(int64_t every, double startFrac) : every(every), startFrac(startFrac) {}
-  /// Takes a snapshot when the trigger fires; returns whether it did.
-  bool observe(int64_t step, double lrScale,
-               const std::vector<const std::vector<float> *> &weights);
-  int64_t count() const { return snapshots; }
-  std::vector<std::vector<float>> average() const;
-  const std::vector<std::vector<double>> &sums() const { return sum; }
-  /// Continues from a checkpoint's snapshots.
-  void restore(int64_t count, std::vector<std::vector<double>> sums) {
-    snapshots = count;
-    sum = std::move(sums);
-  }
-
-private:
-  int64_t every;
-  double startFrac;
-  int64_t snapshots = 0;
-  std::vector<std::vector<double>> sum;
-};
 
 } // namespace golf::rt

@@ -2,6 +2,7 @@
 // to the targets they then score. golfc runs it to reproduce PR #1319's
 // number and says what it is: not a legal score.
 #include "runtime/data.h"
+#include "runtime/device_ops.h"
 #include "runtime/train.h"
 
 #include <cblas.h>
@@ -92,23 +93,26 @@ double nll(const std::vector<double> &c, int64_t V, int64_t i, int32_t t,
 
 } // namespace
 
-Score validateSlot(const TrainPlan &plan, const TrainFunctions &f,
-                   std::vector<Tensor> &args, const std::vector<uint16_t> &val,
+Score validateSlot(const TrainPlan &plan, TrainFunctions &f,
+                   ParamBuffers &weights, const std::vector<uint16_t> &val,
                    int64_t stride, const ByteTable &bytes) {
   const TrainSettings &s = plan.settings;
-  const int64_t seq = plan.evalSeqLen, batch = plan.evalBatch;
+  const int64_t seq = plan.evalSeqLen, batch = f.hidden.rows();
   int64_t head = -1;
   for (size_t i = 0; i < plan.params.size(); ++i)
     if (plan.params[i].name == plan.headWeight)
       head = (int64_t)i;
   const int64_t V = plan.params[head].shape[0], d = plan.params[head].shape[1];
-  const std::vector<double> w(args[head].f32.begin(), args[head].f32.end());
+  // The fit runs on the host in float64, on the hidden states the device's
+  // frozen model returns.
+  std::vector<float> staging;
+  const float *headWeight = readOnHost(weights[head], staging);
+  const std::vector<double> w(headWeight, headWeight + V * d);
   const double cap = plan.headSoftcap;
   const std::vector<EvalWindow> windows =
       evalWindows((int64_t)val.size() - 1, seq, stride);
 
-  Tensor &inputs = args[args.size() - 2], &targets = args.back();
-  inputs.shape = targets.shape = {batch, seq};
+  std::vector<int32_t> inputs, targets;
   Score score;
   double lossSum = 0;
   std::vector<double> delta, bias, prevDelta, prevBias, x, c, p(V);
@@ -121,27 +125,29 @@ Score validateSlot(const TrainPlan &plan, const TrainFunctions &f,
     Rows r;
     for (size_t done = 0; done < count; done += (size_t)batch) {
       const size_t calls = std::min(count - done, (size_t)batch);
-      inputs.i32.assign(batch * seq, 0);
-      targets.i32.assign(batch * seq, 0);
+      inputs.assign(batch * seq, 0);
+      targets.assign(batch * seq, 0);
       for (size_t k = 0; k < calls; ++k) {
         const EvalWindow &win = windows[first + done + k];
         for (int64_t i = 0; i < win.length; ++i) {
-          inputs.i32[k * seq + i] = val[win.start + i];
-          targets.i32[k * seq + i] = val[win.start + i + 1];
+          inputs[k * seq + i] = val[win.start + i];
+          targets[k * seq + i] = val[win.start + i + 1];
         }
       }
-      const std::vector<Tensor> &out = f.hidden(args);
+      f.hidden.setInputs(inputs.data(), targets.data());
+      f.hidden(weights);
+      const float *hidden = readOnHost(f.hidden.result(0), staging);
       for (size_t k = 0; k < calls; ++k) {
         const EvalWindow &win = windows[first + done + k];
         for (int64_t i = win.scoredFrom; i < win.length; ++i) {
-          const float *h = out[0].f32.data() + (k * seq + i) * d;
+          const float *h = hidden + (k * seq + i) * d;
           r.hidden.insert(r.hidden.end(), h, h + d);
-          r.target.push_back(targets.i32[k * seq + i]);
+          r.target.push_back(targets[k * seq + i]);
           r.window.push_back((int64_t)(done + k));
         }
         score.bytes +=
-            countBytes(bytes, inputs.i32.data() + k * seq + win.scoredFrom,
-                       targets.i32.data() + k * seq + win.scoredFrom,
+            countBytes(bytes, inputs.data() + k * seq + win.scoredFrom,
+                       targets.data() + k * seq + win.scoredFrom,
                        win.length - win.scoredFrom);
       }
     }

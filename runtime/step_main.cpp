@@ -140,7 +140,9 @@ int runTrain(const golf::rt::TrainOptions &options,
   functions.ttt = ttt.get();
   functions.stepEarly = early.get();
   functions.hidden = hidden.get();
-  return golf::rt::train(plan, functions, options);
+  // One process, for now: the collectives are identities.
+  std::unique_ptr<golf::rt::Comm> comm = golf::rt::singleProcessComm();
+  return golf::rt::train(plan, functions, *comm, options);
 }
 
 } // namespace

@@ -1,12 +1,10 @@
 #include "runtime/train.h"
 
+#include "runtime/averaging.h"
 #include "runtime/calibration.h"
 #include "runtime/checkpoint.h"
 #include "runtime/evaluation.h"
 #include "runtime/log.h"
-
-#include "runtime/backend/cpu/cpu_device.h"
-#include "runtime/comm/comm.h"
 
 #include "runtime/artifact.h"
 #include "runtime/bytes.h"
@@ -35,7 +33,7 @@
 namespace golf::rt {
 
 int train(const TrainPlan &plan, const TrainExecutables &executables,
-          const TrainOptions &options) {
+          Comm &comm, const TrainOptions &options) {
   using Clock = std::chrono::steady_clock;
   const TrainSettings &s = plan.settings;
   // The compiled functions, bound by role; what the settings ask of them,
@@ -101,6 +99,8 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
     std::fprintf(stderr, "%s\n", error.c_str());
     return 1;
   }
+  log.line("device: " + executables.eval->device().name() +
+           format(" ranks:%d", comm.world()));
   log.line(format("train_shards:%zu val_tokens:%zu micro_batch:%lld "
                   "accum_steps:%lld micro_batches_per_call:%lld",
                   trainFiles.size(), val.size() - 1, (long long)plan.microBatch,
@@ -110,20 +110,20 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
                     "no kernels to prime",
                     (long long)s.warmupSteps));
 
-  // The processes of the run: each takes its rank's share of every batch
-  // and the gradients are summed over them.
-  std::unique_ptr<Comm> comm = singleProcessComm();
+  // Everything the loop keeps lives on the device the functions run on.
+  Device &device = executables.eval->device();
+  DeviceOps &ops = device.ops();
 
-  // Parameters, initialized in order from one generator.
+  // Parameters, initialized in order from one generator on the host.
   std::map<std::string, const TrainGroup *> groups;
   for (const TrainGroup &g : plan.groups)
     groups[g.name] = &g;
   Random random((uint64_t)s.seed);
-  std::vector<Tensor> args;
+  ParamBuffers weights;
+  std::vector<std::vector<int64_t>> shapes;
   for (const TrainParam &p : plan.params) {
-    Tensor t;
-    t.shape = p.shape;
-    std::string err = initialize(p.init, p.initArgs, p.shape, random, t.f32);
+    std::vector<float> values;
+    std::string err = initialize(p.init, p.initArgs, p.shape, random, values);
     if (!groups.count(p.group))
       err = "no optimizer group '" + p.group + "'";
     else if (groups[p.group]->kind == "muon" && p.shape.size() != 2)
@@ -133,16 +133,13 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
                    err.c_str());
       return 1;
     }
-    args.push_back(std::move(t));
+    weights.push_back(device.allocate(DType::f32, p.shape));
+    device.copyIn(weights.back(), values.data());
+    shapes.push_back(p.shape);
   }
   const size_t nParams = plan.params.size();
-  const int64_t rows = plan.microBatch * plan.stepGroup;
-  args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
-  args.push_back(Tensor{{rows, s.trainSeqLen}, {}, {}, {}});
-  auto takeCall = [&](TokenStream &from, Tensor &inputs, Tensor &targets,
-                      std::string &err) {
-    return takeBatches(plan, *comm, from, options.trainGlob, inputs, targets,
-                       err);
+  auto takeCall = [&](TokenStream &from, Runner &into, std::string &err) {
+    return takeBatches(plan, comm, from, options.trainGlob, into, err);
   };
   // Late QAT's inputs: the switch, then each covered parameter's row clips
   // (its class's percentile of each row's |w|, from the current weights).
@@ -163,31 +160,23 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
     return 1;
   }
   bool qatOn = false;
+  QatInputs qatInputs;
   if (!qat.empty()) {
-    args.push_back(Tensor{{}, {}, {0.0f}, {}});
+    qatInputs.enable = device.zeros(DType::f32, {});
     for (const QatParam &q : qat)
-      args.push_back(Tensor{{plan.params[q.index].shape[0], 1},
-                            {},
-                            std::vector<float>(plan.params[q.index].shape[0]),
-                            {}});
+      qatInputs.clips.push_back(
+          device.zeros(DType::f32, {plan.params[q.index].shape[0], 1}));
   }
 
-  // Optimizer state.
-  std::vector<std::vector<float>> first(nParams), second(nParams);
-  for (size_t i = 0; i < nParams; ++i) {
-    first[i].assign(args[i].f32.size(), 0.0f);
-    if (groups[plan.params[i].group]->kind == "adam")
-      second[i].assign(args[i].f32.size(), 0.0f);
-  }
-  std::vector<float> scratch;
+  // Optimizer state: the first moment (Muon's momentum), and Adam's second.
+  ParamBuffers first = zerosLike(device, shapes), second;
+  for (size_t i = 0; i < nParams; ++i)
+    second.push_back(groups[plan.params[i].group]->kind == "adam"
+                         ? device.zeros(DType::f32, shapes[i])
+                         : Buffer());
   std::unique_ptr<Ema> ema;
   if (s.emaEnabled)
-    ema = std::make_unique<Ema>(s.emaDecay, [&] {
-      std::vector<std::vector<float>> initial;
-      for (size_t i = 0; i < nParams; ++i)
-        initial.push_back(args[i].f32);
-      return initial;
-    }());
+    ema = std::make_unique<Ema>(s.emaDecay, weights);
   Swa swa(s.swaEnabled ? s.swaEvery : 0, s.swaStartFrac);
 
   TokenStream stream(trainFiles);
@@ -198,8 +187,8 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
   int64_t step = 0;
   const std::string checkpoint = options.outDir + "/checkpoint.safetensors";
   std::vector<std::pair<double, double>> trainCurve, valCurve;
-  RunState state{&args, &first,      &second,  ema.get(),
-                 &swa,  &trainCurve, &valCurve};
+  RunState state{&weights, &first,      &second,  ema.get(),
+                 &swa,     &trainCurve, &valCurve};
   if (options.resume) {
     std::string err = loadCheckpoint(checkpoint, plan, state);
     if (err.empty() && !stream.seek(state.data.first, state.data.second, err))
@@ -225,29 +214,21 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
   const int64_t firstStep = step;
   bool early = !s.switchHparam.empty();
 
-  // The gradients of a step, summed over its calls and over the ranks.
-  std::vector<std::vector<float>> grads(nParams);
-  std::vector<Buffer> gradBuffers;
-  for (size_t i = 0; i < nParams; ++i) {
-    grads[i].assign(args[i].f32.size(), 0.0f);
-    gradBuffers.push_back(Buffer::view(cpuDevice(), DType::f32,
-                                       plan.params[i].shape, grads[i].data()));
-  }
+  // The gradients of a step, averaged over its calls and over the ranks.
+  // A step of one call writes them in place; with more, each call's are
+  // added to them.
+  const int64_t calls = plan.accumSteps / plan.stepGroup;
+  ParamBuffers grads = zerosLike(device, shapes);
+  if (calls == 1)
+    for (Runner *r : {&f.step, &f.stepEarly})
+      if (*r)
+        for (size_t i = 0; i < nParams; ++i)
+          r->resultInto(i + 1, grads[i]);
   Validation last;
-  // Validation time does not count as training time.
-  // The evaluation borrows the weights (moved in and back, never copied)
-  // and has tokens and targets of its own shape.
-  std::vector<Tensor> evalArgs(nParams + 2);
+  // Validation time does not count as training time. It reads the weights
+  // where they are.
   auto validateNow = [&](int64_t stride) {
-    for (size_t i = 0; i < nParams; ++i) {
-      evalArgs[i].shape = args[i].shape;
-      evalArgs[i].f32.swap(args[i].f32);
-    }
-    Validation v = validate(f, evalArgs, val, plan.evalSeqLen, plan.evalBatch,
-                            stride, bytes);
-    for (size_t i = 0; i < nParams; ++i)
-      evalArgs[i].f32.swap(args[i].f32);
-    return v;
+    return validate(f, weights, val, stride, bytes);
   };
   auto runValidation = [&](int64_t at) {
     last = validateNow(/*stride=*/0);
@@ -258,6 +239,7 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
                     trainMs, at ? trainMs / (double)at : 0.0));
   };
 
+  std::vector<float> hostWeights, hostClips; // late QAT's, on the host
   while (!scheduleDone(schedule, step, trainMs)) {
     if (s.valLossEvery > 0 && step % s.valLossEvery == 0 && step > 0)
       runValidation(step);
@@ -267,7 +249,8 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
       // Once on, it stays on (the lr scale never rises again, so a resumed
       // run turns it on at its first step too).
       qatOn = true;
-      args[nParams + 2].f32[0] = 1.0f;
+      const float one = 1.0f;
+      device.copyIn(qatInputs.enable, &one);
       // Numbered as the step lines are: it applies from this step on.
       log.line(format("late_qat:enabled step:%lld lr_scale:%.4f",
                       (long long)step + 1, scale));
@@ -281,72 +264,59 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
                       s.switchHparam.c_str(), (long long)step + 1,
                       trainingFraction(schedule, step, trainMs)));
     }
+    // The clips are computed on the host, from the weights as it reads them.
     if (qatOn)
       for (size_t k = 0; k < qat.size(); ++k) {
-        const Tensor &w = args[qat[k].index];
-        const int64_t r = w.shape[0], c = (int64_t)w.f32.size() / r;
-        std::vector<float> &clips = args[nParams + 3 + k].f32;
+        const Buffer &w = weights[qat[k].index];
+        const int64_t r = w.shape()[0], c = w.elements() / r;
         std::vector<double> rows =
-            policyClips(w.f32.data(), r, c, qat[k].policy);
-        for (int64_t row = 0; row < r; ++row)
-          clips[row] = (float)rows[row];
+            policyClips(readOnHost(w, hostWeights), r, c, qat[k].policy);
+        hostClips.assign(rows.begin(), rows.end());
+        device.copyIn(qatInputs.clips[k], hostClips.data());
       }
     double loss = 0;
-    for (std::vector<float> &g : grads)
-      std::fill(g.begin(), g.end(), 0.0f);
+    if (calls > 1)
+      for (Buffer &g : grads)
+        device.fillZero(g);
     // Micro-batches are sliced exactly as train_gpt.py slices them, and
     // stepGroup of them go through the step in one call: the mean loss over
     // equal micro-batches is the mean of their means.
-    const int64_t calls = plan.accumSteps / plan.stepGroup;
+    Runner &run = early ? f.stepEarly : f.step;
     for (int64_t call = 0; call < calls; ++call) {
-      if (!takeCall(stream, args[nParams], args[nParams + 1], error)) {
+      if (!takeCall(stream, run, error)) {
         std::fprintf(stderr, "%s\n", error.c_str());
         return 1;
       }
-      const std::vector<Tensor> &out = early ? f.stepEarly(args) : f.step(args);
-      loss += (double)out[0].f32[0] / (double)calls;
-      const float w = 1.0f / (float)calls;
-      for (size_t i = 0; i < nParams; ++i)
-        for (size_t k = 0; k < grads[i].size(); ++k)
-          grads[i][k] += w * out[i + 1].f32[k];
+      run(weights, qat.empty() ? nullptr : &qatInputs);
+      loss += (double)readScalar(run.result(0)) / (double)calls;
+      if (calls > 1)
+        for (size_t i = 0; i < nParams; ++i)
+          ops.axpy(grads[i], 1.0f / (float)calls, run.result(i + 1));
     }
     // Every rank's mean gradient, averaged over the ranks.
-    if (comm->world() > 1) {
-      const float share = 1.0f / (float)comm->world();
-      for (size_t i = 0; i < nParams; ++i) {
-        comm->allReduceSum(gradBuffers[i]);
-        for (float &x : grads[i])
-          x *= share;
+    if (comm.world() > 1)
+      for (Buffer &g : grads) {
+        comm.allReduceSum(g);
+        ops.scale(g, 1.0f / (float)comm.world());
       }
-    }
     if (s.gradClipNorm > 0) {
-      double sq = 0;
-      for (const auto &g : grads)
-        for (float x : g)
-          sq += (double)x * x;
-      const double norm = std::sqrt(sq);
-      if (norm > s.gradClipNorm) {
-        const float c = (float)(s.gradClipNorm / (norm + 1e-6));
-        for (auto &g : grads)
-          for (float &x : g)
-            x *= c;
-      }
+      const double norm = std::sqrt(ops.sumSquares(grads));
+      if (norm > s.gradClipNorm)
+        for (Buffer &g : grads)
+          ops.scale(g, (float)(s.gradClipNorm / (norm + 1e-6)));
     }
     for (size_t i = 0; i < nParams; ++i) {
       const TrainGroup &g = *groups[plan.params[i].group];
-      float *w = args[i].f32.data();
       if (g.kind == "muon")
-        muonStep(g.muon, scale, step, w, grads[i].data(), first[i].data(),
-                 plan.params[i].shape[0], plan.params[i].shape[1], scratch);
+        ops.muonStep(g.muon, scale, step, weights[i], grads[i], first[i]);
       else
-        adamStep(g.adam, scale, step + 1, w, grads[i].data(), first[i].data(),
-                 second[i].data(), (int64_t)grads[i].size());
+        ops.adamStep(g.adam, scale, step + 1, weights[i], grads[i], first[i],
+                     second[i]);
     }
     ++step;
     if (ema)
-      ema->update(weightsOf(args, nParams));
-    if (s.swaEnabled && swa.observe(step, scale, weightsOf(args, nParams)) &&
-        swa.count() == 1)
+      ema->update(weights);
+    if (s.swaEnabled && swa.observe(step, scale, weights) && swa.count() == 1)
       log.line(format("swa:start step:%lld", (long long)step));
     trainMs +=
         std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -382,13 +352,10 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
   // the last ones.
   std::string exported = "raw";
   if (ema) {
-    for (size_t i = 0; i < nParams; ++i)
-      args[i].f32 = ema->weights()[i];
+    copyInto(weights, ema->weights());
     exported = "ema";
   } else if (s.swaEnabled && swa.count() >= 2) {
-    std::vector<std::vector<float>> avg = swa.average();
-    for (size_t i = 0; i < nParams; ++i)
-      args[i].f32 = avg[i];
+    swa.averageInto(weights);
     exported = format("swa (%lld snapshots)", (long long)swa.count());
   }
   log.line("weights: " + exported);
@@ -410,9 +377,8 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
   Score ttt;
   auto runTtt = [&](double bpb, const char *of) {
     auto t0 = Clock::now();
-    std::vector<Tensor> copy(args.begin(), args.begin() + nParams + 2);
-    ttt = validateTtt(plan, f, copy, nParams, val,
-                      sliding ? plan.evalStride : 0, bytes);
+    ParamBuffers copy = copyOf(weights);
+    ttt = validateTtt(plan, f, copy, val, sliding ? plan.evalStride : 0, bytes);
     log.line(format(
         "final_ttt val_loss:%.8f val_bpb:%.8f (score-first: "
         "chunks of %lld, %lld epochs, lr %g; the %s without it "
@@ -422,13 +388,13 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
         std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
   };
 
-  // SLOT (reference §10.5) of the current weights: labelled, not a score.
+  // SLOT (reference §10.5) of the current weights, which it does not
+  // change: labelled, not a score.
   Score slot;
   auto runSlot = [&](double bpb, const char *of) {
     auto t0 = Clock::now();
-    std::vector<Tensor> copy(args.begin(), args.begin() + nParams + 2);
-    slot =
-        validateSlot(plan, f, copy, val, sliding ? plan.evalStride : 0, bytes);
+    slot = validateSlot(plan, f, weights, val, sliding ? plan.evalStride : 0,
+                        bytes);
     log.line(format(
         "final_slot val_loss:%.8f val_bpb:%.8f (SLOT, NOT a legal score: "
         "fitted to the targets it scores; %lld steps, lr %g to %g, batches "
@@ -436,6 +402,35 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
         slot.loss, slot.bpb, (long long)s.slotSteps, s.slotLr, s.slotLrMin,
         (long long)s.slotBatchSeqs, of, bpb, slot.bpb - bpb,
         std::chrono::duration<double, std::milli>(Clock::now() - t0).count()));
+  };
+
+  // The trained weights on the host, read once, for the export and the
+  // final weights' file.
+  std::vector<std::vector<float>> trained;
+  auto trainedOf = [&] {
+    if (trained.empty())
+      for (const Buffer &w : weights) {
+        trained.emplace_back((size_t)w.elements());
+        device.copyOut(trained.back().data(), w);
+      }
+    std::vector<const std::vector<float> *> out;
+    for (const std::vector<float> &t : trained)
+      out.push_back(&t);
+    return out;
+  };
+  // An artifact's dequantized weights in place of the weights.
+  auto setWeights = [&](const Artifact &from) {
+    for (size_t i = 0; i < nParams; ++i) {
+      std::vector<float> v = dequantize(from.tensors[i]);
+      if ((int64_t)v.size() != weights[i].elements()) {
+        std::fprintf(stderr,
+                     "internal error: the artifact's %s has %zu "
+                     "values\n",
+                     plan.params[i].name.c_str(), v.size());
+        std::abort();
+      }
+      device.copyIn(weights[i], v.data());
+    }
   };
 
   // The artifact (§7): quantized, compressed and within the budget before
@@ -450,27 +445,16 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
     // batches (reference §7.7), in float64.
     Hessians hessians;
     if (!plan.exports.hessianParams.empty()) {
-      // The calibration forward borrows the weights, as the evaluation does.
-      std::vector<Tensor> calibArgs(nParams + 2);
-      for (size_t i = 0; i < nParams; ++i) {
-        calibArgs[i].shape = args[i].shape;
-        calibArgs[i].f32.swap(args[i].f32);
-      }
-      calibArgs[nParams].shape =
-          calibArgs[nParams + 1].shape = {rows, s.trainSeqLen};
       std::string summary;
-      error = collectHessians(plan, f, calibArgs, trainFiles, options.trainGlob,
-                              bytes, *comm, hessians, summary);
-      for (size_t i = 0; i < nParams; ++i)
-        calibArgs[i].f32.swap(args[i].f32);
+      error = collectHessians(plan, f, weights, trainFiles, options.trainGlob,
+                              bytes, comm, hessians, summary);
       if (!error.empty()) {
         std::fprintf(stderr, "%s\n", error.c_str());
         return 1;
       }
       log.line(summary);
     }
-    std::string err =
-        exportArtifact(plan, weightsOf(args, nParams), hessians, artifact);
+    std::string err = exportArtifact(plan, trainedOf(), hessians, artifact);
     Artifact back;
     if (err.empty())
       err = decodeArtifact(artifact.bytes, "the artifact", back);
@@ -509,11 +493,7 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
       std::fprintf(stderr, "%s\n", msg.c_str());
       return 1;
     }
-    std::vector<std::vector<float>> kept(nParams);
-    for (size_t i = 0; i < nParams; ++i) {
-      kept[i] = std::move(args[i].f32);
-      args[i].f32 = dequantize(back.tensors[i]);
-    }
+    setWeights(back);
     // What fitting cost: the round trip of the artifact the class's policy
     // made, over the budget, against the fitted one's.
     Validation unfitted;
@@ -525,12 +505,10 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
         std::fprintf(stderr, "error: %s\n", err.c_str());
         return 1;
       }
-      for (size_t i = 0; i < nParams; ++i)
-        args[i].f32 = dequantize(over.tensors[i]);
+      setWeights(over);
       unfitted = validateNow(sliding ? plan.evalStride : 0);
       unfittedBpb = unfitted.bpb;
-      for (size_t i = 0; i < nParams; ++i)
-        args[i].f32 = dequantize(back.tensors[i]);
+      setWeights(back);
     }
     roundTrip = validateNow(sliding ? plan.evalStride : 0);
     log.line(format("final_roundtrip val_loss:%.8f val_bpb:%.8f "
@@ -554,8 +532,9 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
       runSlot(roundTrip.bpb, "round trip");
     if (s.tttEnabled)
       runTtt(roundTrip.bpb, "round trip");
+    // The trained weights again.
     for (size_t i = 0; i < nParams; ++i)
-      args[i].f32 = std::move(kept[i]);
+      device.copyIn(weights[i], trained[i].data());
   }
 
   if (s.slotEnabled && !exporting)
@@ -564,12 +543,13 @@ int train(const TrainPlan &plan, const TrainExecutables &executables,
     runTtt(score.bpb, "score");
 
   std::vector<std::pair<std::string, SafeTensor>> tensors;
+  const std::vector<const std::vector<float> *> host = trainedOf();
   for (size_t i = 0; i < nParams; ++i)
-    tensors.push_back({plan.params[i].name,
-                       fromDoubles(plan.params[i].shape,
-                                   std::vector<double>(args[i].f32.begin(),
-                                                       args[i].f32.end()),
-                                   false)});
+    tensors.push_back(
+        {plan.params[i].name,
+         fromDoubles(plan.params[i].shape,
+                     std::vector<double>(host[i]->begin(), host[i]->end()),
+                     false)});
   std::string err =
       writeSafetensors(options.outDir + "/final.safetensors", tensors);
   if (!err.empty()) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include "runtime/bytes.h"
+#include "runtime/comm/comm.h"
+#include "runtime/device_ops.h"
 #include "runtime/executable.h"
 #include "runtime/optim.h"
 #include "runtime/quant.h"
@@ -162,17 +164,24 @@ struct TrainExecutables {
              *hidden = nullptr;
 };
 
-/// One compiled function as the training loop calls it. Its arguments are
-/// bound by role to the loop's layout of host tensors: the parameters in
-/// plan order, the tokens, the targets, then (late QAT) `qat_enable` and
-/// each `qat_clip:NAME` in the plan's order. Its results are bound by role,
-/// in the order the loop asks for them, and kept from call to call: a call
-/// allocates, copies and frees nothing (the buffers view the tensors'
-/// memory, and are refreshed only when a tensor's memory moved).
+/// Late QAT's inputs of the step, on the device: the switch (f32 [], 0 or
+/// 1) and each covered parameter's row clips (f32 [rows, 1]), in the plan's
+/// qatParams order.
+struct QatInputs {
+  Buffer enable;
+  ParamBuffers clips;
+};
+
+/// One compiled function as the training loop calls it, on the device its
+/// executable runs on. Its `param:NAME` arguments bind to the weights a call
+/// is given (plan order), `qat_enable` and each `qat_clip:NAME` to the call's
+/// QatInputs; its tokens and targets are buffers of its own, of its
+/// signature's shape. Its results are bound by role, in the order the loop
+/// asks for them, to buffers of its own or to the caller's (resultInto). A
+/// call allocates, copies and frees nothing but the token ids it is given.
 class Runner {
 public:
   Runner() = default;
-  // The buffers point into the object itself.
   Runner(const Runner &) = delete;
   Runner &operator=(const Runner &) = delete;
   /// Binds `exe` (null: no function). The error names a role of `exe` that
@@ -180,16 +189,34 @@ public:
   std::string bind(Executable *exe, const TrainPlan &plan,
                    const std::vector<std::string> &results);
   explicit operator bool() const { return exe != nullptr; }
-  /// Runs on `args`; the results stay valid until the next call.
-  const std::vector<Tensor> &operator()(std::vector<Tensor> &args) const;
+  Executable *executable() const { return exe; }
+  /// The shape of its tokens and targets ([rows, seq]; 0 without).
+  int64_t rows() const;
+  int64_t seq() const;
+  /// Copies rows·seq token ids each from the host into its tokens and
+  /// targets.
+  void setInputs(const int32_t *tokens, const int32_t *targets);
+  /// From now on, the result asked for at `k` is written into `into` (of its
+  /// dtype and shape, on its device) instead of a buffer of its own.
+  void resultInto(size_t k, Buffer &into);
+  /// Runs on `weights` (plan order) and, when it takes them, late QAT's
+  /// inputs; the results stay valid until the next call.
+  void operator()(ParamBuffers &weights, QatInputs *qat = nullptr);
+  /// The result asked for at `k`.
+  const Buffer &result(size_t k) const;
 
 private:
+  struct Source {
+    enum Kind { None, Param, Tokens, Targets, QatEnable, QatClip } kind;
+    size_t index;
+  };
   Executable *exe = nullptr;
-  std::vector<size_t> argAt;    // the tensor of each signature argument
+  std::vector<Source> argFrom;  // where each signature argument comes from
   std::vector<size_t> resultAt; // the result of each signature result
-  mutable std::vector<Tensor> results;
-  mutable std::vector<Buffer> views; // arguments, then results
-  mutable std::vector<Buffer *> pointers;
+  Buffer tokens_, targets_;
+  ParamBuffers own;               // a buffer per result
+  std::vector<Buffer *> into;     // where each result is written
+  std::vector<Buffer *> pointers; // arguments, then results, of a call
 };
 
 /// The functions of a training, bound (Runner::bind) for the loop.
@@ -224,12 +251,10 @@ std::string evaluate(const TrainPlan &plan, const TrainExecutables &exes,
 /// ttt_batch_seqs, global-norm clip, lr ttt_lr·½(1 + cos(π·c/(C − 1))). So
 /// every target is scored by weights trained only on earlier chunks. The
 /// sequences are eval_seq_len long, through `f.ttt`.
-/// `step` holds the weights (updated in place) and two tensors for the
-/// inputs and targets.
-Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
-                  std::vector<Tensor> &step, size_t nParams,
-                  const std::vector<uint16_t> &val, int64_t stride,
-                  const ByteTable &bytes);
+/// `weights` are trained in place.
+Score validateTtt(const TrainPlan &plan, TrainFunctions &f,
+                  ParamBuffers &weights, const std::vector<uint16_t> &val,
+                  int64_t stride, const ByteTable &bytes);
 /// SLOT (reference §10.5, PR #1319's eval_val_sliding_slot): the sliding
 /// windows (evalWindows(stride)) in batches of slot_batch_seqs. For each
 /// batch the frozen model's hidden states come from `f.hidden`; each window
@@ -241,9 +266,8 @@ Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
 /// the previous one starts from slot_warm_start times its δ and β. Since
 /// it fits the targets it scores, it is NOT a legal score (§10.5). The head
 /// is the plan's: softcap(linear(h + δ, W) + β), in float64.
-/// `args` holds the weights and two tensors for the inputs and targets.
-Score validateSlot(const TrainPlan &plan, const TrainFunctions &f,
-                   std::vector<Tensor> &args, const std::vector<uint16_t> &val,
+Score validateSlot(const TrainPlan &plan, TrainFunctions &f,
+                   ParamBuffers &weights, const std::vector<uint16_t> &val,
                    int64_t stride, const ByteTable &bytes);
 /// Why the plan's SLOT settings cannot run, or "".
 std::string slotCheck(const TrainPlan &plan);
@@ -299,8 +323,11 @@ struct TrainOptions {
 /// optimizer moments, EMA, SWA sums, step, training time, data position —
 /// goes to outDir/checkpoint.safetensors, so that a resumed run ends with
 /// the same bytes as an uninterrupted one (with the iteration schedule; a
-/// wall-clock schedule depends on timing).
+/// wall-clock schedule depends on timing). Everything the loop keeps —
+/// weights, gradients, moments, averages — lives on the device the
+/// executables run on; the host sees the token ids, the losses and what is
+/// exported. The ranks of `comm` each train on their share of every batch.
 int train(const TrainPlan &plan, const TrainExecutables &executables,
-          const TrainOptions &options);
+          Comm &comm, const TrainOptions &options);
 
 } // namespace golf::rt

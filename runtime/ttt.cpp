@@ -36,13 +36,12 @@ int64_t tttRows(const TrainPlan &plan) {
   return 1;
 }
 
-Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
-                  std::vector<Tensor> &step, size_t nParams,
-                  const std::vector<uint16_t> &val, int64_t stride,
-                  const ByteTable &bytes) {
+Score validateTtt(const TrainPlan &plan, TrainFunctions &f,
+                  ParamBuffers &weights, const std::vector<uint16_t> &val,
+                  int64_t stride, const ByteTable &bytes) {
   const TrainSettings &s = plan.settings;
   const int64_t targets = (int64_t)val.size() - 1, seq = plan.evalSeqLen;
-  const int64_t rows = tttRows(plan);
+  const int64_t rows = f.ttt.rows();
   const int64_t chunk = s.tttChunkTokens;
   const int64_t numChunks = (targets + chunk - 1) / chunk;
   // Each window belongs to the chunk of its first scored target.
@@ -52,29 +51,23 @@ Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
   for (const EvalWindow &w : windows)
     byChunk[std::min((w.start + w.scoredFrom) / chunk, numChunks - 1)]
         .push_back(w);
-  // The evaluation's arguments borrow the step's weights (swapped in and
-  // out, never copied).
-  std::vector<Tensor> evalArgs(nParams + 2);
-  std::vector<std::vector<float>> momentum(nParams), grads(nParams);
-  Tensor &inputs = step[nParams], &targetsT = step[nParams + 1];
-  inputs.shape = targetsT.shape = {rows, seq};
-  inputs.i32.resize(rows * seq);
-  targetsT.i32.resize(rows * seq);
+  Device &device = f.ttt.executable()->device();
+  DeviceOps &ops = device.ops();
+  std::vector<std::vector<int64_t>> shapes;
+  for (const Buffer &w : weights)
+    shapes.push_back(w.shape());
+  // The SGD batch's gradient, and the momentum (allocated at the first
+  // step: torch's buffer starts as the first gradient).
+  ParamBuffers grads = zerosLike(device, shapes), momentum;
+  std::vector<int32_t> inputs(rows * seq), targetIds(rows * seq);
   Validation total;
   double totalLoss = 0;
   for (int64_t c = 0; c < numChunks; ++c) {
     // 1. Score the chunk's windows with the weights trained on the chunks
     //    before it only.
-    for (size_t i = 0; i < nParams; ++i) {
-      evalArgs[i].shape = step[i].shape;
-      evalArgs[i].f32.swap(step[i].f32);
-    }
     Validation v;
     double lossSum = 0;
-    scoreWindows(f, evalArgs, val, plan.evalSeqLen, plan.evalBatch, byChunk[c],
-                 bytes, lossSum, v);
-    for (size_t i = 0; i < nParams; ++i)
-      evalArgs[i].f32.swap(step[i].f32);
+    scoreWindows(f, weights, val, byChunk[c], bytes, lossSum, v);
     totalLoss += lossSum;
     total.tokens += v.tokens;
     total.bytes += v.bytes;
@@ -93,45 +86,35 @@ Score validateTtt(const TrainPlan &plan, const TrainFunctions &f,
     for (int64_t epoch = 0; epoch < s.tttEpochs; ++epoch)
       for (int64_t b = 0; b < seqs; b += s.tttBatchSeqs) {
         const int64_t n = std::min(seqs - b, s.tttBatchSeqs);
-        for (size_t i = 0; i < nParams; ++i)
-          grads[i].assign(step[i].f32.size(), 0.0f);
+        for (Buffer &g : grads)
+          device.fillZero(g);
         for (int64_t call = 0; call < n / rows; ++call) {
           for (int64_t r = 0; r < rows; ++r) {
             const int64_t at = start + (b + call * rows + r) * seq;
             for (int64_t i = 0; i < seq; ++i) {
-              inputs.i32[r * seq + i] = val[at + i];
-              targetsT.i32[r * seq + i] = val[at + i + 1];
+              inputs[r * seq + i] = val[at + i];
+              targetIds[r * seq + i] = val[at + i + 1];
             }
           }
-          const std::vector<Tensor> &out = f.ttt(step);
+          f.ttt.setInputs(inputs.data(), targetIds.data());
+          f.ttt(weights);
           // The batch's mean gradient: its calls are equal in size.
           const float w = (float)rows / (float)n;
-          for (size_t i = 0; i < nParams; ++i)
-            for (size_t k = 0; k < grads[i].size(); ++k)
-              grads[i][k] += w * out[i + 1].f32[k];
+          for (size_t i = 0; i < grads.size(); ++i)
+            ops.axpy(grads[i], w, f.ttt.result(i + 1));
         }
         // torch.nn.utils.clip_grad_norm_, then torch.optim.SGD (momentum,
         // no dampening): buf = m·buf + g (buf = g at first), w -= lr·buf.
-        double sq = 0;
-        for (const auto &g : grads)
-          for (float x : g)
-            sq += (double)x * x;
-        const double norm = std::sqrt(sq);
+        const double norm = std::sqrt(ops.sumSquares(grads));
         const float clip = s.tttGradClip > 0 && norm > s.tttGradClip
                                ? (float)(s.tttGradClip / (norm + 1e-6))
                                : 1.0f;
-        for (size_t i = 0; i < nParams; ++i) {
-          std::vector<float> &buf = momentum[i];
-          const bool fresh = buf.empty();
-          if (fresh)
-            buf.assign(grads[i].size(), 0.0f);
-          float *w = step[i].f32.data();
-          for (size_t k = 0; k < buf.size(); ++k) {
-            const float g = grads[i][k] * clip;
-            buf[k] = fresh ? g : (float)s.tttMomentum * buf[k] + g;
-            w[k] -= (float)lr * buf[k];
-          }
-        }
+        const bool fresh = momentum.empty();
+        if (fresh)
+          momentum = zerosLike(device, shapes);
+        for (size_t i = 0; i < weights.size(); ++i)
+          ops.sgdStep(weights[i], grads[i], momentum[i], clip,
+                      (float)s.tttMomentum, (float)lr, fresh);
       }
   }
   Score score;

@@ -262,7 +262,9 @@ int runTrain(Diagnostics &diags, CompileResult &result,
   functions.ttt = loaded.load(tttStep);
   functions.stepEarly = loaded.load(earlyStep);
   functions.hidden = loaded.load(hidden);
-  return rt::train(plan, functions, options);
+  // One process, for now: the collectives are identities.
+  std::unique_ptr<rt::Comm> comm = rt::singleProcessComm();
+  return rt::train(plan, functions, *comm, options);
 }
 
 /// `golfc eval ARTIFACT`: the artifact's weights, dequantized, scored by

@@ -3,6 +3,7 @@
 // collectives.
 #include "runtime/backend/cpu/cpu_device.h"
 #include "runtime/comm/comm.h"
+#include "runtime/device_ops.h"
 #include "runtime/executable.h"
 #include "runtime/kernels.h"
 
@@ -43,6 +44,103 @@ TEST(Device, BuffersAreTypedAndOwned) {
 TEST(DeviceDeathTest, WrongElementTypeIsABug) {
   Buffer b = cpuDevice().zeros(DType::f32, {2});
   EXPECT_DEATH(b.host<double>(), "wrong element type");
+}
+
+/// A float32 buffer of the CPU holding `v`.
+Buffer floats(const std::vector<float> &v) {
+  Buffer b = cpuDevice().allocate(DType::f32, {(int64_t)v.size()});
+  cpuDevice().copyIn(b, v.data());
+  return b;
+}
+
+std::vector<float> values(const Buffer &b) {
+  return std::vector<float>(b.host<float>(), b.host<float>() + b.elements());
+}
+
+// The loop's arithmetic: each op as DeviceOps defines it, in float32 in
+// that order (so every backend must give these bits on these inputs), and
+// the optimizer steps equal to runtime/optim.h's, which Optim.* checks
+// against PyTorch.
+TEST(DeviceOps, CpuComputesWhatEachOpDefines) {
+  DeviceOps &ops = cpuDevice().ops();
+  const std::vector<float> x = {0.5f, -1.25f, 3.0f, 1e-3f},
+                           y = {1.0f, 2.0f, -0.75f, 4.0f};
+  Buffer by = floats(y), bx = floats(x);
+  ops.axpy(by, 0.3f, bx);
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(values(by)[i], y[i] + 0.3f * x[i]);
+  ops.scale(bx, -2.0f);
+  EXPECT_EQ(values(bx), (std::vector<float>{-1.0f, 2.5f, -6.0f, -2e-3f}));
+
+  std::vector<Buffer> both;
+  both.push_back(floats(x));
+  both.push_back(floats(y));
+  double sq = 0;
+  for (const std::vector<float> *v : {&x, &y})
+    for (float e : *v)
+      sq += (double)e * e;
+  EXPECT_EQ(ops.sumSquares(both), sq);
+
+  // SGD: the first step takes c·g, the next μ·buf + c·g.
+  Buffer w = floats(y), g = floats(x), buf = floats({0, 0, 0, 0});
+  ops.sgdStep(w, g, buf, 0.5f, 0.9f, 0.1f, /*fresh=*/true);
+  ops.sgdStep(w, g, buf, 0.5f, 0.9f, 0.1f, /*fresh=*/false);
+  for (size_t i = 0; i < x.size(); ++i) {
+    float b1 = x[i] * 0.5f, w1 = y[i] - 0.1f * b1;
+    float b2 = 0.9f * b1 + x[i] * 0.5f;
+    EXPECT_EQ(values(buf)[i], b2);
+    EXPECT_EQ(values(w)[i], w1 - 0.1f * b2);
+  }
+
+  Buffer avg = floats(y);
+  ops.lerp(avg, floats(x), 0.997);
+  for (size_t i = 0; i < x.size(); ++i)
+    EXPECT_EQ(values(avg)[i], 0.997f * y[i] + (float)(1.0 - 0.997) * x[i]);
+
+  Buffer sum = cpuDevice().zeros(DType::f64, {4}), mean = floats(y);
+  ops.accumulate(sum, floats(x));
+  ops.accumulate(sum, floats(y));
+  ops.mean(mean, sum, 2.0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    EXPECT_EQ(sum.host<double>()[i], (double)x[i] + (double)y[i]);
+    EXPECT_EQ(values(mean)[i], (float)(((double)x[i] + (double)y[i]) / 2.0));
+  }
+
+  // Adam and Muon through the device are optim.h's steps.
+  AdamSettings adam;
+  adam.lr = 0.01;
+  adam.weightDecay = 0.1;
+  std::vector<float> hw = y, hm(4), hv(4);
+  Buffer dw = floats(y), dm = floats(hm), dv = floats(hv), dg = floats(x);
+  for (int64_t t = 1; t <= 3; ++t) {
+    adamStep(adam, 0.5, t, hw.data(), x.data(), hm.data(), hv.data(), 4);
+    ops.adamStep(adam, 0.5, t, dw, dg, dm, dv);
+  }
+  EXPECT_EQ(values(dw), hw);
+  EXPECT_EQ(values(dv), hv);
+
+  MuonSettings muon;
+  muon.lr = 0.02;
+  std::vector<float> mw = {1, 2, 3, 4, 5, 6},
+                     mg = {0.1f, -0.2f, 0.3f, 0.05f, 0.4f, -0.1f};
+  std::vector<float> mb(6), scratch;
+  Buffer bw = cpuDevice().allocate(DType::f32, {2, 3}), bg = floats(mg),
+         bb = floats(mb);
+  cpuDevice().copyIn(bw, mw.data());
+  for (int64_t t = 0; t < 2; ++t) {
+    muonStep(muon, 1.0, t, mw.data(), mg.data(), mb.data(), 2, 3, scratch);
+    ops.muonStep(muon, 1.0, t, bw, bg, bb);
+  }
+  EXPECT_EQ(values(bw), mw);
+  EXPECT_EQ(values(bb), mb);
+}
+
+TEST(DeviceOpsDeathTest, MismatchedCountsAreABug) {
+  Buffer a = floats({1, 2}), b = floats({1, 2, 3});
+  EXPECT_DEATH(cpuDevice().ops().axpy(a, 1.0f, b), "another element count");
+  Buffer v = cpuDevice().allocate(DType::f32, {4});
+  EXPECT_DEATH(cpuDevice().ops().muonStep(MuonSettings{}, 1.0, 0, v, v, v),
+               "matrices only");
 }
 
 TEST(Signature, RoundTripsAndFindsRoles) {

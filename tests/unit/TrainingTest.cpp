@@ -4,6 +4,8 @@
 // (reference §2.2), worked out by hand on shards holding 0, 1, 2, …; the lr
 // schedule against lr_mul (§5); EMA and SWA arithmetic (§9).
 
+#include "runtime/averaging.h"
+#include "runtime/backend/cpu/cpu_device.h"
 #include "runtime/data.h"
 #include "runtime/init.h"
 #include "runtime/schedule.h"
@@ -290,19 +292,32 @@ TEST(Schedule, WallclockWarmdownUsesTheMeanStepTime) {
 }
 
 TEST(Averaging, EmaAndSwaArithmetic) {
-  Ema ema(0.9, {{1.0f, 2.0f}});
-  std::vector<float> now = {2.0f, 2.0f}, one = {1.0f}, four = {4.0f};
-  ema.update({&now});
-  EXPECT_FLOAT_EQ(ema.weights()[0][0], 1.1f);
-  EXPECT_FLOAT_EQ(ema.weights()[0][1], 2.0f);
+  using namespace golf::rt;
+  Device &cpu = cpuDevice();
+  auto buffers = [&](std::vector<float> v) {
+    ParamBuffers b;
+    b.push_back(cpu.allocate(DType::f32, {(int64_t)v.size()}));
+    cpu.copyIn(b.back(), v.data());
+    return b;
+  };
+  Ema ema(0.9, buffers({1.0f, 2.0f}));
+  ema.update(buffers({2.0f, 2.0f}));
+  // 0.9f·1 + 0.1f·2, in float32 as the records' EMA computes it.
+  EXPECT_EQ(ema.weights()[0].host<float>()[0], 0.9f * 1.0f + 0.1f * 2.0f);
+  EXPECT_FLOAT_EQ(ema.weights()[0].host<float>()[0], 1.1f);
+  EXPECT_FLOAT_EQ(ema.weights()[0].host<float>()[1], 2.0f);
 
+  ParamBuffers one = buffers({1.0f}), four = buffers({4.0f}),
+               out = buffers({0.0f});
   Swa swa(/*every=*/50, /*startFrac=*/0.5);
-  EXPECT_FALSE(swa.observe(50, 0.6, {&one})); // lr scale not below 0.5
-  EXPECT_FALSE(swa.observe(51, 0.4, {&one})); // not a multiple of 50
-  EXPECT_TRUE(swa.observe(100, 0.4, {&one}));
-  EXPECT_TRUE(swa.observe(150, 0.2, {&four}));
+  EXPECT_FALSE(swa.observe(50, 0.6, one)); // lr scale not below 0.5
+  EXPECT_FALSE(swa.observe(51, 0.4, one)); // not a multiple of 50
+  EXPECT_TRUE(swa.observe(100, 0.4, one));
+  EXPECT_TRUE(swa.observe(150, 0.2, four));
   EXPECT_EQ(swa.count(), 2);
-  EXPECT_FLOAT_EQ(swa.average()[0][0], 2.5f);
+  swa.averageInto(out);
+  EXPECT_FLOAT_EQ(out[0].host<float>()[0], 2.5f);
+  EXPECT_EQ(swa.sums()[0].dtype(), DType::f64);
 }
 
 } // namespace

@@ -13,7 +13,8 @@ namespace {
 class CpuExecutable final : public Executable {
 public:
   CpuExecutable(const ExecutableImage &image, Device &device)
-      : device(device), packed(image.packed) {
+      : packed(image.packed) {
+    device_ = &device;
     name_ = image.name;
     signature_ = image.signature;
     std::vector<const Slot *> slots;
@@ -45,7 +46,7 @@ public:
   }
 
   std::string run(Buffer *const *args, Buffer *const *results) override {
-    std::string err = check(args, results, device);
+    std::string err = check(args, results, *device_);
     if (!err.empty())
       return err;
     const size_t na = signature_.args.size();
@@ -59,7 +60,6 @@ public:
   }
 
 private:
-  Device &device;
   std::function<void(void **)> packed;
   std::vector<int64_t> descriptors;
   std::vector<size_t> starts;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "runtime/device.h"
+#include "runtime/device_ops.h"
 #include "runtime/executable.h"
 
 namespace golf::rt {
@@ -18,6 +19,7 @@ public:
   std::unique_ptr<Executable> load(const ExecutableImage &image,
                                    std::string &error) override;
   void synchronize() override {}
+  DeviceOps &ops() override;
 
 protected:
   void *allocateBytes(size_t bytes) override;
